@@ -1,0 +1,73 @@
+"""The deterministic ``extract`` scorer: strict ANSWER-line extraction + typed matching."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inspect_ai.scorer import Score, Scorer, Target, scorer
+from inspect_ai.solver import TaskState
+
+from procskill.scorers._extract import extract_answer_with_rule
+from procskill.scorers._match import answers_match
+from procskill.scorers._metrics import PATH_METRICS
+
+TRUNCATION_STOP_REASONS = ("max_tokens", "model_length")
+
+
+def answer_format(state: TaskState) -> dict[str, Any]:
+    """Format facts about an episode's completion, recorded by every scoring path.
+
+    Returns:
+        ``compliant`` (a strict ANSWER line was found), ``extracted`` (its value),
+        ``truncated`` (the completion was cut off by the token limit) and ``stop_reason``.
+    """
+    extracted, _ = extract_answer_with_rule(state.output.completion)
+    stop_reason = state.output.stop_reason
+    return {
+        "compliant": extracted is not None,
+        "extracted": extracted,
+        "truncated": stop_reason in TRUNCATION_STOP_REASONS,
+        "stop_reason": stop_reason,
+    }
+
+
+@scorer(metrics=PATH_METRICS)
+def extract() -> Scorer:
+    """Score deterministic tasks by their ANSWER line (the ``extract`` scoring path).
+
+    The value is the **strict** verdict (1.0 pass, 0.0 fail): the last ``ANSWER:`` line
+    outside reasoning blocks, matched against the target by the task's ``answer_type``
+    (:func:`procskill.scorers.answers_match`). Free-form tasks (``answer_type: free``)
+    are unscored on this path — excluded from pass rates, never counted as failures.
+
+    The metadata records ``path``, ``compliant``, ``extracted``, ``truncated``,
+    ``stop_reason`` and the lenient verdict (``lenient_answer``, ``lenient_rule``,
+    ``lenient_correct``) for the strict-vs-lenient comparison.
+
+    Returns:
+        A scorer reporting pass rates, procedural Δ, compliance and per-skill pass rates.
+    """
+
+    async def score(state: TaskState, target: Target) -> Score:
+        answer_type = state.metadata["answer_type"]
+        fmt = answer_format(state)
+        meta: dict[str, Any] = {"path": "extract", **fmt}
+        if answer_type == "free":
+            return Score.unscored(
+                reason="free_form_task",
+                answer=fmt["extracted"],
+                explanation="Free-form tasks are scored by a judge (bench or llm path), not by the extractor.",
+                metadata=meta,
+            )
+        lenient_answer, lenient_rule = extract_answer_with_rule(state.output.completion, lenient=True)
+        lenient_correct = lenient_answer is not None and answers_match(lenient_answer, target.text, answer_type)
+        correct = fmt["extracted"] is not None and answers_match(fmt["extracted"], target.text, answer_type)
+        meta |= {"lenient_answer": lenient_answer, "lenient_rule": lenient_rule, "lenient_correct": lenient_correct}
+        if fmt["extracted"] is None:
+            why = "output truncated by the token limit" if fmt["truncated"] else "no ANSWER line"
+            explanation = f"{why}; target {target.text!r}"
+        else:
+            explanation = f"extracted {fmt['extracted']!r} vs target {target.text!r} ({answer_type})"
+        return Score(value=1.0 if correct else 0.0, answer=fmt["extracted"], explanation=explanation, metadata=meta)
+
+    return score

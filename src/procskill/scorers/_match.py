@@ -1,0 +1,109 @@
+"""Matching an extracted answer against the gold target, per answer type."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+ANSWER_TYPES = ("integer", "number", "string", "list", "set", "free")
+NUMBER_REL_TOL = 1e-4
+"""``number`` answers match within this relative tolerance (or 1e-9 absolute, for zero)."""
+NUMBER_ABS_TOL = 1e-9
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:[,_ \u202f\u00a0]\d{3})+(?:\.\d*)?$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_WRAPPERS = ("**", "__", "`", "$", '"', "'")
+_TRAILING_PUNCT = ".,;:!?"
+
+
+def _unwrap(text: str) -> str:
+    """Remove what surrounds an answer but is not part of it: ``\\boxed{}``, markdown
+    emphasis, backticks, ``$``, quotes, a trailing period."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    changed = True
+    while changed and text:
+        changed = False
+        if text.startswith("\\boxed{") and text.endswith("}"):
+            text, changed = text[len("\\boxed{") : -1].strip(), True
+        for wrap in _WRAPPERS:
+            if len(text) >= 2 * len(wrap) and text.startswith(wrap) and text.endswith(wrap):
+                text, changed = text[len(wrap) : -len(wrap)].strip(), True
+        if text.endswith(tuple(_TRAILING_PUNCT)):
+            text, changed = text[:-1].rstrip(), True
+    return text
+
+
+def parse_number(text: str) -> float | None:
+    """Parse a number written with optional sign, thousands separators and exponent.
+
+    ``"1,234.5"``, ``"1 234"``, ``"$12.50"``, ``"**42**"`` and ``"7."`` parse;
+    ``"1,5"`` (ambiguous decimal comma) and ``"12 km"`` do not.
+    """
+    text = _unwrap(text).lstrip("$").strip()
+    if _THOUSANDS.match(text):
+        text = re.sub(r"[,_ \u202f\u00a0]", "", text)
+    if not _PLAIN_NUMBER.match(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def _normal_string(text: str) -> str:
+    return " ".join(_unwrap(text).casefold().split())
+
+
+def _items(text: str) -> list[str]:
+    text = _unwrap(text)
+    if len(text) >= 2 and text[0] in "[(" and text[-1] in "])":
+        text = text[1:-1]
+    return [_normal_string(item) for item in text.split(",") if item.strip()]
+
+
+def _item_key(item: str) -> str:
+    number = parse_number(item)
+    return repr(number) if number is not None else item
+
+
+def answers_match(extracted: str, target: str, answer_type: str) -> bool:
+    """Whether an extracted answer matches the gold target.
+
+    Args:
+        extracted: The answer text (from :func:`extract_answer`).
+        target: The gold answer.
+        answer_type: How to compare:
+
+            - ``integer``: equal as integers (``"1,024"``, ``"**42**"``, ``"42."`` accepted);
+            - ``number``: equal within :data:`NUMBER_REL_TOL` relative tolerance;
+            - ``string``: case-, whitespace- and trailing-punctuation-insensitive;
+            - ``list``: comma-separated items, same items in the same order;
+            - ``set``: comma-separated items, same items in any order;
+            - ``free``: never matches (free-form answers are judge-only).
+
+            Surrounding ``**``, backticks, ``$``, quotes and ``\\boxed{}`` are ignored
+            for every type; list and set items compare numerically when both parse.
+
+    Returns:
+        ``True`` on a match.
+
+    Raises:
+        ValueError: ``answer_type`` is not one of :data:`ANSWER_TYPES`.
+    """
+    if answer_type not in ANSWER_TYPES:
+        raise ValueError(f"unknown answer_type {answer_type!r}; expected one of {ANSWER_TYPES}")
+    if answer_type == "free":
+        return False
+    if answer_type in ("integer", "number"):
+        got, want = parse_number(extracted), parse_number(target)
+        if got is None or want is None:
+            return False
+        if answer_type == "integer":
+            return got.is_integer() and want.is_integer() and int(got) == int(want)
+        return math.isclose(got, want, rel_tol=NUMBER_REL_TOL, abs_tol=NUMBER_ABS_TOL)
+    if answer_type == "string":
+        return _normal_string(extracted) == _normal_string(target)
+    got_items = [_item_key(i) for i in _items(extracted)]
+    want_items = [_item_key(i) for i in _items(target)]
+    if answer_type == "list":
+        return got_items == want_items
+    return set(got_items) == set(want_items) and len(got_items) == len(set(got_items))

@@ -1,0 +1,32 @@
+"""The solver that turns a base episode into a skill episode."""
+
+from __future__ import annotations
+
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+
+from procskill.prompts import Placement, add_procedure_block
+
+
+@solver
+def procedure_block(placement: Placement = "user") -> Solver:
+    """Add the skill's procedure block to episodes of the ``skill`` condition.
+
+    Samples carry the base prompt (system + task + answer instruction). For samples
+    whose metadata ``condition`` is ``"skill"`` this solver inserts the block stored in
+    metadata ``procedure_block``; ``base`` samples pass through unchanged, so the block
+    is the only difference between the two conditions.
+
+    Args:
+        placement: ``"user"`` (default) puts the block before the task text in the user
+            turn; ``"system"`` appends it to the system prompt.
+
+    Returns:
+        A solver to run before ``generate()``.
+    """
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        if state.metadata.get("condition") == "skill":
+            state.messages = add_procedure_block(state.messages, state.metadata["procedure_block"], placement)
+        return state
+
+    return solve
