@@ -14,8 +14,14 @@ from procskill.scorers._metrics import PATH_METRICS
 TRUNCATION_STOP_REASONS = ("max_tokens", "model_length")
 
 
-def answer_format(state: TaskState) -> dict[str, Any]:
+def answer_format(state: TaskState, max_tokens: int | None = None) -> dict[str, Any]:
     """Format facts about an episode's completion, recorded by every scoring path.
+
+    Args:
+        state: The scored episode.
+        max_tokens: The generation token limit. Providers that report no stop reason
+            (Inspect's ``hf`` says ``"unknown"``) are judged truncated when the output
+            used the whole limit.
 
     Returns:
         ``compliant`` (a strict ANSWER line was found), ``extracted`` (its value),
@@ -23,16 +29,20 @@ def answer_format(state: TaskState) -> dict[str, Any]:
     """
     extracted, _ = extract_answer_with_rule(state.output.completion)
     stop_reason = state.output.stop_reason
+    usage = state.output.usage
+    hit_limit = (
+        stop_reason == "unknown" and max_tokens is not None and usage is not None and usage.output_tokens >= max_tokens
+    )
     return {
         "compliant": extracted is not None,
         "extracted": extracted,
-        "truncated": stop_reason in TRUNCATION_STOP_REASONS,
+        "truncated": stop_reason in TRUNCATION_STOP_REASONS or hit_limit,
         "stop_reason": stop_reason,
     }
 
 
 @scorer(metrics=PATH_METRICS)
-def extract() -> Scorer:
+def extract(max_tokens: int | None = None) -> Scorer:
     """Score deterministic tasks by their ANSWER line (the ``extract`` scoring path).
 
     The value is the **strict** verdict (1.0 pass, 0.0 fail): the last ``ANSWER:`` line
@@ -44,13 +54,17 @@ def extract() -> Scorer:
     ``stop_reason`` and the lenient verdict (``lenient_answer``, ``lenient_rule``,
     ``lenient_correct``) for the strict-vs-lenient comparison.
 
+    Args:
+        max_tokens: The generation token limit, to recognise truncated outputs from
+            providers that report no stop reason (see :func:`answer_format`).
+
     Returns:
         A scorer reporting pass rates, procedural Δ, compliance and per-skill pass rates.
     """
 
     async def score(state: TaskState, target: Target) -> Score:
         answer_type = state.metadata["answer_type"]
-        fmt = answer_format(state)
+        fmt = answer_format(state, max_tokens)
         meta: dict[str, Any] = {"path": "extract", **fmt}
         if answer_type == "free":
             return Score.unscored(

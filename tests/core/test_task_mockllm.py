@@ -1,0 +1,106 @@
+"""The real task with a scripted mockllm model: exact Δ and compliance numbers."""
+
+from __future__ import annotations
+
+from inspect_ai import eval as inspect_eval
+from inspect_ai.log import read_eval_log
+
+from procskill.testing.packs import CODE, write_synthetic_packs
+from procskill.testing.scripted import scripted_model, scripted_output
+
+
+def _task_index(prompt: str) -> int:
+    return int(prompt.split("Task ")[1].split(" ")[0])
+
+
+def responder(messages):
+    """Skill condition: always right. Base: task 0-1 right, 2 wrong, 3 no ANSWER line, 4 truncated."""
+    user = messages[-1].text
+    code = CODE.search(user).group(1)
+    if "Follow this procedure" in user:
+        return f"Step 1: read it.\nANSWER: {code}"
+    index = _task_index(user)
+    if index <= 1:
+        return f"**ANSWER:** {code}\nDone."
+    if index == 2:
+        return "ANSWER: 0"
+    if index == 3:
+        return f"The code is {code}."
+    return scripted_output(f"I am still working on step", stop_reason="max_tokens")
+
+
+def metric_values(log, score_name="extract"):
+    score = next(s for s in log.results.scores if s.name == score_name)
+    return {name: m.value for name, m in score.metrics.items()}
+
+
+def test_delta_and_compliance_exact(tmp_path):
+    skills_dir = write_synthetic_packs(tmp_path / "packs", skills=4, tasks_per_skill=5, free_skills=1)
+    [log] = inspect_eval(
+        "procskill/procskill",
+        model=scripted_model(responder),
+        task_args={"skills_dir": str(skills_dir)},
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
+    assert log.status == "success"
+    log = read_eval_log(log.location)
+    assert len(log.samples) == 40  # 4 skills x 5 tasks x 2 conditions
+    assert {s.id for s in log.samples} == {
+        f"skill_{s:02d}-h{t:03d}:{c}" for s in range(4) for t in range(5) for c in ("base", "skill")
+    }
+    values = metric_values(log)
+    # 3 deterministic skills x 5 tasks = 15 pairs; the free-form skill is unscored on this path
+    assert values["pairs"] == 15
+    assert values["pairs_dropped"] == 0
+    assert values["pass_skill"] == 1.0
+    assert values["pass_base"] == 6 / 15
+    assert abs(values["delta"] - 9 / 15) < 1e-12
+    assert values["delta_low"] <= values["delta"] <= values["delta_high"]
+    assert values["compliance_skill"] == 1.0
+    assert values["compliance_base"] == 9 / 15
+    assert values["truncated_base"] == 3 / 15
+    assert values["no_answer_line_base"] == 3 / 15
+    assert values["skill_00:base"] == 2 / 5 and values["skill_00:skill"] == 1.0
+
+    free = next(s for s in log.samples if s.id == "skill_03-h000:base").scores["extract"]
+    assert free.value != free.value and free.reason == "free_form_task"  # NaN: unscored, not a failure
+    truncated = next(s for s in log.samples if s.id == "skill_00-h004:base").scores["extract"]
+    assert truncated.value == 0.0 and truncated.metadata["truncated"] and not truncated.metadata["compliant"]
+
+    meta = log.eval.metadata
+    assert meta["dataset"]["tasks"] == 20 and len(meta["dataset"]["content_hash"]) == 64
+    assert meta["generation"]["max_tokens"] == 2048
+    assert log.eval.task_version == "1.0.0"
+
+
+def test_condition_and_subset(tmp_path):
+    skills_dir = write_synthetic_packs(tmp_path / "packs", skills=3, tasks_per_skill=2)
+    [log] = inspect_eval(
+        "procskill/procskill",
+        model=scripted_model(responder),
+        task_args={"skills_dir": str(skills_dir), "condition": "base", "skills": "skill_00,skill_02"},
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
+    assert {s.id for s in log.samples} == {"skill_00-h000:base", "skill_00-h001:base", "skill_02-h000:base", "skill_02-h001:base"}
+    values = metric_values(log)
+    assert values["pass_base"] == 1.0 and "delta" not in values and "pass_skill" not in values
+
+
+def test_unpaired_side_is_dropped_and_counted():
+    from inspect_ai.scorer import SampleScore, Score
+
+    from procskill.scorers import procedural_delta
+
+    def ss(task, cond, value):
+        return SampleScore(
+            score=Score(value=value),
+            sample_id=f"{task}:{cond}",
+            sample_metadata={"task_id": task, "skill": "s", "condition": cond},
+        )
+
+    # t3's skill side was unscored (Inspect drops NaN scores before metrics)
+    scores = [ss("t1", "base", 0.0), ss("t1", "skill", 1.0), ss("t2", "base", 1.0), ss("t2", "skill", 1.0), ss("t3", "base", 0.0)]
+    values = procedural_delta()(scores)
+    assert values["pairs"] == 2 and values["pairs_dropped"] == 1 and values["delta"] == 0.5
