@@ -18,7 +18,10 @@ from procskill.scorers import answers_match
         ("42.5", "42", "integer", False),
         ("-7", "-7", "integer", True),
         ("forty-two", "42", "integer", False),
-        ("3.14159", "3.1416", "number", True),  # within 1e-4 relative
+        ("3.14159", "3.1416", "number", True),  # within half a unit of the last place
+        ("7762.955", "7762.96", "number", True),
+        ("7762.95", "7762.96", "number", False),  # a cent off is wrong, though within 1e-4 relative
+        ("12.4", "12", "number", False),
         ("3.15", "3.1416", "number", False),
         ("1,234.50", "1234.5", "number", True),
         ("`0.5`", "0.5", "number", True),

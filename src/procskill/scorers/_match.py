@@ -8,7 +8,8 @@ import unicodedata
 
 ANSWER_TYPES = ("integer", "number", "string", "list", "set", "free")
 NUMBER_REL_TOL = 1e-4
-"""``number`` answers match within this relative tolerance (or 1e-9 absolute, for zero)."""
+"""``number`` answers match within this relative tolerance *and* within half a unit of the
+target's last decimal place (so ``7762.96`` accepts ``7762.955`` but not ``7762.95``)."""
 NUMBER_ABS_TOL = 1e-9
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:[,_ \u202f\u00a0]\d{3})+(?:\.\d*)?$")
@@ -49,6 +50,13 @@ def parse_number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _half_ulp(target: str) -> float:
+    """Half a unit in the last decimal place the target is written to."""
+    digits = _unwrap(target).lstrip("$").split("e")[0].split("E")[0]
+    decimals = len(digits.split(".", 1)[1]) if "." in digits else 0
+    return 0.5 * 10.0**-decimals
+
+
 def _normal_string(text: str) -> str:
     return " ".join(_unwrap(text).casefold().split())
 
@@ -74,7 +82,8 @@ def answers_match(extracted: str, target: str, answer_type: str) -> bool:
         answer_type: How to compare:
 
             - ``integer``: equal as integers (``"1,024"``, ``"**42**"``, ``"42."`` accepted);
-            - ``number``: equal within :data:`NUMBER_REL_TOL` relative tolerance;
+            - ``number``: equal within the target's precision (half a unit in its last
+              decimal place) and :data:`NUMBER_REL_TOL` relative tolerance;
             - ``string``: case-, whitespace- and trailing-punctuation-insensitive;
             - ``list``: comma-separated items, same items in the same order;
             - ``set``: comma-separated items, same items in any order;
@@ -99,7 +108,8 @@ def answers_match(extracted: str, target: str, answer_type: str) -> bool:
             return False
         if answer_type == "integer":
             return got.is_integer() and want.is_integer() and int(got) == int(want)
-        return math.isclose(got, want, rel_tol=NUMBER_REL_TOL, abs_tol=NUMBER_ABS_TOL)
+        tolerance = max(NUMBER_ABS_TOL, min(NUMBER_REL_TOL * abs(want), _half_ulp(target)))
+        return abs(got - want) <= tolerance * (1 + 1e-9)  # binary floats: 7762.955 - 7762.96 > 0.005
     if answer_type == "string":
         return _normal_string(extracted) == _normal_string(target)
     got_items = [_item_key(i) for i in _items(extracted)]

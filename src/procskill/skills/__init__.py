@@ -31,23 +31,37 @@ CATALOG_VERSION = "1.0.0"
 
 
 def hf_dataset(split: str = "holdout", skills_dir: Path | str | None = None):
-    """A ``datasets.Dataset`` view of one split (one row per task, with the skill's domain and block).
+    """A ``datasets.Dataset`` view of one split: one row per task, with its skill's domain and block.
 
     Args:
         split: ``holdout`` or ``train``.
         skills_dir: A folder of skill packs; the built-in catalog by default.
     """
+    import json
+
     from datasets import Dataset
 
     packs = load_packs(Path(skills_dir) if skills_dir else BUILTIN_DIR)
-    rows = [
-        {**t.as_dict(), "domain": p.domain, "skill_block": p.block, "rubric": t.rubric or "", "params": None}
-        for p in packs
-        for t in p.split(split)
-    ]
-    for row in rows:
-        row.pop("params")
-    return Dataset.from_list(rows)
+    return Dataset.from_list(
+        [
+            {
+                "id": t.id,
+                "skill": t.skill,
+                "domain": p.domain,
+                "split": t.split,
+                "prompt": t.prompt,
+                "answer_type": t.answer_type,
+                "target": t.target,
+                "rubric": t.rubric or "",
+                "solution": t.solution,
+                "difficulty": t.difficulty,
+                "params": json.dumps(t.params, sort_keys=True),
+                "skill_block": p.block,
+            }
+            for p in packs
+            for t in p.split(split)
+        ]
+    )
 
 
 __all__ = [
