@@ -36,3 +36,14 @@ def catalog_check(
         verify_manifest(skills_dir, packs, split)
     counts = {s: sum(len(p.split(s)) for p in packs) for s in SPLITS}
     typer.echo(f"{skills_dir}: {len(packs)} skills, " + ", ".join(f"{n} {s} tasks" for s, n in counts.items()))
+
+
+@catalog_app.command("card")
+def catalog_card_command(
+    skills_dir: Annotated[Path | None, typer.Argument(help="A folder of skill packs (default: built-in).")] = None,
+) -> None:
+    """Print the dataset card tables (splits, hashes, domains, skills) as Markdown."""
+    from procskill.generators.build import catalog_card
+    from procskill.skills import BUILTIN_DIR
+
+    typer.echo(catalog_card(skills_dir or BUILTIN_DIR), nl=False)

@@ -139,3 +139,55 @@ def build_catalog(out_dir: Path = BUILTIN_DIR, train_per_skill: int = TRAIN_PER_
 
 if __name__ == "__main__":
     print(build_catalog())
+
+
+DOMAIN_WHY = {
+    "numbers": "Check-digit and modular procedures fail on one skipped rule (alternation, subtract-9, "
+    "letter-to-digit mapping); the steps name each rule and end with a verification.",
+    "calendar": "Day counts, weekends, holidays and UTC offsets are easy to miscount mentally; the steps "
+    "anchor on a known date and count in explicit units.",
+    "units": "Chained conversions and rounding conventions go wrong when factors are inverted or rounding "
+    "is done early; the steps write each factor and round once at the end.",
+    "text": "Character-level transformations (ciphers, run lengths, slugs, numerals) need position-by-position "
+    "bookkeeping that models skip; the steps force it.",
+    "tables": "Filtering, joining and grouping small tables need every row visited once; the steps make the "
+    "model list matching rows before aggregating.",
+    "algorithms": "Graph and stack procedures need explicit state (queue, frontier, stack) carried between "
+    "steps; the procedure makes that state visible.",
+    "finance": "Money needs a fixed order of operations and rounding rule; the steps fix both.",
+    "formal_rules": "Precedence, masks and truth tables are rule systems with edge cases (pre-releases, "
+    "network boundaries) that the steps enumerate.",
+    "diagnostics": "Finding a root cause means ordering evidence and ruling out symptoms; the steps separate "
+    "the first abnormal event from its knock-on effects.",
+    "decisions": "Rubric-based decisions go wrong when one criterion is skipped; the steps walk each "
+    "criterion before the conclusion.",
+}
+"""One sentence per domain on why the procedure helps (the dataset card)."""
+
+
+def catalog_card(skills_dir: Path = BUILTIN_DIR) -> str:
+    """The dataset card's tables in Markdown: splits with hashes, domains, and one row per skill."""
+    from procskill.skills import load_packs, read_manifest
+
+    packs = load_packs(skills_dir)
+    manifest = read_manifest(skills_dir) or {}
+    lines = [
+        f"Catalog version {manifest.get('version', '?')}: {len(packs)} skills in "
+        f"{len({p.domain for p in packs})} domains. Holdout tasks are generated at difficulty "
+        f"{HOLDOUT_DIFFICULTY} (of 1-3), {HOLDOUT_PER_SKILL} per skill; the training pool mixes all "
+        "three levels.",
+        "",
+        "| split | tasks | free-form | sha256 |",
+        "|---|---|---|---|",
+    ]
+    for split, info in manifest.get("splits", {}).items():
+        free = sum(1 for p in packs for t in p.split(split) if t.answer_type == "free")
+        lines.append(f"| {split} | {info['tasks']} | {free} | `{info['sha256']}` |")
+    lines += ["", "| domain | why the procedure helps |", "|---|---|"]
+    for domain in sorted({p.domain for p in packs}):
+        lines.append(f"| {domain} | {DOMAIN_WHY.get(domain, '')} |")
+    lines += ["", "| skill | domain | answer type | description |", "|---|---|---|---|"]
+    for p in packs:
+        types = sorted({t.answer_type for t in p.tasks})
+        lines.append(f"| `{p.id}` | {p.domain} | {', '.join(types)} | {p.description} |")
+    return "\n".join(lines) + "\n"
