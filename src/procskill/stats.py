@@ -183,12 +183,14 @@ class Agreement:
 
 def _kappa_vectorised(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """κ for each row of 0/1 matrices ``a`` and ``b`` (replicates × items)."""
-    po = (a == b).mean(axis=-1)
-    pa, pb = a.mean(axis=-1), b.mean(axis=-1)
-    pe = pa * pb + (1 - pa) * (1 - pb)
+    # In counts and in scikit-learn's order of operations, so the two agree to the last bit.
+    n = a.shape[-1]
+    a1, b1 = a.sum(axis=-1), b.sum(axis=-1)
+    disagreements = (a != b).sum(axis=-1)
+    expected_disagreement = (n - a1) * b1 / n + a1 * (n - b1) / n
     with np.errstate(invalid="ignore", divide="ignore"):
-        kappa = (po - pe) / (1 - pe)
-    return np.where(pe >= 1 - 1e-12, 1.0, kappa)
+        kappa = 1 - disagreements / expected_disagreement
+    return np.where(expected_disagreement <= 1e-12, 1.0, kappa)
 
 
 def cohen_kappa(a: Sequence[bool | int], b: Sequence[bool | int]) -> float:
@@ -240,3 +242,91 @@ def agreement(
         table=table,
         degenerate=pe_one,
     )
+
+
+def paired_lift(
+    pre_base: Sequence[float],
+    pre_skill: Sequence[float],
+    post_base: Sequence[float],
+    post_skill: Sequence[float],
+    strata: Sequence[object],
+    **kwargs: object,
+) -> Interval:
+    """SFT-attributable lift Δ_post − Δ_pre over the same tasks, resampled jointly.
+
+    Each replicate draws one set of tasks and uses it in *both* the pre-SFT and the
+    post-SFT log, so the interval keeps the pairing of a task with itself across the two
+    models (task difficulty cancels) as well as across the two conditions.
+
+    Args:
+        pre_base: Pass of each task in the base condition before SFT.
+        pre_skill: Pass of the same tasks in the skill condition before SFT.
+        post_base: Pass of the same tasks, base condition, after SFT.
+        post_skill: Pass of the same tasks, skill condition, after SFT.
+        strata: The skill of each task.
+        **kwargs: Passed to :func:`bootstrap_mean` (``resamples``, ``seed``, ``level``, ``mode``).
+
+    Returns:
+        The lift and its percentile interval; ``n`` is the number of tasks.
+    """
+    arrays = [np.asarray(x, dtype=float) for x in (pre_base, pre_skill, post_base, post_skill)]
+    if len({a.shape for a in arrays}) != 1:
+        raise ValueError(f"pre/post pass vectors differ in length: {[a.size for a in arrays]}")
+    pb, ps, qb, qs = arrays
+    return bootstrap_mean((qs - qb) - (ps - pb), strata, **kwargs)  # type: ignore[arg-type]
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    from scipy.stats import rankdata
+
+    return rankdata(x, axis=-1)
+
+
+def _pearson_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    xc = x - x.mean(axis=-1, keepdims=True)
+    yc = y - y.mean(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (xc * yc).sum(axis=-1) / np.sqrt((xc**2).sum(axis=-1) * (yc**2).sum(axis=-1))
+
+
+def spearman(
+    x: Sequence[float],
+    y: Sequence[float],
+    strata: Sequence[object] | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    level: float = DEFAULT_LEVEL,
+    mode: BootstrapMode = "within",
+) -> Interval:
+    """Spearman rank correlation of paired values with a bootstrap interval.
+
+    Args:
+        x: One value per unit (e.g. a skill's pass rate before SFT).
+        y: The paired value of the same unit (e.g. its gain after SFT).
+        strata: Optional stratum per unit for the bootstrap (see :func:`bootstrap_indices`).
+        resamples: Bootstrap replicates.
+        seed: Generator seed.
+        level: Interval coverage.
+        mode: See :func:`bootstrap_indices`.
+
+    Returns:
+        ρ (equal to ``scipy.stats.spearmanr``) and its percentile interval over the
+        replicates where ρ is defined; NaN when fewer than 3 units or a constant input.
+    """
+    vx, vy = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if vx.shape != vy.shape:
+        raise ValueError(f"x and y differ in length: {vx.size} vs {vy.size}")
+    n = int(vx.size)
+    nan = float("nan")
+    if n < 3:
+        return Interval(nan, nan, nan, n)
+    rho = float(_pearson_rows(_ranks(vx), _ranks(vy)))
+    if rho != rho:
+        return Interval(nan, nan, nan, n)
+    idx = bootstrap_indices(strata if strata is not None else ["all"] * n, resamples, seed, mode)
+    if (idx < 0).any():  # ragged cluster replicates: correlate each replicate on its own units
+        reps = np.array([_pearson_rows(_ranks(vx[r[r >= 0]]), _ranks(vy[r[r >= 0]])) for r in idx])
+    else:
+        reps = _pearson_rows(_ranks(vx[idx]), _ranks(vy[idx]))
+    reps = reps[np.isfinite(reps)]
+    return _interval(rho, reps, n, level)

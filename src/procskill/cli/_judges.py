@@ -1,3 +1,79 @@
-"""Commands of this group are registered here (see procskill.cli)."""
+"""``procskill rejudge`` and ``procskill agreement``: judges over stored logs."""
 
-from procskill.cli._app import app  # noqa: F401
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from procskill.cli._app import app
+
+
+def _model_args(pairs: list[str]) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"{pair!r}: expected key=value", param_hint="-M")
+        args[key.strip()] = yaml.safe_load(value)
+    return args
+
+
+@app.command("rejudge")
+def rejudge_command(
+    logs: Annotated[list[Path], typer.Argument(help="Log files and/or folders (searched recursively).")],
+    judge: Annotated[str, typer.Option(help="Judge model, e.g. openai/gpt-5.4 or openrouter/openai/gpt-5.4.")],
+    path: Annotated[str, typer.Option(help="Scoring path: llm (judge every task) or bench.")] = "llm",
+    max_connections: Annotated[int | None, typer.Option(help="Concurrent judge calls.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Base URL of the judge's API.")] = None,
+    model_arg: Annotated[
+        list[str] | None, typer.Option("-M", "--model-arg", help="Judge model argument key=value (repeatable).")
+    ] = None,
+    timeout: Annotated[int | None, typer.Option(help="Seconds before a judge call (with retries) gives up.")] = None,
+    attempt_timeout: Annotated[int | None, typer.Option(help="Seconds before one attempt is retried.")] = None,
+    max_retries: Annotated[int | None, typer.Option(help="Retries of a failed judge call.")] = None,
+) -> None:
+    """Add the score <path>@<judge> to stored logs without regenerating (idempotent, cached)."""
+    from inspect_ai.model import GenerateConfig, get_model
+
+    from procskill.analysis import rejudge
+
+    config = GenerateConfig(
+        max_connections=max_connections, timeout=timeout, attempt_timeout=attempt_timeout, max_retries=max_retries
+    )
+    model = get_model(judge, base_url=base_url, config=config, **_model_args(model_arg or []))
+    for result in rejudge(logs, model, path=path, config=config, display="plain"):
+        detail = f" ({result.judged} judged" + (f", unscored {result.unscored}" if result.unscored else "") + ")"
+        typer.echo(f"{result.action:>13}  {result.score}  {result.log}" + (detail if result.judged else ""))
+
+
+@app.command("agreement")
+def agreement_command(
+    logs: Annotated[list[Path], typer.Argument(help="Log files and/or folders (searched recursively).")],
+    a: Annotated[str, typer.Option("--a", help="First score name, e.g. extract or llm@anthropic/claude-haiku-4-5.")],
+    b: Annotated[str, typer.Option("--b", help="Second score name, e.g. llm@openrouter/openai/gpt-5.4.")],
+    resamples: Annotated[int, typer.Option(help="Bootstrap replicates for the kappa interval.")] = 2000,
+    seed: Annotated[int | None, typer.Option(help="Bootstrap seed (default: procskill.stats.DEFAULT_SEED).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+) -> None:
+    """Agreement of two named scores: raw agreement, Cohen's kappa (bootstrap 95% CI), prevalence, 2x2 table."""
+    from procskill import stats
+    from procskill.analysis import agreement
+
+    rows = agreement(logs, a, b, resamples=resamples, seed=stats.DEFAULT_SEED if seed is None else seed)
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in rows], indent=2))
+        return
+    typer.echo(f"a = {a}\nb = {b}")
+    typer.echo(f"{'model':<32} {'n':>5} {'agree':>6} {'kappa [95% CI]':>22} {'pass a':>7} {'pass b':>7}"
+               f"  {'[[ff, fp], [pf, pp]]':<22} {'excluded':>8}  log")
+    for r in rows:
+        kappa = f"{r.kappa:.3f} [{r.kappa_low:.3f}, {r.kappa_high:.3f}]" + ("*" if r.degenerate else "")
+        typer.echo(f"{r.model or r.configuration:<32} {r.n:>5} {r.agreement:>6.3f} {kappa:>22} {r.prevalence_a:>7.3f}"
+                   f" {r.prevalence_b:>7.3f}  {str(r.table):<22} {r.excluded:>8}  {Path(r.log).name if r.log else ''}")
+    if any(r.degenerate for r in rows):
+        typer.echo("* degenerate: both scores gave a single, identical verdict (kappa undefined, reported as 1.0), "
+                   "or nothing to compare (NaN)")

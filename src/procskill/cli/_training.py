@@ -1,3 +1,194 @@
-"""Commands of this group are registered here (see procskill.cli)."""
+"""``procskill corpus build``, ``procskill train``, ``procskill merge``, ``procskill recipes``."""
 
-from procskill.cli._app import app  # noqa: F401
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from procskill.cli._app import app
+
+corpus_app = typer.Typer(help="Build SFT corpora from a teacher's passing episodes.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+
+
+@contextmanager
+def _clean_errors() -> Iterator[None]:
+    """Input errors end the command with their message, not a traceback."""
+    from procskill.skills import SkillPackError
+    from procskill.training import (
+        ContaminationError,
+        CorpusError,
+        RecipeError,
+        TemplateMismatchError,
+        TrainingError,
+    )
+
+    try:
+        yield
+    except (
+        ContaminationError,
+        CorpusError,
+        RecipeError,
+        SkillPackError,
+        TemplateMismatchError,
+        TrainingError,
+    ) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _model_args(pairs: list[str] | None) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="-M")
+        args[key.strip()] = yaml.safe_load(value)
+    return args
+
+
+@corpus_app.command("build")
+def corpus_build(
+    teacher: Annotated[
+        str | None, typer.Option(help="provider/model, or 'procedural' for the catalog's worked solutions.")
+    ] = None,
+    split: Annotated[str, typer.Option(help="Task split to learn from (only 'train').")] = "train",
+    skills: Annotated[str | None, typer.Option(help="Comma-separated skill ids (default: all).")] = None,
+    skills_dir: Annotated[
+        Path | None, typer.Option(help="Your own skill packs (default: the built-in catalog).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: corpora/<teacher>).")] = None,
+    judge: Annotated[
+        str | None, typer.Option(help="provider/model bound as the grader role (adds the llm path).")
+    ] = None,
+    filter: Annotated[
+        str | None,
+        typer.Option("--filter", help="extract | judge | both (default: both with --judge, else extract)."),
+    ] = None,
+    log: Annotated[
+        Path | None, typer.Option(help="Build from this teacher log instead of running the teacher.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Run the teacher on the first N episodes only.")] = None,
+    placement: Annotated[str, typer.Option(help="Procedure block placement: user | system.")] = "user",
+    model_arg: Annotated[
+        list[str] | None,
+        typer.Option("--model-arg", "-M", help="Teacher model argument KEY=VALUE (repeatable)."),
+    ] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Teacher max tokens per episode.")] = None,
+    max_connections: Annotated[int | None, typer.Option(help="Concurrent teacher calls.")] = None,
+    temperature: Annotated[float | None, typer.Option(help="Teacher sampling temperature.")] = None,
+    tokenizer: Annotated[
+        str | None,
+        typer.Option(help="Student tokenizer: check each row's prompt against it token by token now."),
+    ] = None,
+    enable_thinking: Annotated[
+        bool, typer.Option(help="Thinking setting for the --tokenizer check.")
+    ] = False,
+) -> None:
+    """Run a teacher on the training pool (skill condition) and keep its passing episodes as chat rows."""
+    from procskill.training import build_corpus
+
+    options = {"max_tokens": max_tokens, "max_connections": max_connections, "temperature": temperature}
+    with _clean_errors():
+        corpus = build_corpus(
+            teacher,
+            split=split,
+            skills=skills,
+            skills_dir=skills_dir,
+            out=out,
+            judge=judge,
+            filter=filter,
+            placement=placement,  # type: ignore[arg-type]
+            log=log,
+            limit=limit,
+            model_args=_model_args(model_arg),
+            tokenizer=tokenizer,
+            enable_thinking=enable_thinking,
+            **{k: v for k, v in options.items() if v is not None},
+        )
+    card = corpus.card
+    rate = f"{card['pass_rate']:.1%}" if card["pass_rate"] is not None else "n/a"
+    typer.echo(
+        f"{corpus.path}: {card['rows']} rows kept of {card['episodes']} episodes ({rate}, filter {card['filter']})"
+    )
+    typer.echo(f"card: {corpus.card_path}")
+
+
+def train_command(
+    base: Annotated[str, typer.Option(help="Base model folder or hub id (safetensors weights).")],
+    corpus: Annotated[Path, typer.Option(help="Corpus folder or JSONL file.")],
+    out: Annotated[Path, typer.Option(help="Output folder (adapter/, merged/, checkpoints/, metadata).")],
+    recipe: Annotated[
+        str, typer.Option(help="Shipped recipe name (see `procskill recipes`) or a YAML file.")
+    ] = ("lora_r16_lr2e-4"),
+    resume: Annotated[
+        bool, typer.Option(help="Continue from the last checkpoint in OUT/checkpoints.")
+    ] = False,
+    skills_dir: Annotated[
+        Path | None,
+        typer.Option(help="Skills folder whose holdout is excluded (default: from the corpus card)."),
+    ] = None,
+    max_steps: Annotated[int | None, typer.Option(help="Override the recipe's max_steps.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Override the recipe's seed.")] = None,
+    trust_remote_code: Annotated[bool, typer.Option(help="Allow model code from the checkpoint.")] = False,
+    merge: Annotated[bool, typer.Option(help="Merge the LoRA adapter into a full checkpoint.")] = True,
+) -> None:
+    """Fine-tune a chat model on a corpus (TRL SFTTrainer; loss on the assistant turn only)."""
+    from procskill.training import train
+
+    with _clean_errors():
+        result = train(
+            base,
+            corpus,
+            recipe,
+            out,
+            resume=resume,
+            skills_dir=skills_dir,
+            max_steps=max_steps,
+            seed=seed,
+            trust_remote_code=trust_remote_code,
+            merge=merge,
+        )
+    if result.metadata:
+        meta = result.metadata
+        typer.echo(f"{result.out}: {meta['steps']} steps, final loss {meta['final_loss']}")
+        thinking = str(meta["enable_thinking"]).lower()
+        typer.echo(
+            f"evaluate: inspect eval procskill/procskill --model hf/local -M model_path={result.model_dir} "
+            f"-M do_sample=false -M enable_thinking={thinking}"
+        )
+
+
+app.command("train")(train_command)
+
+train_app = typer.Typer(
+    add_completion=False, help="procskill train (for `accelerate launch -m procskill.training`)."
+)
+train_app.command()(train_command)
+
+
+@app.command("merge")
+def merge_command(
+    base: Annotated[str, typer.Option(help="The base model the adapter was trained on.")],
+    adapter: Annotated[Path, typer.Option(help="The adapter folder (OUT/adapter of a training run).")],
+    out: Annotated[Path, typer.Option(help="Destination of the merged checkpoint.")],
+    trust_remote_code: Annotated[bool, typer.Option(help="Allow model code from the checkpoint.")] = False,
+) -> None:
+    """Merge a LoRA adapter into its base model (safetensors; tokenizer and chat template included)."""
+    from procskill.training import merge_adapter
+
+    typer.echo(merge_adapter(base, adapter, out, trust_remote_code=trust_remote_code))
+
+
+@app.command("recipes")
+def recipes_command() -> None:
+    """List the shipped training recipes and what each one tests."""
+    from procskill.training import list_recipes
+
+    for recipe in list_recipes():
+        typer.echo(f"{recipe.name:22} {recipe.tests}")

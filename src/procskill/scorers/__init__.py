@@ -2,11 +2,13 @@
 
 from procskill.scorers._extract import LENIENT_RULES, extract_answer, extract_answer_with_rule, strip_thinking
 from procskill.scorers._extract_scorer import answer_format, extract
+from procskill.scorers._judge import JUDGE_PATHS, judge, judge_prompt, judge_score_name, parse_verdict, role_judges
 from procskill.scorers._match import ANSWER_TYPES, NUMBER_REL_TOL, answers_match, parse_number
 from procskill.scorers._metrics import PATH_METRICS, answer_compliance, procedural_delta, skill_pass
 
 __all__ = [
     "ANSWER_TYPES",
+    "JUDGE_PATHS",
     "LENIENT_RULES",
     "NUMBER_REL_TOL",
     "PATH_METRICS",
@@ -16,8 +18,13 @@ __all__ = [
     "extract",
     "extract_answer",
     "extract_answer_with_rule",
+    "judge",
+    "judge_prompt",
+    "judge_score_name",
     "parse_number",
+    "parse_verdict",
     "procedural_delta",
+    "role_judges",
     "skill_pass",
     "strip_thinking",
 ]

@@ -5,15 +5,23 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from decimal import Decimal
 
 ANSWER_TYPES = ("integer", "number", "string", "list", "set", "free")
 NUMBER_REL_TOL = 1e-4
 """``number`` answers match within this relative tolerance *and* within half a unit of the
 target's last decimal place (so ``7762.96`` accepts ``7762.955`` but not ``7762.95``)."""
 NUMBER_ABS_TOL = 1e-9
+MAX_ANSWER_CHARS = 2_000
+"""An answer longer than this (and than four times its target) is not compared: it never matches.
+Real answers are short (the built-in catalog's longest target has 241 characters); the bound keeps
+scoring fast on degenerate output, where Unicode normalisation alone can take seconds per megabyte
+(and is quadratic in a run of combining marks)."""
 
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:[,_ \u202f\u00a0]\d{3})+(?:\.\d*)?$")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+# Possessive (``++``, ``*+``) and unambiguous: ``\d+\.?\d*`` could split a run of digits n ways and
+# backtracked through all of them (5,000 digits and a letter took 4 s).
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:[,_ \u202f\u00a0]\d{3})++(?:\.\d*+)?$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][+-]?\d++)?$")
 _WRAPPERS = ("**", "__", "`", "$", '"', "'")
 _TRAILING_PUNCT = ".,;:!?"
 
@@ -39,15 +47,22 @@ def parse_number(text: str) -> float | None:
     """Parse a number written with optional sign, thousands separators and exponent.
 
     ``"1,234.5"``, ``"1 234"``, ``"$12.50"``, ``"**42**"`` and ``"7."`` parse;
-    ``"1,5"`` (ambiguous decimal comma) and ``"12 km"`` do not.
+    ``"1,5"`` (ambiguous decimal comma), ``"12 km"`` and text longer than
+    :data:`MAX_ANSWER_CHARS` do not.
     """
+    numeral = _numeral(text) if len(text) <= MAX_ANSWER_CHARS else None
+    if numeral is None:
+        return None
+    value = float(numeral)
+    return value if math.isfinite(value) else None
+
+
+def _numeral(text: str) -> str | None:
+    """The plain numeral an answer writes (wrappers and thousands separators dropped), if it is one."""
     text = _unwrap(text).lstrip("$").strip()
     if _THOUSANDS.match(text):
         text = re.sub(r"[,_ \u202f\u00a0]", "", text)
-    if not _PLAIN_NUMBER.match(text):
-        return None
-    value = float(text)
-    return value if math.isfinite(value) else None
+    return text if _PLAIN_NUMBER.match(text) else None
 
 
 def _half_ulp(target: str) -> float:
@@ -89,6 +104,9 @@ def answers_match(extracted: str, target: str, answer_type: str) -> bool:
             - ``set``: comma-separated items, same items in any order;
             - ``free``: never matches (free-form answers are judge-only).
 
+            An answer longer than :data:`MAX_ANSWER_CHARS` and than four times the
+            target never matches.
+
             Surrounding ``**``, backticks, ``$``, quotes and ``\\boxed{}`` are ignored
             for every type; list and set items compare numerically when both parse.
 
@@ -100,14 +118,16 @@ def answers_match(extracted: str, target: str, answer_type: str) -> bool:
     """
     if answer_type not in ANSWER_TYPES:
         raise ValueError(f"unknown answer_type {answer_type!r}; expected one of {ANSWER_TYPES}")
-    if answer_type == "free":
+    if answer_type == "free" or len(extracted) > max(MAX_ANSWER_CHARS, 4 * len(target)):
         return False
     if answer_type in ("integer", "number"):
         got, want = parse_number(extracted), parse_number(target)
         if got is None or want is None:
             return False
         if answer_type == "integer":
-            return got.is_integer() and want.is_integer() and int(got) == int(want)
+            # Floats stop telling integers apart above 2**53: compare the numerals exactly.
+            exact = Decimal(_numeral(extracted)) == Decimal(_numeral(target))
+            return got.is_integer() and want.is_integer() and exact
         tolerance = max(NUMBER_ABS_TOL, min(NUMBER_REL_TOL * abs(want), _half_ulp(target)))
         return abs(got - want) <= tolerance * (1 + 1e-9)  # binary floats: 7762.955 - 7762.96 > 0.005
     if answer_type == "string":

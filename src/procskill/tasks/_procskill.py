@@ -13,7 +13,7 @@ from inspect_ai.solver import generate
 
 from procskill.checkpoint_meta import read_checkpoint_metadata
 from procskill.prompts import CONDITIONS, PLACEMENTS, PROMPT_TEMPLATE_VERSION, prompt_messages
-from procskill.scorers import extract
+from procskill.scorers import JUDGE_PATHS, extract, role_judges
 from procskill.skills import (
     BUILTIN_DIR,
     CATALOG_VERSION,
@@ -31,7 +31,7 @@ DEFAULT_MAX_TOKENS = 2048
 """Room for a five-step worked procedure plus the ANSWER line: the built-in worked
 solutions are 60–400 tokens; small models restate the procedure at length."""
 
-SCORING_PATHS = ("extract",)
+SCORING_PATHS = ("extract", "bench", "llm")
 """Scoring paths the task accepts in ``scoring``."""
 
 
@@ -86,6 +86,13 @@ def _generation_settings(model: Model) -> dict[str, Any]:
     }
 
 
+def _model_description(model: Model) -> dict[str, Any]:
+    """Name and, for locally loaded weights, the parameter count (the report's model size)."""
+    weights = getattr(model.api, "model", None)
+    parameters = sum(p.numel() for p in weights.parameters()) if hasattr(weights, "parameters") else None
+    return {"name": str(model), "parameters": parameters}
+
+
 def _local_checkpoint(model: Model) -> dict[str, Any] | None:
     for candidate in (model.model_args.get("model_path"), model.name):
         if candidate and Path(str(candidate)).is_dir():
@@ -108,6 +115,7 @@ def procskill(
     skills_dir: str | None = None,
     scoring: str | list[str] = "extract",
     placement: str = "user",
+    judges: str | list[str] = "grader",
 ) -> Task:
     """Paired procedural-skill evaluation: each task without and with its procedure block.
 
@@ -118,8 +126,13 @@ def procskill(
         skills: Skill ids to run (comma-separated or a list); all by default.
         skills_dir: A folder of your own skill packs instead of the built-in catalog.
         scoring: Comma list of scoring paths, each a named score in the log: ``extract``
-            (deterministic ANSWER-line scorer; the offline default).
+            (deterministic ANSWER-line scorer; the offline default), ``bench`` (extractor
+            for deterministic tasks, judge for free-form ones) and ``llm`` (judge on every
+            task). Judge scores are named ``<path>@<judge model>``.
         placement: Where the block goes: ``user`` (before the task) or ``system``.
+        judges: Comma list of model roles whose models judge the ``bench``/``llm`` paths
+            (bind each with ``--model-role grader=provider/model``); a role bound to a
+            list of models gives one judge score per model.
 
     Returns:
         The task. Its metadata records the dataset version and content hash, the
@@ -153,7 +166,14 @@ def procskill(
 
     model = get_model()
     _register_local_model_info(model)
-    scorers: list[Scorer] = [extract() for p in paths if p == "extract"]
+    generation = _generation_settings(model)
+    judge_roles = _parse_list(judges, "judges") or []
+    scorers: list[Scorer] = []
+    for path in paths:
+        if path in JUDGE_PATHS:
+            scorers += role_judges(path, judge_roles, generation["max_tokens"])
+        else:
+            scorers.append(extract(generation["max_tokens"]))
     metadata = {
         "procskill_version": TASK_VERSION,
         "dataset": {
@@ -168,7 +188,8 @@ def procskill(
         "conditions": conditions,
         "placement": placement,
         "scoring": paths,
-        "generation": _generation_settings(model),
+        "model": _model_description(model),
+        "generation": generation,
         "checkpoint": _local_checkpoint(model),
     }
     return Task(

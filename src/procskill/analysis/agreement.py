@@ -1,0 +1,155 @@
+"""Agreement between two named scores of the same logs (judge vs judge, extractor vs judge).
+
+Every number comes from :func:`procskill.stats.agreement`: raw agreement, Cohen's κ with
+a bootstrap interval (episodes resampled within skills), each score's pass rate
+(prevalence) and the 2×2 table. An episode counts when both scores gave it a verdict;
+episodes that either score left unscored (a free-form task on the ``extract`` path, an
+unparseable judge reply) are excluded and counted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from inspect_ai.log import EvalLog, read_eval_log
+from inspect_ai.scorer import value_to_float
+
+from procskill import stats
+from procskill.analysis.rejudge import is_procskill_log, log_files
+
+POOLED = "pooled"
+
+
+@dataclass(frozen=True)
+class AgreementRow:
+    """Agreement of scores ``a`` and ``b`` over one configuration's episodes (or all, pooled).
+
+    ``table`` is ``[[both_fail, a_fail_b_pass], [a_pass_b_fail, both_pass]]``. When both
+    scores give every episode the same single verdict, κ is undefined (0/0); it is
+    reported as 1.0 with ``degenerate=True`` (see :class:`procskill.stats.Agreement`).
+    With no comparable episode at all, the numbers are NaN and ``degenerate=True``.
+    """
+
+    configuration: str
+    """The evaluated model and log file, or ``pooled``."""
+    model: str | None
+    log: str | None
+    a: str
+    b: str
+    n: int
+    agreement: float
+    kappa: float
+    kappa_low: float
+    kappa_high: float
+    prevalence_a: float
+    prevalence_b: float
+    table: list[list[int]]
+    degenerate: bool
+    excluded: int
+    """Episodes without a verdict from both scores."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def paired_verdicts(log: EvalLog, a: str, b: str, where: str = "") -> tuple[list[int], list[int], list[str], int]:
+    """The pass/fail verdicts of scores ``a`` and ``b`` on a log's episodes.
+
+    Returns:
+        ``(verdicts_a, verdicts_b, skills, excluded)`` over the episodes both scored.
+
+    Raises:
+        ValueError: A score is not in the log, or gives a value other than pass/fail.
+    """
+    names = {s.name for s in (log.results.scores if log.results else [])}
+    for name in (a, b):
+        if name not in names:
+            raise ValueError(f"{where}: no score named {name!r}; the log has {sorted(names)}")
+    va: list[int] = []
+    vb: list[int] = []
+    skills: list[str] = []
+    excluded = 0
+    to_float = value_to_float()
+    for sample in log.samples or []:
+        scores = sample.scores or {}
+        pair = [scores.get(a), scores.get(b)]
+        values = [to_float(s.value) if s is not None else math.nan for s in pair]
+        if any(math.isnan(v) for v in values):
+            excluded += 1
+            continue
+        for name, value in zip((a, b), values):
+            if value not in (0.0, 1.0):
+                raise ValueError(
+                    f"{where}: sample {sample.id} epoch {sample.epoch}: score {name!r} is {value}; "
+                    "agreement needs pass (1) / fail (0) verdicts"
+                )
+        va.append(int(values[0]))
+        vb.append(int(values[1]))
+        skills.append(str((sample.metadata or {}).get("skill", "")))
+    return va, vb, skills, excluded
+
+
+def agreement(
+    logs: str | Path | Sequence[str | Path],
+    a: str,
+    b: str,
+    resamples: int = stats.DEFAULT_RESAMPLES,
+    seed: int = stats.DEFAULT_SEED,
+) -> list[AgreementRow]:
+    """Agreement of two named scores, per configuration (log) and pooled over all logs.
+
+    Args:
+        logs: Log files and/or folders (searched recursively; logs of other tasks in a
+            folder are ignored).
+        a: A score name, e.g. ``extract`` or ``llm@anthropic/claude-haiku-4-5``.
+        b: Another score name, e.g. ``llm@openrouter/openai/gpt-5.4``.
+        resamples: Bootstrap replicates for the κ interval.
+        seed: Bootstrap seed.
+
+    Returns:
+        One row per log, then the ``pooled`` row (bootstrap stratified by log and skill).
+
+    Raises:
+        ValueError: A score is missing from a log or is not a pass/fail verdict.
+    """
+    rows: list[AgreementRow] = []
+    pooled_a: list[int] = []
+    pooled_b: list[int] = []
+    pooled_strata: list[str] = []
+    pooled_excluded = 0
+    for i, (file, named) in enumerate(log_files(logs)):
+        log = read_eval_log(str(file))
+        if not is_procskill_log(log) and not named:
+            continue
+        va, vb, skills, excluded = paired_verdicts(log, a, b, where=str(file))
+        rows.append(_row(f"{log.eval.model} [{file.name}]", log.eval.model, str(file), a, b, va, vb, skills,
+                         excluded, resamples, seed))
+        pooled_a += va
+        pooled_b += vb
+        pooled_strata += [f"{i}:{s}" for s in skills]
+        pooled_excluded += excluded
+    rows.append(_row(POOLED, None, None, a, b, pooled_a, pooled_b, pooled_strata, pooled_excluded,
+                     resamples, seed))
+    return rows
+
+
+def _row(
+    configuration: str,
+    model: str | None,
+    log: str | None,
+    a: str,
+    b: str,
+    va: list[int],
+    vb: list[int],
+    strata: list[str],
+    excluded: int,
+    resamples: int,
+    seed: int,
+) -> AgreementRow:
+    result = stats.agreement(va, vb, strata, resamples=resamples, seed=seed)
+    return AgreementRow(configuration=configuration, model=model, log=log, a=a, b=b, excluded=excluded,
+                        **result.as_dict())

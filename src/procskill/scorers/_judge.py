@@ -1,0 +1,293 @@
+"""LLM judges and the judge scoring paths (``bench`` and ``llm``).
+
+A judge is *blind* to what is being compared: its prompt holds only the task text, the
+gold answer (or, for a free-form task, the gold conclusion and its rubric) and the final
+response with reasoning removed — never the condition, the evaluated model's name or the
+procedure block. Each judge is its own named score, ``<path>@<judge model>``
+(e.g. ``llm@openai/gpt-5.4``), so several judges sit side by side in one log and
+:func:`procskill.analysis.agreement` can compare any two of them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from inspect_ai.model import CachePolicy, ChatMessageUser, GenerateConfig, Model, get_model
+from inspect_ai.scorer import Score, Scorer, Target, scorer
+from inspect_ai.solver import TaskState
+from tenacity import RetryError
+
+from procskill.scorers._extract import strip_thinking
+from procskill.scorers._extract_scorer import answer_format, extract
+from procskill.scorers._metrics import PATH_METRICS
+
+JudgePath = Literal["bench", "llm"]
+JUDGE_PATHS: tuple[str, ...] = ("bench", "llm")
+"""``bench``: the extractor on deterministic tasks, the judge on free-form ones (the paper's
+bench path). ``llm``: the judge on every task (matched-path LLM-only scoring)."""
+
+DEFAULT_JUDGE_CACHE = CachePolicy(expiry=None, per_epoch=False)
+"""Judge calls are cached indefinitely and across epochs: a verdict is a function of the
+judge prompt, so a rerun or a re-judge with the same judge makes no new API call."""
+
+PASS, FAIL = "PASS", "FAIL"
+
+JUDGE_TEMPLATE = """\
+You are grading a response to a task against the gold answer.
+
+[BEGIN TASK]
+{task}
+[END TASK]
+
+{gold}
+
+[BEGIN RESPONSE]
+{response}
+[END RESPONSE]
+
+{instructions}"""
+
+GOLD_ANSWER = "[BEGIN GOLD ANSWER]\n{target}\n[END GOLD ANSWER]"
+GOLD_CONCLUSION = (
+    "[BEGIN GOLD CONCLUSION]\n{target}\n[END GOLD CONCLUSION]\n\n[BEGIN RUBRIC]\n{rubric}\n[END RUBRIC]"
+)
+
+INSTRUCTIONS = """\
+Decide whether the response's final answer is correct: it must state the same final answer as
+the gold answer. Accept equivalent forms (number formatting, capitalisation, surrounding
+punctuation or markup) and a final answer stated anywhere in the response, with or without an
+"ANSWER:" line. Fail a response that gives no final answer, a different one, or several
+conflicting ones. Judge the final answer only, not the method.
+
+Explain your reasoning in one to three sentences, then end with exactly one line:
+VERDICT: PASS
+or
+VERDICT: FAIL"""
+
+FREE_FORM_INSTRUCTIONS = """\
+Decide whether the response reaches the gold conclusion and meets the rubric. Accept a different
+wording of the same conclusion. Fail a response that reaches no conclusion, a different one, or
+several conflicting ones.
+
+Explain your reasoning in one to three sentences, then end with exactly one line:
+VERDICT: PASS
+or
+VERDICT: FAIL"""
+
+# A verdict line: "VERDICT: PASS", "**Verdict:** fail", "## VERDICT: PASS." — the keyword
+# starts the line (after markdown decoration), so "the verdict: pass" inside prose is no verdict.
+_VERDICT_LINE = re.compile(r"[\s#>*_`-]*verdict[*_`]*\s*:(.*)", re.IGNORECASE)
+_VERDICT_DECORATION = " \t*_`.!'\""
+
+# The response is data: a response cannot close its own section and pose as the judge's prompt.
+_SECTION_MARKER = re.compile(r"\[(BEGIN|END) (TASK|GOLD ANSWER|GOLD CONCLUSION|RUBRIC|RESPONSE)\]", re.I)
+
+
+def parse_verdict(text: str) -> str | None:
+    """The verdict of a judge's reply.
+
+    Only the **last** line starting with ``VERDICT:`` counts (outside reasoning blocks):
+    an earlier verdict in the judge's reasoning, or one quoted from the response, never
+    decides. A last verdict line that is neither PASS nor FAIL is unparseable — it does
+    not fall back to an earlier line.
+
+    Args:
+        text: The judge's completion.
+
+    Returns:
+        ``"PASS"``, ``"FAIL"``, or ``None`` when there is no usable verdict.
+    """
+    for line in reversed(strip_thinking(text).splitlines()):
+        match = _VERDICT_LINE.match(line)
+        if match:
+            value = match.group(1).strip().strip(_VERDICT_DECORATION).upper()
+            return value if value in (PASS, FAIL) else None
+    return None
+
+
+def _neutralise(text: str) -> str:
+    return _SECTION_MARKER.sub(lambda m: m.group(0).replace(" ", "-"), text)
+
+
+def judge_prompt(state: TaskState, target: Target) -> str:
+    """The judge's prompt for one episode (the only thing the judge sees).
+
+    Built from the sample metadata ``prompt`` (the task text without the procedure
+    block or the answer instruction), the target (and ``rubric`` for free-form tasks)
+    and the completion with reasoning removed.
+    """
+    meta = state.metadata
+    free = meta["answer_type"] == "free"
+    if free:
+        gold = GOLD_CONCLUSION.format(target=target.text, rubric=meta.get("rubric") or "(none)")
+    else:
+        gold = GOLD_ANSWER.format(target=target.text)
+    return JUDGE_TEMPLATE.format(
+        task=meta["prompt"].strip(),
+        gold=gold,
+        response=_neutralise(strip_thinking(state.output.completion).strip()),
+        instructions=FREE_FORM_INSTRUCTIONS if free else INSTRUCTIONS,
+    )
+
+
+def judge_score_name(path: str, model: str | Model) -> str:
+    """The score name of a judge: ``<path>@<judge model>``, e.g. ``llm@openai/gpt-5.4``."""
+    return f"{path}@{model}"
+
+
+def judge(
+    path: JudgePath = "llm",
+    model: str | Model | None = None,
+    model_role: str = "grader",
+    cache: bool | CachePolicy = DEFAULT_JUDGE_CACHE,
+    config: GenerateConfig | None = None,
+    max_tokens: int | None = None,
+) -> Scorer:
+    """A judge scoring path, as a score named ``<path>@<judge model>``.
+
+    Args:
+        path: ``llm`` (the judge scores every task) or ``bench`` (deterministic tasks are
+            scored exactly as the ``extract`` scorer scores them; free-form tasks by the judge).
+        model: The judge model. When omitted, the model bound to ``model_role``
+            (``--model-role grader=provider/model``); the role must be bound when the
+            scorer is built (inside a task, Inspect binds roles before building it).
+        model_role: The role the judge is bound to (recorded in the score metadata).
+        cache: Caching of judge calls (Inspect's model cache): by default indefinitely
+            and across epochs, so reruns and re-judges make no new API calls.
+        config: Generation settings for the judge calls (e.g. ``max_connections``,
+            ``timeout``, ``attempt_timeout``, ``max_retries``).
+        max_tokens: The evaluated model's token limit, to recognise truncated outputs
+            exactly as the ``extract`` scorer does (see :func:`procskill.scorers.answer_format`).
+
+    Returns:
+        A scorer with value 1.0 (pass) / 0.0 (fail) and the metrics of every path
+        (:data:`procskill.scorers.PATH_METRICS`). A judge reply without a parseable
+        verdict, or a judge call that fails after Inspect's retries, is unscored
+        (reason ``grader_failed`` / ``grader_error``), never a silent FAIL; any other
+        judge error (authentication, a malformed request) fails the sample. The
+        metadata records ``path``, ``judge``, ``role``, ``scored_by`` (``judge``,
+        ``extract`` or ``empty_response``), ``verdict`` and the answer-format facts
+        (``compliant``, ``extracted``, ``truncated``, ``stop_reason``); the
+        explanation is the judge's reply.
+
+    Raises:
+        ValueError: ``path`` is not a judge path, or no model is given and none is bound
+            to ``model_role``.
+    """
+    if path not in JUDGE_PATHS:
+        raise ValueError(f"judge path must be one of {JUDGE_PATHS}, got {path!r}")
+    judge_model = model if model is not None else _role_model(model_role)
+    if isinstance(judge_model, list):
+        raise ValueError(
+            f"model role {model_role!r} is bound to {len(judge_model)} models: build one judge per model "
+            "with procskill.scorers.role_judges()"
+        )
+    resolved: str | Model = judge_model
+
+    def judge_path(path: str, judge: str, model_role: str | None) -> Scorer:
+        # The recorded parameters are the serialisable ones; the model object travels by closure.
+        return _judge_path(path, resolved, model_role, cache, config, max_tokens)
+
+    # Registered under its own name so the score is `<path>@<judge>` (Inspect names a score
+    # by the scorer's registry name, minus the package prefix).
+    named = scorer(metrics=PATH_METRICS, name=judge_score_name(path, judge_model))(judge_path)
+    return named(path=path, judge=str(judge_model), model_role=model_role)
+
+
+def role_judges(path: JudgePath, roles: list[str], max_tokens: int | None = None) -> list[Scorer]:
+    """One judge per model bound to each role (a role bound to a list gives several judges).
+
+    Args:
+        path: The judge path (``bench`` or ``llm``).
+        roles: Model role names, e.g. ``["grader"]`` or ``["grader", "grader2"]``.
+        max_tokens: The evaluated model's token limit (see :func:`judge`).
+
+    Returns:
+        The judges, in role order.
+
+    Raises:
+        ValueError: A role has no model bound, with the option that binds one.
+    """
+    scorers: list[Scorer] = []
+    for role in roles:
+        bound = _role_model(role, path)
+        for model in bound if isinstance(bound, list) else [bound]:
+            scorers.append(judge(path, model=model, model_role=role, max_tokens=max_tokens))
+    return scorers
+
+
+def _role_model(role: str, path: str | None = None) -> Model | list[Model]:
+    from inspect_ai.model import model_roles
+
+    bound = model_roles().get(role)
+    if bound is None:
+        needs = f"scoring path {path!r} needs" if path else "a judge needs"
+        raise ValueError(
+            f"{needs} a judge model, but no model is bound to the role {role!r}. Bind one with "
+            f"`--model-role {role}=provider/model` (e.g. `--model-role {role}=openai/gpt-5.4`), or "
+            f"model_roles={{'{role}': 'provider/model'}} in inspect_ai.eval(); or score with -T scoring=extract."
+        )
+    return bound
+
+
+def _judge_path(
+    path: str,
+    model: str | Model,
+    model_role: str | None,
+    cache: bool | CachePolicy,
+    config: GenerateConfig | None,
+    max_tokens: int | None,
+) -> Scorer:
+    deterministic = extract(max_tokens)
+    judge_name = str(model)
+
+    async def score(state: TaskState, target: Target) -> Score:
+        fmt = answer_format(state, max_tokens)
+        meta: dict[str, Any] = {"path": path, "judge": judge_name, "role": model_role, **fmt}
+        if path == "bench" and state.metadata["answer_type"] != "free":
+            extracted = await deterministic(state, target)
+            assert extracted is not None
+            return extracted.model_copy(
+                update={"metadata": {**(extracted.metadata or {}), **meta, "scored_by": "extract"}}
+            )
+        if not strip_thinking(state.output.completion).strip():
+            # Nothing to read: a judge call could only say FAIL (and would cost one).
+            return Score(
+                value=0.0,
+                answer=fmt["extracted"],
+                explanation="empty response (after removing reasoning)",
+                metadata={**meta, "scored_by": "empty_response", "verdict": FAIL},
+            )
+        grader = model if isinstance(model, Model) else get_model(model, config=config or GenerateConfig())
+        try:
+            result = await grader.generate(
+                [ChatMessageUser(content=judge_prompt(state, target))], config=config or GenerateConfig(), cache=cache
+            )
+        except RetryError as err:
+            # Retries ran out (rate limits, time-outs, server errors): keep the generation and
+            # leave the sample for `procskill rejudge`. Other errors (auth, bad request) are loud.
+            cause = err.last_attempt.exception()
+            return Score.unscored(
+                reason="grader_error",
+                answer=fmt["extracted"],
+                explanation=f"judge call failed after retries: {type(cause).__name__}: {cause}",
+                metadata={**meta, "scored_by": "judge"},
+            )
+        verdict = parse_verdict(result.completion)
+        meta |= {"scored_by": "judge", "verdict": verdict}
+        if verdict is None:
+            return Score.unscored(
+                reason="grader_failed",
+                answer=fmt["extracted"],
+                explanation=f"no VERDICT: PASS/FAIL line in the judge's reply: {result.completion}",
+                metadata=meta,
+            )
+        return Score(
+            value=1.0 if verdict == PASS else 0.0,
+            answer=fmt["extracted"],
+            explanation=result.completion,
+            metadata=meta,
+        )
+
+    return score

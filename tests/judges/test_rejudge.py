@@ -1,0 +1,158 @@
+"""Re-judging stored logs: no regeneration, no evaluated model, idempotent, valid Inspect logs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from inspect_ai import Task
+from inspect_ai import eval as inspect_eval
+from inspect_ai.dataset import Sample
+from inspect_ai.log import read_eval_log
+from inspect_ai.scorer import match
+
+from judge_helpers import answering_solver, code_of, recording_judge, run_eval
+from procskill.analysis import rejudge
+from procskill.testing.scripted import scripted_model
+
+NAME = "llm@mockllm/judge-r"
+
+
+def test_rejudge_adds_a_named_score_and_recomputes_metrics(packs, tmp_path) -> None:
+    log = run_eval(packs, tmp_path / "logs")
+    before = read_eval_log(log.location)
+    grader, seen = recording_judge("judge-r")
+
+    [result] = rejudge(tmp_path / "logs", grader)
+
+    assert (result.action, result.score, result.judged, result.unscored) == ("added", NAME, 12, {})
+    after = read_eval_log(log.location)
+    assert [s.name for s in after.results.scores] == ["extract", NAME]
+    assert [s.name for s in after.eval.scorers] == ["extract", NAME]
+    assert after.eval.scorers[1].options == {"path": "llm", "judge": "mockllm/judge-r", "model_role": None}
+    # Nothing regenerated: outputs and the original score are untouched.
+    for old, new in zip(before.samples, after.samples):
+        assert new.output.completion == old.output.completion
+        assert new.scores["extract"] == old.scores["extract"]
+        assert new.scores[NAME].value == 1.0 and new.scores[NAME].metadata["path"] == "llm"
+    metrics = after.results.scores[1].metrics
+    assert metrics["pass_base"].value == 1.0 and metrics["compliance_base"].value == pytest.approx(0.5)
+    assert after.results.scores[0].metrics["pass_base"].value == before.results.scores[0].metrics["pass_base"].value
+
+    # Idempotent: the same judge again changes nothing and calls nothing.
+    calls = len(seen)
+    [again] = rejudge([log.location], grader)
+    assert again.action == "skipped" and len(seen) == calls
+    assert [s.name for s in read_eval_log(log.location).results.scores] == ["extract", NAME]
+
+
+def test_rejudge_bench_path_and_a_second_judge(packs, tmp_path) -> None:
+    log = run_eval(packs, tmp_path / "logs")
+    grader, seen = recording_judge("judge-r")
+    [result] = rejudge(log.location, grader, path="bench")
+    assert result.score == "bench@mockllm/judge-r"
+    assert seen and all("GOLD CONCLUSION" in text for text in seen)  # bench judges free-form tasks only
+    other, _ = recording_judge("judge-s", reply=lambda text: "VERDICT: FAIL")
+    rejudge(log.location, other)
+    names = [s.name for s in read_eval_log(log.location).results.scores]
+    assert names == ["extract", "bench@mockllm/judge-r", "llm@mockllm/judge-s"]
+
+
+def test_rejudge_skips_errored_samples(packs, tmp_path) -> None:
+    def flaky(messages):
+        if code_of(messages) == 100:
+            raise RuntimeError("generation failed")
+        return answering_solver(messages)
+
+    [log] = inspect_eval(
+        "procskill/procskill",
+        model=scripted_model(flaky),
+        task_args={"skills_dir": str(packs)},
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+        fail_on_error=False,
+    )
+    grader, seen = recording_judge("judge-r")
+    [result] = rejudge(log.location, grader)
+    samples = read_eval_log(log.location).samples
+    errored = [s for s in samples if s.error is not None]
+    assert len(errored) == 2 and all(NAME not in (s.scores or {}) for s in errored)
+    assert result.judged == 10 and not any("code is 100" in text for text in seen)
+
+
+def test_rejudge_refuses_a_log_of_another_task(tmp_path) -> None:
+    task = Task(dataset=[Sample(input="Say hi", target="hi")], scorer=match())
+    [log] = inspect_eval(task, model=scripted_model("hi"), log_dir=str(tmp_path / "other"), display="none")
+    grader, _ = recording_judge("judge-r")
+    with pytest.raises(ValueError, match="not a procskill log"):
+        rejudge(log.location, grader)
+    assert rejudge(tmp_path / "other", grader)[0].action == "not_procskill"
+    with pytest.raises(FileNotFoundError, match="no such log file or folder"):
+        rejudge(tmp_path / "missing.eval", grader)
+    with pytest.raises(ValueError, match="--path must be one of"):
+        rejudge(tmp_path / "other", grader, path="extract")
+
+
+@pytest.mark.slow
+def test_rejudge_needs_no_evaluated_model(tiny_model_dir, packs, tmp_path) -> None:
+    model_dir = shutil.copytree(tiny_model_dir, tmp_path / "tiny")
+    [log] = inspect_eval(
+        "procskill/procskill",
+        model=f"hf/{model_dir}",
+        model_args={"do_sample": False, "enable_thinking": False},
+        max_tokens=4,
+        task_args={"skills_dir": str(packs), "skills": "skill_02"},
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
+    assert log.status == "success" and log.eval.model == f"hf/{model_dir}"
+    shutil.rmtree(model_dir)  # the weights are gone: a re-judge must not try to load them
+
+    grader, seen = recording_judge("judge-r", reply=lambda text: "Random text.\nVERDICT: FAIL")
+    [result] = rejudge(tmp_path / "logs", grader)
+
+    assert result.action == "added" and result.judged == 4
+    after = read_eval_log(log.location)
+    assert all(s.scores[NAME].value == 0.0 for s in after.samples) and after.eval.model == f"hf/{model_dir}"
+    # Compliance facts as the extractor saw them (hf reports no stop reason: the token limit tells).
+    for sample in after.samples:
+        judged, extracted = sample.scores[NAME].metadata, sample.scores["extract"].metadata
+        assert (judged["truncated"], judged["compliant"]) == (extracted["truncated"], extracted["compliant"])
+    assert any(s.scores[NAME].metadata["truncated"] for s in after.samples)
+
+
+@pytest.mark.slow
+def test_rejudged_log_opens_in_inspect_view(packs, tmp_path) -> None:
+    log = run_eval(packs, tmp_path / "logs")
+    grader, _ = recording_judge("judge-r")
+    rejudge(log.location, grader)
+
+    port = 7000 + (abs(hash(str(tmp_path))) % 2000)
+    inspect_bin = Path(sys.executable).with_name("inspect")
+    view = subprocess.Popen(
+        [str(inspect_bin), "view", "--host", "127.0.0.1", "--port", str(port), "--log-dir", str(tmp_path / "logs")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/api/logs/{urllib.request.quote('file://' + log.location, safe='')}"
+        body = None
+        deadline = time.monotonic() + 60
+        while body is None and time.monotonic() < deadline and view.poll() is None:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    body = json.load(response)
+            except OSError:
+                time.sleep(0.5)
+        assert body is not None, "inspect view did not serve the log"
+        assert [s["name"] for s in body["results"]["scores"]] == ["extract", NAME]
+        assert all(NAME in s["scores"] for s in body["samples"])
+    finally:
+        view.terminate()
+        view.wait(timeout=10)
