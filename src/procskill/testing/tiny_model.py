@@ -269,7 +269,13 @@ ANSWER: 7
 
 
 def _build_params(
-    *, seed: int, hidden_size: int, num_hidden_layers: int, vocab_size: int, tokenizer_text: str | None = None
+    *,
+    seed: int,
+    hidden_size: int,
+    num_hidden_layers: int,
+    vocab_size: int,
+    tokenizer_text: str | None = None,
+    initializer_range: float = 0.02,
 ) -> dict[str, Any]:
     if hidden_size % 4 != 0 or hidden_size < 16:
         raise ValueError(f"hidden_size must be a multiple of 4 and >= 16, got {hidden_size}")
@@ -283,6 +289,7 @@ def _build_params(
         "hidden_size": int(hidden_size),
         "num_hidden_layers": int(num_hidden_layers),
         "vocab_size": int(vocab_size),
+        "initializer_range": float(initializer_range),
         "tokenizer_text_sha256": hashlib.sha256((tokenizer_text or TRAINING_TEXT).encode("utf-8")).hexdigest(),
     }
 
@@ -370,6 +377,7 @@ def _build_model(params: dict[str, Any], tokenizer):  # -> Qwen3_5ForCausalLM
         pad_token_id=pad_id,
         eos_token_id=eos_id,
         bos_token_id=None,
+        initializer_range=params["initializer_range"],
         dtype="float32",
     )
     torch.manual_seed(params["seed"])
@@ -402,6 +410,7 @@ def build_tiny_qwen35(
     num_hidden_layers: int = 4,
     vocab_size: int = 2048,
     tokenizer_text: str | None = None,
+    initializer_range: float = 0.02,
     overwrite: bool = False,
 ) -> Path:
     """Build (or reuse) a tiny random Qwen3.5 checkpoint + tokenizer in ``out_dir``; return its path.
@@ -409,7 +418,9 @@ def build_tiny_qwen35(
     Offline and deterministic. ``tokenizer_text`` replaces the built-in tokenizer training
     text: a tokenizer fitted to the text it will see (e.g. the catalog, for the demo)
     compresses it several times better, which makes generation and training that much
-    faster. Reuses an existing complete build with the same parameters unless
+    faster. ``initializer_range`` is the weights' init standard deviation: at the usual
+    0.02 a 64-wide model's logits are nearly flat, which LoRA (norms and embeddings
+    frozen) cannot sharpen; the demo uses a larger one so that SFT can show an effect. Reuses an existing complete build with the same parameters unless
     ``overwrite=True``. Raises ``FileExistsError`` if ``out_dir`` is a non-empty directory that is not a
     procskill tiny build and ``overwrite`` is false.
     """
@@ -420,6 +431,7 @@ def build_tiny_qwen35(
         num_hidden_layers=num_hidden_layers,
         vocab_size=vocab_size,
         tokenizer_text=tokenizer_text,
+        initializer_range=initializer_range,
     )
     if not overwrite and is_complete_build(out, params):
         return out

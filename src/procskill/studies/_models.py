@@ -1,0 +1,67 @@
+"""Short names for local Hugging Face models: ``--model hf/qwen3.5-2b`` from any directory.
+
+``hf/NAME`` loads ``NAME`` through transformers, which (offline or not) finds a hub-cache
+entry ``models--NAME``. An alias is such an entry whose ``refs/main`` and snapshot point
+at the real model's cached snapshot — no copy of the weights.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_ALIASES = {
+    "qwen3.5-0.8b": "Qwen/Qwen3.5-0.8B",
+    "qwen3.5-2b": "Qwen/Qwen3.5-2B",
+    "qwen3.5-4b": "Qwen/Qwen3.5-4B",
+}
+"""The paper's three student models."""
+
+
+def _hub_cache(cache_dir: str | Path | None) -> Path:
+    if cache_dir is not None:
+        return Path(cache_dir)
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    return Path(os.environ.get("HF_HUB_CACHE", HF_HUB_CACHE))
+
+
+def _repo_folder(repo_id: str) -> str:
+    return "models--" + repo_id.replace("/", "--")
+
+
+def alias_models(aliases: dict[str, str], cache_dir: str | Path | None = None) -> dict[str, str]:
+    """Create hub-cache aliases so that ``hf/<alias>`` loads ``<hub id>``.
+
+    Args:
+        aliases: ``{alias: hub_id}``, e.g. ``{"qwen3.5-2b": "Qwen/Qwen3.5-2B"}``.
+        cache_dir: The hub cache (default: ``HF_HUB_CACHE``).
+
+    Returns:
+        ``{alias: snapshot path}`` for every alias made.
+
+    Raises:
+        FileNotFoundError: a hub model is not in the cache (download it first, e.g.
+            ``hf download Qwen/Qwen3.5-2B``).
+    """
+    cache = _hub_cache(cache_dir)
+    made: dict[str, str] = {}
+    for alias, hub_id in aliases.items():
+        source = cache / _repo_folder(hub_id)
+        ref = source / "refs" / "main"
+        if not ref.is_file():
+            raise FileNotFoundError(
+                f"{hub_id} is not in the hub cache {cache} (no {ref}); download it first: `hf download {hub_id}`"
+            )
+        revision = ref.read_text().strip()
+        snapshot = source / "snapshots" / revision
+        target = cache / _repo_folder(alias)
+        (target / "refs").mkdir(parents=True, exist_ok=True)
+        (target / "snapshots").mkdir(exist_ok=True)
+        (target / "refs" / "main").write_text(revision)
+        link = target / "snapshots" / revision
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(os.path.relpath(snapshot, link.parent), target_is_directory=True)
+        made[alias] = str(snapshot)
+    return made

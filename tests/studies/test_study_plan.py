@@ -1,0 +1,67 @@
+"""Study files: validation, the plan and its commands (the README's vLLM and multi-GPU commands
+are exercised here through --dry-run)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from procskill.cli import app
+from procskill.studies import StudyError, load_study, plan
+
+
+def test_paper_study_plan_has_every_configuration(tmp_path):
+    study = load_study("paper", out=tmp_path)
+    names = [step.name for step in plan(study)]
+    assert names[:4] == ["eval qwen3.5-0.8b", "eval qwen3.5-2b", "eval qwen3.5-4b", "eval claude-haiku-4.5"]
+    assert "eval qwen3.5-8b" not in names  # switched off until the prediction is tested
+    assert "corpus" in names and names[-2:] == ["rejudge llm@openrouter/openai/gpt-5.4", "report"]
+    sweep = [n for n in names if n.startswith("train qwen3.5-0.8b")]
+    assert len(sweep) >= 5
+    commands = {step.name: step.command for step in plan(study)}
+    assert "--model hf/Qwen/Qwen3.5-0.8B -M enable_thinking=false -M do_sample=false" in commands["eval qwen3.5-0.8b"]
+    assert "--model-role grader=anthropic/claude-haiku-4-5" in commands["eval qwen3.5-0.8b"]
+    assert "-T scoring=extract,bench,llm" in commands["eval qwen3.5-0.8b"]
+    assert "procskill corpus build --teacher anthropic/claude-opus-4-5" in commands["corpus"]
+    ckpt_eval = commands["eval qwen3.5-0.8b+lora_r16_lr2e-4"]
+    assert f"model_path={tmp_path}/checkpoints/qwen3.5-0.8b-lora_r16_lr2e-4/merged" in ckpt_eval
+
+
+def test_switching_on_the_larger_models(tmp_path):
+    text = (load_study("paper").source.read_text()).replace("    enabled: false\n", "")
+    path = tmp_path / "paper-14b.yaml"
+    path.write_text(text)
+    names = [step.name for step in plan(load_study(path, out=tmp_path))]
+    assert "eval qwen3.5-14b" in names and "train qwen3.5-14b lora_r16_lr2e-4" in names
+
+
+def test_dry_run_prints_vllm_and_accelerate_commands(tmp_path):
+    result = CliRunner().invoke(app, ["study", "paper-gpu-cluster", "--dry-run", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "--model vllm/Qwen/Qwen3.5-2B" in result.output
+    assert "accelerate launch --num_processes 8 -m procskill.training --base Qwen/Qwen3.5-0.8B" in result.output
+    assert "todo" in result.output and "done" not in result.output
+    assert not any(tmp_path.iterdir())  # a dry run writes nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("models: []\n", r"name is required"),
+        ("name: x\nmodels:\n  - {id: a}\n", r"models\[0\].model is required"),
+        ("name: x\nmodels:\n  - {id: a, model: m, engine: tgi}\n", r"models\[0\].engine must be one of"),
+        ("name: x\nmodels:\n  - {id: a, model: m}\nsft:\n  - {base: b, recipes: [r]}\ncorpus: {teacher: procedural}\n",
+         r"sft\[0\].base 'b' is not a model id"),
+        ("name: x\nmodels:\n  - {id: a, model: m}\nsft:\n  - {base: a, recipes: [r]}\n", r"sft needs a corpus"),
+    ],
+)
+def test_bad_study_files_name_the_field(tmp_path, text, message):
+    path = tmp_path / "study.yaml"
+    path.write_text(text)
+    with pytest.raises(StudyError, match=message):
+        load_study(path)
+
+
+def test_unknown_study_name():
+    with pytest.raises(StudyError, match="not a shipped study"):
+        load_study("nope")
