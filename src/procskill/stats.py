@@ -321,7 +321,7 @@ def spearman(
     if n < 3:
         return Interval(nan, nan, nan, n)
     rho = float(_pearson_rows(_ranks(vx), _ranks(vy)))
-    if rho != rho:
+    if not np.isfinite(rho):
         return Interval(nan, nan, nan, n)
     idx = bootstrap_indices(strata if strata is not None else ["all"] * n, resamples, seed, mode)
     if (idx < 0).any():  # ragged cluster replicates: correlate each replicate on its own units

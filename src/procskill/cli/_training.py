@@ -55,7 +55,11 @@ def _model_args(pairs: list[str] | None) -> dict[str, Any]:
 @corpus_app.command("build")
 def corpus_build(
     teacher: Annotated[
-        str | None, typer.Option(help="provider/model, or 'procedural' for the catalog's worked solutions.")
+        str | None,
+        typer.Option(
+            help="provider/model; 'procedural' (the catalog's worked solutions) or 'procedural-answers' "
+            "(their ANSWER lines only: an answer-only control)."
+        ),
     ] = None,
     split: Annotated[str, typer.Option(help="Task split to learn from (only 'train').")] = "train",
     skills: Annotated[str | None, typer.Option(help="Comma-separated skill ids (default: all).")] = None,

@@ -12,6 +12,7 @@ Heavy libraries (torch, transformers, TRL, PEFT) are imported when a function ne
 """
 
 from procskill.training._corpus import (
+    ANSWERS_ONLY,
     CARD_FILE,
     CORPUS_FILE,
     FILTERS,
@@ -47,6 +48,7 @@ from procskill.training._trainer import (
 )
 
 __all__ = [
+    "ANSWERS_ONLY",
     "ADAPTER",
     "CARD_FILE",
     "CHECKPOINTS",

@@ -42,6 +42,12 @@ TEACHER_LOGS = "teacher-logs"
 CORPUS_FORMAT = "procskill-corpus/1"
 PROCEDURAL = "procedural"
 """Teacher name for the catalog's worked solutions (offline, deterministic)."""
+ANSWERS_ONLY = "procedural-answers"
+"""Teacher name for an answer-only control: each worked solution's final ``ANSWER:`` line,
+without the procedure trace (offline, deterministic). It separates learning the answer
+format from learning the procedure; the offline demo uses it because a tiny model
+learns a one-line completion in minutes."""
+OFFLINE_TEACHERS = (PROCEDURAL, ANSWERS_ONLY)
 
 FILTERS = ("extract", "judge", "both")
 """Which named scores an episode must pass to be kept:
@@ -149,7 +155,7 @@ def build_corpus(
             "--judge scores a new teacher run; to judge an existing log, re-judge it (procskill rejudge) "
             "and build from it with --log"
         )
-    if teacher == PROCEDURAL and (judge is not None or filter not in (None, "extract")):
+    if teacher in OFFLINE_TEACHERS and (judge is not None or filter not in (None, "extract")):
         raise CorpusError("the procedural teacher's worked solutions are checked by the extractor only")
     selected = _parse_skills(skills)
 
@@ -174,10 +180,10 @@ def build_corpus(
             f"{folder} ({split} split)",
         )
         out_dir.mkdir(parents=True, exist_ok=True)
-        if teacher_name == PROCEDURAL:
-            rows, tally = _procedural_rows(packs, split, placement)
+        if teacher_name in OFFLINE_TEACHERS:
+            rows, tally = _procedural_rows(packs, split, placement, answers_only=teacher_name == ANSWERS_ONLY)
             source = {
-                "teacher": PROCEDURAL,
+                "teacher": teacher_name,
                 "judge": None,
                 "source_log": None,
                 "dataset_content_hash": content_hash(packs, split),
@@ -299,7 +305,7 @@ def _messages_as_dicts(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
 
 
 def _procedural_rows(
-    packs: list[SkillPack], split: str, placement: Placement
+    packs: list[SkillPack], split: str, placement: Placement, answers_only: bool = False
 ) -> tuple[list[dict[str, Any]], _Tally]:
     tally = _Tally.new()
     rows = []
@@ -315,7 +321,8 @@ def _procedural_rows(
                     tally.dropped["failed"] += 1
                     continue
             messages = _messages_as_dicts(prompt_messages(task.prompt, pack.block, placement))
-            messages.append({"role": "assistant", "content": task.solution.strip()})
+            completion = f"ANSWER: {task.target}" if answers_only else task.solution.strip()
+            messages.append({"role": "assistant", "content": completion})
             rows.append(
                 _row(
                     task_id=task.id,

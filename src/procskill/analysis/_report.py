@@ -1,0 +1,619 @@
+"""The study's numbers, computed from the log tables.
+
+Every interval and test comes from :mod:`procskill.stats` (one seed, one resampling
+design): pass rates and Δ resample *tasks* (``mode="within"``: within each skill, the
+default; ``mode="cluster"``: whole skills), the lift resamples tasks jointly in the
+pre- and post-SFT logs, McNemar is exact on the discordant task pairs and κ is Cohen's
+with a bootstrap interval.
+
+With several epochs a task's pass in a condition is its mean over the epochs in which
+both conditions were scored; Δ and its interval use those per-task means.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from procskill import stats
+from procskill.analysis._logs import EXTRACT, Configuration, LogTables, base_model_matches
+
+CONDITIONS = ("base", "skill")
+
+
+class UnmatchedComparisonError(ValueError):
+    """A pre-SFT and a post-SFT configuration that may not be compared (the message says why).
+
+    Comparing Δ across different scoring paths, judges, holdouts, thinking settings or
+    token limits produces differences that are artefacts of the comparison, not of SFT
+    (the paper's path-mismatch artefact).
+    """
+
+
+def _interval(iv: stats.Interval) -> dict[str, float | int]:
+    return iv.as_dict()
+
+
+@dataclass(frozen=True)
+class EpochDelta:
+    epoch: int
+    n: int
+    delta: float
+    base_only: int
+    skill_only: int
+    mcnemar_p: float
+
+
+@dataclass(frozen=True)
+class PathResult:
+    """Procedural Δ of one configuration under one score (scoring path + judge)."""
+
+    config: str
+    scorer: str
+    path: str
+    judge: str | None
+    n: int
+    """Paired tasks (both conditions scored)."""
+    pairs_dropped: int
+    """Tasks with only one condition scored (e.g. an unparseable judge reply)."""
+    pass_base: stats.Interval
+    pass_skill: stats.Interval
+    delta: stats.Interval
+    base_only: int
+    """Discordant pairs passing only without the block (summed over epochs)."""
+    skill_only: int
+    """Discordant pairs passing only with the block (summed over epochs)."""
+    mcnemar_p: float
+    """Exact McNemar p on the task pairs; with several epochs the largest per-epoch p."""
+    epochs: list[EpochDelta]
+    epoch_sd: float | None
+    epoch_range: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("pass_base", "pass_skill", "delta"):
+            out[key] = _interval(getattr(self, key))
+        return out
+
+
+@dataclass(frozen=True)
+class LiftResult:
+    """SFT-attributable lift of one checkpoint over its base model under one score."""
+
+    base_model: str
+    pre: str
+    post: str
+    recipe: str | None
+    scorer: str
+    n: int
+    lift: stats.Interval
+    delta_pre: stats.Interval
+    delta_post: stats.Interval
+    gain_base: stats.Interval
+    """pass_post − pass_pre in the base condition (same tasks)."""
+    gain_skill: stats.Interval
+    pre_pass_base: float
+    pre_pass_skill: float
+    post_pass_base: float
+    post_pass_skill: float
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("lift", "delta_pre", "delta_post", "gain_base", "gain_skill"):
+            out[key] = _interval(getattr(self, key))
+        return out
+
+
+@dataclass
+class Tables:
+    """Per-(configuration, score) task matrices, built once."""
+
+    logs: LogTables
+    frames: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for (config, scorer), group in self.logs.scores.groupby(["config", "scorer"], sort=False):
+            self.frames[(str(config), str(scorer))] = group
+
+    def scorers(self, config: str) -> list[str]:
+        return sorted(s for c, s in self.frames if c == config)
+
+    def paired_epochs(self, config: str, scorer: str) -> pd.DataFrame:
+        """Rows (task_id, epoch) with ``base``, ``skill`` (0/1) and ``skill_id``; both scored."""
+        frame = self.frames.get((config, scorer))
+        if frame is None:
+            return pd.DataFrame(columns=["task_id", "epoch", "base", "skill", "skill_id"])
+        wide = frame.pivot_table(index=["task_id", "epoch"], columns="condition", values="value", aggfunc="first",
+                                 dropna=False)
+        for cond in CONDITIONS:
+            if cond not in wide:
+                wide[cond] = np.nan
+        wide = wide[list(CONDITIONS)].dropna()
+        skills = frame.drop_duplicates("task_id").set_index("task_id")["skill"]
+        wide = wide.reset_index()
+        wide["skill_id"] = wide["task_id"].map(skills)
+        return wide
+
+    def tasks(self, config: str, scorer: str) -> pd.DataFrame:
+        """Per task: mean pass per condition over paired epochs, indexed and sorted by task_id."""
+        paired = self.paired_epochs(config, scorer)
+        if paired.empty:
+            return pd.DataFrame(columns=["base", "skill", "skill_id"])
+        out = paired.groupby("task_id").agg(base=("base", "mean"), skill=("skill", "mean"),
+                                            skill_id=("skill_id", "first"))
+        return out.sort_index()
+
+    def scored_tasks(self, config: str, scorer: str) -> set[str]:
+        frame = self.frames.get((config, scorer))
+        if frame is None:
+            return set()
+        return set(frame.loc[frame["value"].notna(), "task_id"])
+
+
+def _opts(resamples: int, seed: int, mode: str) -> dict[str, Any]:
+    return {"resamples": resamples, "seed": seed, "mode": mode}
+
+
+def path_result(tables: Tables, config: str, scorer: str, resamples: int, seed: int, mode: str) -> PathResult:
+    """Pass rates, Δ with its paired bootstrap interval, McNemar and per-epoch Δ."""
+    frame = tables.frames[(config, scorer)]
+    first = frame.iloc[0]
+    paired = tables.paired_epochs(config, scorer)
+    per_task = tables.tasks(config, scorer)
+    strata = per_task["skill_id"].tolist()
+    opts = _opts(resamples, seed, mode)
+    epochs: list[EpochDelta] = []
+    for epoch, rows in paired.groupby("epoch"):
+        b = int(((rows["base"] == 1) & (rows["skill"] == 0)).sum())
+        c = int(((rows["base"] == 0) & (rows["skill"] == 1)).sum())
+        epochs.append(EpochDelta(int(epoch), len(rows), float((rows["skill"] - rows["base"]).mean()), b, c,
+                                 stats.mcnemar_exact(b, c)))
+    deltas = [e.delta for e in epochs]
+    return PathResult(
+        config=config,
+        scorer=scorer,
+        path=str(first["path"]),
+        judge=None if first["judge"] is None or first["judge"] != first["judge"] else str(first["judge"]),
+        n=len(per_task),
+        pairs_dropped=len(tables.scored_tasks(config, scorer) - set(per_task.index)),
+        pass_base=stats.bootstrap_mean(per_task["base"].to_numpy(float), strata, **opts),
+        pass_skill=stats.bootstrap_mean(per_task["skill"].to_numpy(float), strata, **opts),
+        delta=stats.paired_delta(per_task["base"].to_numpy(float), per_task["skill"].to_numpy(float), strata, **opts),
+        base_only=sum(e.base_only for e in epochs),
+        skill_only=sum(e.skill_only for e in epochs),
+        mcnemar_p=max((e.mcnemar_p for e in epochs), default=1.0),
+        epochs=epochs,
+        epoch_sd=float(np.std(deltas, ddof=1)) if len(deltas) > 1 else None,
+        epoch_range=float(max(deltas) - min(deltas)) if len(deltas) > 1 else None,
+    )
+
+
+def mismatches(pre: Configuration, post: Configuration, scorer: str, post_scorer: str | None = None) -> list[str]:
+    """Why ``pre`` and ``post`` may not be compared under ``scorer`` (empty when matched)."""
+    reasons = []
+    post_scorer = post_scorer or scorer
+    if scorer != post_scorer:
+        reasons.append(f"scoring differs: pre scored by {scorer!r}, post by {post_scorer!r} "
+                       "(Δ must be compared on the same path and judge)")
+    if scorer not in pre.scorers:
+        reasons.append(f"{pre.label} has no {scorer!r} scores (its scores: {list(pre.scorers)}); "
+                       f"re-judge its log with the same path and judge")
+    if post_scorer not in post.scorers:
+        reasons.append(f"{post.label} has no {post_scorer!r} scores (its scores: {list(post.scorers)}); "
+                       f"re-judge its log with the same path and judge")
+    for name, value in pre.settings().items():
+        other = post.settings()[name]
+        if value != other:
+            reasons.append(f"{name} differs: {value!r} ({pre.label}) vs {other!r} ({post.label})")
+    return reasons
+
+
+def sft_lift(
+    tables: Tables,
+    pre: Configuration,
+    post: Configuration,
+    scorer: str,
+    post_scorer: str | None = None,
+    resamples: int = stats.DEFAULT_RESAMPLES,
+    seed: int = stats.DEFAULT_SEED,
+    mode: str = "within",
+) -> LiftResult:
+    """Δ_post − Δ_pre on the tasks scored in both conditions in both logs.
+
+    Raises:
+        UnmatchedComparisonError: Different scoring path or judge, holdout hash, thinking
+            setting, token limit or placement; or a log lacks the score.
+    """
+    reasons = mismatches(pre, post, scorer, post_scorer)
+    if reasons:
+        raise UnmatchedComparisonError(
+            f"refusing to compare {pre.label} (pre-SFT) with {post.label} (post-SFT): " + "; ".join(reasons)
+        )
+    a, b = tables.tasks(pre.label, scorer), tables.tasks(post.label, scorer)
+    common = a.index.intersection(b.index)
+    a, b = a.loc[common], b.loc[common]
+    strata = a["skill_id"].tolist()
+    opts = _opts(resamples, seed, mode)
+    pb, ps = a["base"].to_numpy(float), a["skill"].to_numpy(float)
+    qb, qs = b["base"].to_numpy(float), b["skill"].to_numpy(float)
+    mean = (lambda x: float(x.mean())) if len(common) else (lambda x: math.nan)
+    return LiftResult(
+        base_model=pre.label,
+        pre=pre.label,
+        post=post.label,
+        recipe=post.recipe,
+        scorer=scorer,
+        n=len(common),
+        lift=stats.paired_lift(pb, ps, qb, qs, strata, **opts),
+        delta_pre=stats.paired_delta(pb, ps, strata, **opts),
+        delta_post=stats.paired_delta(qb, qs, strata, **opts),
+        gain_base=stats.bootstrap_mean(qb - pb, strata, **opts),
+        gain_skill=stats.bootstrap_mean(qs - ps, strata, **opts),
+        pre_pass_base=mean(pb),
+        pre_pass_skill=mean(ps),
+        post_pass_base=mean(qb),
+        post_pass_skill=mean(qs),
+    )
+
+
+@dataclass
+class Pairing:
+    """Which pre-SFT configuration each checkpoint is compared with."""
+
+    pairs: list[tuple[Configuration, Configuration]]
+    refused: list[dict[str, Any]]
+    unpaired: list[dict[str, Any]]
+
+
+def pair_checkpoints(configs: Sequence[Configuration]) -> Pairing:
+    """Pair every SFT configuration with its base model's matched configuration.
+
+    Candidates are the configurations :func:`procskill.analysis._logs.base_model_matches`
+    accepts; among them, the one with the same holdout hash, thinking setting, token
+    limit and placement (the most recent if several). Candidates that exist but none
+    matched are *refused* (with the reasons); no candidate at all is *unpaired*.
+    """
+    pairs, refused, unpaired = [], [], []
+    for post in configs:
+        if not post.is_sft:
+            continue
+        candidates = [c for c in configs if base_model_matches(c, post)]
+        matched = [c for c in candidates if c.settings() == post.settings()]
+        if matched:
+            pairs.append((max(matched, key=lambda c: c.created), post))
+        elif candidates:
+            for pre in candidates:
+                reasons = [r for r in mismatches(pre, post, EXTRACT) if "differs" in r]
+                refused.append({"pre": pre.label, "post": post.label, "reasons": reasons})
+        else:
+            unpaired.append({
+                "post": post.label,
+                "base_model": (post.checkpoint or {}).get("base_model"),
+                "reason": "no log of its base model among the inputs (checkpoint base_model / "
+                f"base_model_resolved {list(post.base_identities)} match no evaluated model)",
+            })
+    return Pairing(pairs, refused, unpaired)
+
+
+def lifts(
+    tables: Tables, pairing: Pairing, resamples: int, seed: int, mode: str
+) -> tuple[list[LiftResult], list[dict[str, Any]]]:
+    """Lifts of every pair under every score both logs have; the scores only one has are listed."""
+    out, missing = [], []
+    for pre, post in pairing.pairs:
+        for scorer in sorted(set(pre.scorers) | set(post.scorers)):
+            if scorer in pre.scorers and scorer in post.scorers:
+                out.append(sft_lift(tables, pre, post, scorer, resamples=resamples, seed=seed, mode=mode))
+            else:
+                has, lacks = (pre, post) if scorer in pre.scorers else (post, pre)
+                missing.append({"pre": pre.label, "post": post.label, "scorer": scorer,
+                                "reason": f"only {has.label} has {scorer!r} scores; re-judge {lacks.label}'s log "
+                                "with the same path and judge to compare them"})
+    return out, missing
+
+
+def claim_check(
+    tables: Tables, lift_results: Sequence[LiftResult], scorer: str, resamples: int, seed: int
+) -> dict[str, Any] | None:
+    """Does SFT help most where the base model struggles?
+
+    Spearman ρ between a skill's pre-SFT pass rate and its gain after SFT, over every
+    (base model, skill, condition) cell, resampling skills within base models. The gain in
+    one condition is set against the pre-SFT pass rate in the *other* condition: a skill's
+    difficulty shows in both, but their sampling noise is independent, so regression to
+    the mean (a noisy low pre-SFT score tends to rise) cannot fake a negative ρ. Also
+    reported per (base model, condition) from the pass rates over all tasks. A negative ρ
+    agrees with the claim.
+    """
+    chosen = [r for r in lift_results if r.scorer == scorer]
+    if not chosen:
+        return None
+    xs, ys, strata, cells = [], [], [], []
+    for r in chosen:
+        a, b = tables.tasks(r.pre, scorer), tables.tasks(r.post, scorer)
+        common = a.index.intersection(b.index)
+        a, b = a.loc[common], b.loc[common]
+        pre_mean = a.groupby("skill_id")[list(CONDITIONS)].mean()
+        gain = b[list(CONDITIONS)].groupby(a["skill_id"]).mean() - pre_mean
+        for cond, other in zip(CONDITIONS, reversed(CONDITIONS)):
+            xs += pre_mean[other].tolist()
+            ys += gain[cond].tolist()
+            strata += [r.pre] * len(pre_mean)
+        for cond in CONDITIONS:
+            pre_pass = getattr(r, f"pre_pass_{cond}")
+            cells.append({"base_model": r.pre, "post": r.post, "condition": cond, "pre_pass": pre_pass,
+                          "gain": getattr(r, f"post_pass_{cond}") - pre_pass})
+    rho = stats.spearman(xs, ys, strata, resamples=resamples, seed=seed)
+    model_rho = stats.spearman([c["pre_pass"] for c in cells], [c["gain"] for c in cells], resamples=resamples,
+                               seed=seed)
+    if rho.estimate != rho.estimate:
+        verdict = "undetermined (too few cells)"
+    elif rho.high < 0:
+        verdict = "agree: gains are larger where the pre-SFT pass rate is lower"
+    elif rho.low > 0:
+        verdict = "disagree: gains are larger where the pre-SFT pass rate is higher"
+    else:
+        verdict = "inconclusive: the interval of ρ includes 0"
+    return {
+        "scorer": scorer,
+        "skill_level_rho": rho.as_dict(),
+        "model_level_rho": model_rho.as_dict(),
+        "model_level": cells,
+        "verdict": verdict,
+    }
+
+
+def recipe_sweeps(
+    tables: Tables, configs: Sequence[Configuration], pairing: Pairing, scorer: str, resamples: int, seed: int,
+    mode: str,
+) -> list[dict[str, Any]]:
+    """Post-SFT pass rates per recipe on one base model, and the max−min band in points."""
+    pre_of = {post.label: pre for pre, post in pairing.pairs}
+    groups: dict[str, list[Configuration]] = {}
+    for c in configs:
+        if c.is_sft:
+            key = pre_of[c.label].label if c.label in pre_of else "|".join(c.base_identities)
+            groups.setdefault(key, []).append(c)
+    opts = _opts(resamples, seed, mode)
+    sweeps = []
+    for key, members in groups.items():
+        members = [m for m in members if scorer in m.scorers]
+        if len(members) < 2:
+            continue
+        rows = []
+        for m in members:
+            t = tables.tasks(m.label, scorer)
+            strata = t["skill_id"].tolist()
+            rows.append({
+                "config": m.label,
+                "recipe": m.recipe,
+                "seed": (m.checkpoint or {}).get("seed"),
+                "steps": (m.checkpoint or {}).get("steps"),
+                "n": len(t),
+                "pass_base": stats.bootstrap_mean(t["base"].to_numpy(float), strata, **opts).as_dict(),
+                "pass_skill": stats.bootstrap_mean(t["skill"].to_numpy(float), strata, **opts).as_dict(),
+                "delta": stats.paired_delta(t["base"].to_numpy(float), t["skill"].to_numpy(float), strata,
+                                            **opts).as_dict(),
+            })
+        band = {}
+        for name in ("pass_base", "pass_skill", "delta"):
+            values = [r[name]["estimate"] for r in rows]
+            band[name] = 100 * (max(values) - min(values))
+        pre = pre_of.get(members[0].label)
+        reference = None
+        if pre is not None and scorer in pre.scorers:
+            t = tables.tasks(pre.label, scorer)
+            reference = {"config": pre.label, "pass_base": float(t["base"].mean()),
+                         "pass_skill": float(t["skill"].mean())}
+        sweeps.append({"base_model": key, "scorer": scorer, "recipes": rows, "band_points": band,
+                       "pre_sft": reference})
+    return sweeps
+
+
+def compliance(tables: Tables, configs: Sequence[Configuration], resamples: int, seed: int,
+               mode: str) -> list[dict[str, Any]]:
+    """ANSWER-line compliance and strict / lenient / judge pass per configuration and condition."""
+    scores = tables.logs.scores
+    rows = []
+    for c in configs:
+        frame = scores[scores["config"] == c.label]
+        for cond in CONDITIONS:
+            sub = frame[frame["condition"] == cond]
+            if sub.empty:
+                continue
+            # Compliance facts are properties of the output, the same under every score: take
+            # them once per episode, preferring the extractor's record.
+            facts = sub.sort_values("scorer", key=lambda s: s != EXTRACT).drop_duplicates(
+                ["task_id", "epoch"])
+            facts = facts[facts["compliant"].notna()]
+            n = len(facts)
+            compliant = facts["compliant"] == 1
+            truncated = (~compliant) & (facts["truncated"] == 1)
+            row: dict[str, Any] = {
+                "config": c.label,
+                "condition": cond,
+                "episodes": n,
+                "compliance": float(compliant.mean()) if n else math.nan,
+                "truncated": float(truncated.mean()) if n else math.nan,
+                "no_answer_line": float(((~compliant) & ~truncated).mean()) if n else math.nan,
+                "pass": {},
+                "disagreements": [],
+            }
+            for scorer, group in sub.groupby("scorer"):
+                scored = group[group["value"].notna()]
+                row["pass"][str(scorer)] = {"pass": float(scored["value"].mean()) if len(scored) else math.nan,
+                                            "n": len(scored)}
+            strict = sub[(sub["scorer"] == EXTRACT) & sub["value"].notna()]
+            if len(strict):
+                row["pass"]["extract (lenient)"] = {"pass": float(strict["lenient_correct"].mean()),
+                                                    "n": len(strict)}
+                row["lenient_minus_strict_points"] = 100 * float(
+                    (strict["lenient_correct"] - strict["value"]).mean())
+                for scorer in sorted(set(sub["scorer"]) - {EXTRACT}):
+                    row["disagreements"].append(_disagreement(strict, sub[sub["scorer"] == scorer], str(scorer),
+                                                              resamples, seed, mode))
+            row["disagreements"] = [d for d in row["disagreements"] if d["n"]]
+            rows.append(row)
+    return rows
+
+
+def _disagreement(strict: pd.DataFrame, judged: pd.DataFrame, scorer: str, resamples: int, seed: int,
+                  mode: str) -> dict[str, Any]:
+    keys = ["task_id", "epoch"]
+    both = strict[[*keys, "skill", "value"]].merge(
+        judged.loc[judged["value"].notna(), [*keys, "value"]], on=keys, suffixes=("_extract", "_judge"))
+    n = len(both)
+    out: dict[str, Any] = {"judge": scorer, "n": n}
+    if not n:
+        return out
+    diff = both["value_judge"] - both["value_extract"]
+    per_task = diff.groupby(both["task_id"]).mean()
+    skills = both.drop_duplicates("task_id").set_index("task_id")["skill"].loc[per_task.index]
+    interval = stats.bootstrap_mean(per_task.to_numpy(float), skills.tolist(), resamples=resamples, seed=seed,
+                                    mode=mode)
+    out |= {
+        "judge_pass_extract_fail": int((diff > 0).sum()),
+        "extract_pass_judge_fail": int((diff < 0).sum()),
+        "undercount_points": 100 * interval.estimate,
+        "undercount_low": 100 * interval.low,
+        "undercount_high": 100 * interval.high,
+    }
+    return out
+
+
+def token_use(tables: Tables, configs: Sequence[Configuration]) -> list[dict[str, Any]]:
+    """Tokens per configuration and mean output tokens per condition."""
+    episodes = tables.logs.episodes
+    rows = []
+    for c in configs:
+        frame = episodes[episodes["config"] == c.label]
+        row: dict[str, Any] = {
+            "config": c.label,
+            "episodes": len(frame),
+            "errors": int(frame["error"].sum()),
+            "input_tokens": float(frame["input_tokens"].sum(min_count=1)),
+            "output_tokens": float(frame["output_tokens"].sum(min_count=1)),
+            "mean_output_tokens": float(frame["output_tokens"].mean()),
+        }
+        for cond in CONDITIONS:
+            row[f"mean_output_tokens_{cond}"] = float(frame.loc[frame["condition"] == cond, "output_tokens"].mean())
+        base, skill = row["mean_output_tokens_base"], row["mean_output_tokens_skill"]
+        row["output_ratio_skill_to_base"] = skill / base if base and np.isfinite(base) and np.isfinite(skill) else math.nan
+        rows.append(row)
+    return rows
+
+
+def _agreement_pairs(scorers: Sequence[str]) -> list[tuple[str, str]]:
+    # bench@J is the extractor itself on deterministic tasks, and unscored by it elsewhere.
+    return [(a, b) for a, b in combinations(sorted(scorers), 2)
+            if not ({a, b} & {EXTRACT} and any(s.startswith("bench@") for s in (a, b)))]
+
+
+def judge_agreement(tables: Tables, configs: Sequence[Configuration], resamples: int,
+                    seed: int) -> list[dict[str, Any]]:
+    """Agreement and κ between every two scores, per configuration and pooled."""
+    keys = ["task_id", "condition", "epoch"]
+    pooled: dict[tuple[str, str], list[pd.DataFrame]] = {}
+    rows = []
+    for c in configs:
+        for a, b in _agreement_pairs(tables.scorers(c.label)):
+            fa, fb = tables.frames[(c.label, a)], tables.frames[(c.label, b)]
+            both = fa.loc[fa["value"].notna(), [*keys, "skill", "value"]].merge(
+                fb.loc[fb["value"].notna(), [*keys, "value"]], on=keys, suffixes=("_a", "_b"))
+            excluded = len(fa[keys].merge(fb[keys], on=keys, how="outer")) - len(both)
+            if not len(both) or not both[["value_a", "value_b"]].isin([0.0, 1.0]).all().all():
+                continue
+            result = stats.agreement(both["value_a"], both["value_b"], both["skill"].tolist(),
+                                     resamples=resamples, seed=seed)
+            rows.append({"config": c.label, "a": a, "b": b, "excluded": excluded, **result.as_dict()})
+            both = both.assign(stratum=c.label + ":" + both["skill"].astype(str))
+            pooled.setdefault((a, b), []).append(both)
+    for (a, b), parts in pooled.items():
+        both = pd.concat(parts)
+        result = stats.agreement(both["value_a"], both["value_b"], both["stratum"].tolist(), resamples=resamples,
+                                 seed=seed)
+        rows.append({"config": "pooled", "a": a, "b": b, "configs": len(parts),
+                     "excluded": sum(r["excluded"] for r in rows if r["a"] == a and r["b"] == b
+                                     and r["config"] != "pooled"), **result.as_dict()})
+    return rows
+
+
+def _sign(x: float) -> str:
+    if math.isnan(x):
+        return "n/a"
+    return "+" if x > 0 else "−" if x < 0 else "0"
+
+
+def findings_agreement(
+    path_results: Sequence[PathResult], lift_results: Sequence[LiftResult], pairing: Pairing,
+    configs: Sequence[Configuration],
+) -> list[dict[str, Any]]:
+    """Each finding (Δ per configuration, lift per checkpoint) under every score, with signs.
+
+    Kinds: ``delta_pre`` (a base model with a checkpoint), ``delta_post`` (a checkpoint),
+    ``delta`` (any other model), ``lift``. A finding is *flagged* when two scores give it
+    opposite signs (a zero next to a sign is not a disagreement).
+    """
+    pre_labels = {pre.label for pre, _ in pairing.pairs}
+    post_labels = {c.label for c in configs if c.is_sft}
+    findings: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in path_results:
+        kind = "delta_post" if r.config in post_labels else "delta_pre" if r.config in pre_labels else "delta"
+        entry = findings.setdefault((kind, r.config), {"finding": kind, "config": r.config, "by_scorer": {}})
+        entry["by_scorer"][r.scorer] = {"estimate": r.delta.estimate, "low": r.delta.low, "high": r.delta.high,
+                                        "sign": _sign(r.delta.estimate)}
+    for r in lift_results:
+        entry = findings.setdefault(("lift", r.post), {"finding": "lift", "config": r.post, "by_scorer": {}})
+        entry["by_scorer"][r.scorer] = {"estimate": r.lift.estimate, "low": r.lift.low, "high": r.lift.high,
+                                        "sign": _sign(r.lift.estimate)}
+    rows = []
+    for entry in findings.values():
+        if len(entry["by_scorer"]) < 2:
+            continue
+        signs = {v["sign"] for v in entry["by_scorer"].values()} & {"+", "−"}
+        entry["signs_agree"] = len(signs) <= 1
+        entry["flagged"] = not entry["signs_agree"]
+        rows.append(entry)
+    return rows
+
+
+def skill_view(tables: Tables, configs: Sequence[Configuration], scorer: str) -> dict[str, Any]:
+    """Δ per skill and configuration, and which skills the block helps or hurts across them."""
+    matrix: dict[str, dict[str, float]] = {}
+    for c in configs:
+        t = tables.tasks(c.label, scorer)
+        if t.empty:
+            continue
+        per_skill = (t["skill"] - t["base"]).groupby(t["skill_id"]).mean()
+        for skill, value in per_skill.items():
+            matrix.setdefault(str(skill), {})[c.label] = float(value)
+    summary = []
+    for skill, values in matrix.items():
+        v = np.array(list(values.values()))
+        summary.append({"skill": skill, "mean_delta": float(v.mean()), "helped": int((v > 0).sum()),
+                        "hurt": int((v < 0).sum()), "configs": len(v)})
+    summary.sort(key=lambda r: (-r["mean_delta"], r["skill"]))
+    return {"scorer": scorer, "delta": matrix, "summary": summary}
+
+
+def trajectory(path_results: Sequence[PathResult], configs: Sequence[Configuration], scorer: str) -> dict[str, Any]:
+    """Δ against model size (pre and post SFT), and unsized models as reference lines."""
+    by_label = {r.config: r for r in path_results if r.scorer == scorer}
+    points, references = [], []
+    for c in configs:
+        r = by_label.get(c.label)
+        if r is None:
+            continue
+        entry = {"config": c.label, "delta": r.delta.as_dict(), "sft": c.is_sft, "recipe": c.recipe}
+        if c.parameters:
+            points.append({**entry, "parameters": c.parameters, "size_source": c.size_source})
+        else:
+            references.append(entry)
+    points.sort(key=lambda p: (p["sft"], p["parameters"]))
+    return {"scorer": scorer, "points": points, "references": references}
