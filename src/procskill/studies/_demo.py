@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from procskill.studies._runner import LOGS, REPORT, run_study
-from procskill.studies._spec import SftEntry, load_study
+from procskill.studies._spec import load_study
 
 DEMO_SKILLS = [
     "day_of_week",
@@ -67,10 +67,28 @@ def run_demo(
     report_dir = study.out / REPORT
     summary = json.loads((report_dir / "summary.json").read_text(encoding="utf-8"))
     echo("")
+    echo("ANSWER-line compliance (base / skill condition), pass rate on the extract path:")
+    for row in _compliance_table(summary):
+        echo(row)
     echo(f"Logs:   {study.out / LOGS}")
     echo(f"Report: {report_dir / 'report.md'} (figures beside it, numbers in summary.json)")
     echo(f"Open the logs in the viewer:  inspect view --log-dir {study.out / LOGS}")
     return summary
 
 
-__all__ = ["DEMO_SKILLS", "SftEntry", "catalog_text", "run_demo"]
+def _compliance_table(summary: dict) -> list[str]:
+    by_config: dict[str, dict[str, dict]] = {}
+    for row in summary["compliance"]:
+        by_config.setdefault(row["config"], {})[row["condition"]] = row
+    lines = []
+    for config, conditions in by_config.items():
+        cells = [
+            f"{cond} {conditions[cond]['compliance']:.0%} (pass {conditions[cond]['pass']['extract']['pass']:.0%})"
+            for cond in ("base", "skill")
+            if cond in conditions
+        ]
+        lines.append(f"  {config:40} " + "  ".join(cells))
+    return lines
+
+
+__all__ = ["DEMO_SKILLS", "catalog_text", "run_demo"]
