@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import json
 import random
-from collections import Counter
 
 import pytest
 
 from procskill.generators import load_generators
 from procskill.generators._base import DIFFICULTIES
-from procskill.generators.build import build_catalog, generate_split
+from procskill.generators.build import build_catalog
 from procskill.scorers import answers_match, extract_answer
 from procskill.skills import BUILTIN_DIR, hf_dataset, load_packs, read_manifest, verify_manifest
 from procskill.skills._text import is_near_duplicate, normalise_prompt

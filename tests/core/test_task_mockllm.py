@@ -26,7 +26,7 @@ def responder(messages):
         return "ANSWER: 0"
     if index == 3:
         return f"The code is {code}."
-    return scripted_output(f"I am still working on step", stop_reason="max_tokens")
+    return scripted_output("I am still working on step", stop_reason="max_tokens")
 
 
 def metric_values(log, score_name="extract"):

@@ -167,7 +167,7 @@ def test_cli_rejudge_against_the_fake_server(packs, tmp_path, monkeypatch) -> No
     from procskill.cli import app
 
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
-    log = run_eval(packs, tmp_path / "logs")
+    run_eval(packs, tmp_path / "logs")
     with FakeOpenAIServer(verdicts, retry_after_ms=1) as server:
         args = ["rejudge", str(tmp_path / "logs"), "--judge", "openai/judge-1", "--base-url", server.base_url,
                 "-M", "responses_api=false", "-M", "client_timeout=0.5", "--max-retries", "0", "--max-connections", "3"]

@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-import yaml
 
-from procskill.cli._app import app
-
-
-def _model_args(pairs: list[str]) -> dict[str, Any]:
-    args: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise typer.BadParameter(f"{pair!r}: expected key=value", param_hint="-M")
-        args[key.strip()] = yaml.safe_load(value)
-    return args
+from procskill.cli._app import app, parse_model_args
 
 
 @app.command("rejudge")
@@ -44,7 +33,7 @@ def rejudge_command(
     config = GenerateConfig(
         max_connections=max_connections, timeout=timeout, attempt_timeout=attempt_timeout, max_retries=max_retries
     )
-    model = get_model(judge, base_url=base_url, config=config, **_model_args(model_arg or []))
+    model = get_model(judge, base_url=base_url, config=config, **parse_model_args(model_arg))
     for result in rejudge(logs, model, path=path, config=config, display="plain"):
         detail = f" ({result.judged} judged" + (f", unscored {result.unscored}" if result.unscored else "") + ")"
         typer.echo(f"{result.action:>13}  {result.score}  {result.log}" + (detail if result.judged else ""))
@@ -73,7 +62,7 @@ def agreement_command(
     for r in rows:
         kappa = f"{r.kappa:.3f} [{r.kappa_low:.3f}, {r.kappa_high:.3f}]" + ("*" if r.degenerate else "")
         typer.echo(f"{r.model or r.configuration:<32} {r.n:>5} {r.agreement:>6.3f} {kappa:>22} {r.prevalence_a:>7.3f}"
-                   f" {r.prevalence_b:>7.3f}  {str(r.table):<22} {r.excluded:>8}  {Path(r.log).name if r.log else ''}")
+                   f" {r.prevalence_b:>7.3f}  {r.table!s:<22} {r.excluded:>8}  {Path(r.log).name if r.log else ''}")
     if any(r.degenerate for r in rows):
         typer.echo("* degenerate: both scores gave a single, identical verdict (kappa undefined, reported as 1.0), "
                    "or nothing to compare (NaN)")

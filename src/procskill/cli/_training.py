@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-import yaml
 
-from procskill.cli._app import app
+from procskill.cli._app import app, parse_model_args
 
 corpus_app = typer.Typer(help="Build SFT corpora from a teacher's passing episodes.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
@@ -40,16 +39,6 @@ def _clean_errors() -> Iterator[None]:
     ) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from None
-
-
-def _model_args(pairs: list[str] | None) -> dict[str, Any]:
-    args: dict[str, Any] = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise typer.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="-M")
-        args[key.strip()] = yaml.safe_load(value)
-    return args
 
 
 @corpus_app.command("build")
@@ -110,7 +99,7 @@ def corpus_build(
             placement=placement,  # type: ignore[arg-type]
             log=log,
             limit=limit,
-            model_args=_model_args(model_arg),
+            model_args=parse_model_args(model_arg),
             tokenizer=tokenizer,
             enable_thinking=enable_thinking,
             **{k: v for k, v in options.items() if v is not None},
