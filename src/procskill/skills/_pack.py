@@ -85,6 +85,22 @@ class SkillPack:
         return [t for t in self.tasks if t.split == split]
 
 
+def read_text(path: Path, error: type[ValueError] = ValueError) -> str:
+    """A UTF-8 text file's contents; a file that is not UTF-8 raises ``error`` naming it and the line."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise error(f"{path}:{line}: not UTF-8 text (byte {err.start}: {err.reason})") from None
+
+
+def jsonl_lines(text: str) -> list[str]:
+    """JSONL lines: split on newlines only. ``str.splitlines`` would also split inside a JSON
+    string holding U+2028, NEL or another Unicode line separator, which JSON allows raw."""
+    return text.split("\n")
+
+
 def parse_skill_md(path: Path) -> dict[str, Any]:
     """Parse a SKILL.md into its front matter and its five steps.
 
@@ -94,7 +110,7 @@ def parse_skill_md(path: Path) -> dict[str, Any]:
     """
     if not path.is_file():
         raise SkillPackError(f"{path}: missing SKILL.md")
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = read_text(path, SkillPackError).splitlines()
     if not lines or lines[0].strip() != "---":
         raise SkillPackError(f"{path}:1: no YAML front matter (the file must start with '---')")
     try:
@@ -144,7 +160,7 @@ def parse_skill_md(path: Path) -> dict[str, Any]:
 def parse_task_file(path: Path, skill_id: str) -> list[TaskRecord]:
     """Read and validate one JSONL task file of the pack ``skill_id``."""
     records: list[TaskRecord] = []
-    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for lineno, raw in enumerate(jsonl_lines(read_text(path, SkillPackError)), start=1):
         if not raw.strip():
             continue
         where = f"{path}:{lineno}"

@@ -12,8 +12,9 @@ _NON_WORD = re.compile(r"[^\w]+")
 
 
 def normalise_prompt(text: str) -> str:
-    """Case-, accent-width-, punctuation- and whitespace-insensitive form of a prompt."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    """Case-, accent-, width-, punctuation- and whitespace-insensitive form of a prompt."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 

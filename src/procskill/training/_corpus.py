@@ -34,6 +34,7 @@ from inspect_ai.scorer import value_to_float
 from procskill.prompts import PROMPT_TEMPLATE_VERSION, Placement, prompt_messages
 from procskill.scorers import answers_match, extract_answer, strip_thinking
 from procskill.skills import BUILTIN_DIR, SkillPack, content_hash, load_packs
+from procskill.skills._pack import jsonl_lines, read_text
 from procskill.training._guard import check_rows, holdout_index
 
 CORPUS_FILE = "corpus.jsonl"
@@ -242,7 +243,7 @@ def read_corpus(path: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any] 
     if not file.is_file():
         raise CorpusError(f"{file}: corpus file not found")
     rows: list[dict[str, Any]] = []
-    for lineno, raw in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+    for lineno, raw in enumerate(jsonl_lines(read_text(file, CorpusError)), start=1):
         if not raw.strip():
             continue
         where = f"{file}:{lineno}"

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from procskill.skills._pack import read_text
+
 RECIPES_DIR = Path(__file__).parent / "recipes"
 DEFAULT_RECIPE = "lora_r16_lr2e-4"
 METHODS = ("lora", "full")
@@ -149,7 +151,7 @@ def load_recipe(recipe: str | Path) -> Recipe:
                 f"unknown recipe {str(recipe)!r}; shipped recipes: {known} (or pass a YAML file)"
             )
     raw = path.read_bytes()
-    text = raw.decode("utf-8")
+    text = read_text(path, RecipeError)
     try:
         data = yaml.safe_load(text)
         lines = _key_lines(yaml.compose(text))

@@ -105,14 +105,13 @@ def prepare_run(
     import torch
     from datasets import Dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.trainer_utils import get_last_checkpoint
     from trl import SFTConfig, SFTTrainer
 
     from procskill.training._template import check_prompt_prefix, training_chat_template
 
     out = Path(out)
     checkpoints = out / CHECKPOINTS
-    last = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
+    last = _last_complete_checkpoint(checkpoints)
     run = {
         "base": str(base),
         "recipe_sha256": spec.sha256,
@@ -411,6 +410,18 @@ def _holdout_dir(skills_dir: str | Path | None, card: Mapping[str, Any] | None, 
             "pass the skills folder whose holdout must be excluded (--skills-dir)"
         )
     return Path(recorded)
+
+
+def _last_complete_checkpoint(checkpoints: Path) -> str | None:
+    """The newest ``checkpoint-N`` that was written to the end (it has ``trainer_state.json``,
+    which the Trainer saves last): a run stopped while saving leaves a partial one behind."""
+    if not checkpoints.is_dir():
+        return None
+    complete = [
+        p for p in checkpoints.glob("checkpoint-*")
+        if p.name.removeprefix("checkpoint-").isdigit() and (p / "trainer_state.json").is_file()
+    ]
+    return str(max(complete, key=lambda p: int(p.name.removeprefix("checkpoint-")))) if complete else None
 
 
 def _start_or_resume(out: Path, run: dict[str, Any], resume: bool, last: str | None) -> None:

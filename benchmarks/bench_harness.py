@@ -1,0 +1,168 @@
+"""Harness overhead: procskill's task vs a bare Inspect task, same samples, scripted ``mockllm`` model.
+
+The bare task holds the very messages procskill sends (procedure block already in place for the ``skill``
+condition) with ``generate()`` and no scorer; procskill adds its dataset loading and hashing, the
+procedure-block solver, the ``extract`` scorer and its paired metrics (bootstrap intervals). The model is a
+scripted mockllm whose outputs carry usage (no tiktoken, no network), so the ratio is pure harness cost.
+Rounds alternate order; a warm-up run of each arm comes first and is not timed. Two diagnostic arms split
+the cost: ``bare_metadata_full`` (the bare task + procskill's sample metadata) and ``bare_metadata_lean``
+(the same without the long ``prompt`` / ``procedure_block`` strings). Both wall and CPU seconds are
+recorded; on a shared machine the CPU-time ratio is the steadier one.
+
+Usage::
+
+    python benchmarks/bench_harness.py --episodes 400 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import Stopwatch, emit, holdout_episodes, ratio_summary, side_by_side  # noqa: E402
+
+REPLY = "Step 1: read the task.\nStep 2: apply the procedure.\nANSWER: 42"
+
+
+LONG_METADATA = ("prompt", "procedure_block")
+"""The two long strings of procskill's sample metadata (the task text and the procedure block)."""
+
+
+def bare_task(episodes: list[dict[str, Any]], metadata: str = "none"):
+    """An Inspect task with the same input messages and targets, ``generate()`` only.
+
+    ``metadata``: ``none``; ``full`` (procskill's sample metadata: Inspect thins every metadata string for its
+    sample summaries, so metadata size is a harness cost of its own); ``lean`` (``full`` without
+    :data:`LONG_METADATA`).
+    """
+    from inspect_ai import Task
+    from inspect_ai.dataset import MemoryDataset, Sample
+    from inspect_ai.model import ChatMessageSystem, ChatMessageUser
+    from inspect_ai.solver import generate
+
+    roles = {"system": ChatMessageSystem, "user": ChatMessageUser}
+    samples = [
+        Sample(
+            id=e["id"],
+            input=[roles[m["role"]](content=m["content"]) for m in e["messages"]],
+            target=e["target"],
+            metadata=_metadata(e["metadata"], metadata),
+        )
+        for e in episodes
+    ]
+    name = "bare" if metadata == "none" else f"bare_metadata_{metadata}"
+    return Task(dataset=MemoryDataset(samples, name=name), solver=[generate()], name=name)
+
+
+def _metadata(full: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    if kind == "none":
+        return None
+    if kind == "lean":
+        return {k: v for k, v in full.items() if k not in LONG_METADATA}
+    return full
+
+
+def _with_targets(episodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from procskill.skills import BUILTIN_DIR, load_packs
+    from procskill.tasks._procskill import record_to_sample
+
+    samples = {
+        s.id: s
+        for p in load_packs(BUILTIN_DIR)
+        for r in p.split("holdout")
+        for s in (record_to_sample(r, p, "base"), record_to_sample(r, p, "skill"))
+    }
+    return [{**e, "target": samples[e["id"]].target, "metadata": samples[e["id"]].metadata} for e in episodes]
+
+
+def component_seconds(episodes: int) -> dict[str, float]:
+    """Time procskill's own parts outside Inspect: task construction and its metrics on N scores."""
+    from inspect_ai.model._model import init_active_model
+    from inspect_ai.scorer import SampleScore, Score
+
+    from procskill.scorers import PATH_METRICS
+    from procskill.tasks._procskill import procskill
+    from procskill.testing.scripted import scripted_model
+
+    model = scripted_model(REPLY)
+    init_active_model(model, model.config)
+    with Stopwatch() as build:
+        task = procskill()
+    samples = task.dataset[:episodes]
+    scores = [
+        SampleScore(
+            score=Score(value=float(i % 3 == 0), metadata={"compliant": True, "truncated": False}),
+            sample_id=s.id,
+            sample_metadata=s.metadata,
+        )
+        for i, s in enumerate(samples)
+    ]
+    out = {"task_construction": build.seconds}
+    for name, m in zip(("procedural_delta", "answer_compliance", "skill_pass"), PATH_METRICS, strict=True):
+        with Stopwatch() as sw:
+            m(scores)
+        out[f"metric_{name}"] = sw.seconds
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def run(
+    episodes: int = 400, repeats: int = 5, work_dir: str | Path | None = None, warmup: bool = True
+) -> dict[str, Any]:
+    from inspect_ai import eval as inspect_eval
+
+    from procskill.testing.scripted import scripted_model
+
+    work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="procskill-bench-harness-"))
+    items = _with_targets(holdout_episodes(episodes))
+    model = scripted_model(REPLY)
+
+    def procskill_arm() -> None:
+        [log] = inspect_eval("procskill/procskill", model=model, limit=episodes,
+                             log_dir=str(work / "procskill"), display="none")
+        assert log.status == "success" and len(log.samples) == episodes, log.error
+
+    def bare_arm(metadata: str):
+        def arm() -> None:
+            [log] = inspect_eval(bare_task(items, metadata), model=model, log_dir=str(work / "bare"),
+                                 display="none")
+            assert log.status == "success" and len(log.samples) == episodes, log.error
+
+        return arm
+
+    arms = {"procskill": procskill_arm, "bare": bare_arm("none"), "bare_metadata_full": bare_arm("full"),
+            "bare_metadata_lean": bare_arm("lean")}
+    for arm in arms.values() if warmup else ():
+        arm()
+    seconds, cpu = side_by_side(arms, repeats)
+    others = [name for name in arms if name != "bare"]
+    return {
+        "episodes": episodes,
+        "repeats": repeats,
+        "wall_seconds": {name: [round(s, 2) for s in seconds[name]] for name in arms},
+        "cpu_seconds": {name: [round(s, 2) for s in cpu[name]] for name in arms},
+        "episodes_per_s_wall": {name: round(statistics.median(episodes / s for s in seconds[name]), 1)
+                                for name in arms},
+        "ratio_over_bare_wall": {name: ratio_summary(seconds[name], seconds["bare"]) for name in others},
+        "ratio_over_bare_cpu": {name: ratio_summary(cpu[name], cpu["bare"]) for name in others},
+        "procskill_components_seconds": component_seconds(episodes),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--episodes", type=int, default=400)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--work-dir", default=None)
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args(argv)
+    return emit("harness", run(args.episodes, args.repeats, args.work_dir), args.out)
+
+
+if __name__ == "__main__":
+    main()
