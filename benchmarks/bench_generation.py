@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Stopwatch, emit, holdout_episodes, ratio_summary, set_threads  # noqa: E402
+from _common import Stopwatch, emit, holdout_episodes, ratio_summary, set_threads
 
 SHAPES: dict[str, dict[str, int]] = {
     "tiny": {},  # build_tiny_qwen35 defaults: hidden 64, 4 layers, ~0.3M parameters
@@ -62,7 +62,7 @@ class ProviderProbe:
         _, generate_batch, hf_chat = self._originals
         probe = self
 
-        async def timed_batched_generate(input):  # noqa: A002 - the provider's own parameter name
+        async def timed_batched_generate(input):
             probe.enqueued[id(input)] = time.perf_counter()
             try:
                 return await probe.inner_batched_generate(input)
@@ -140,7 +140,7 @@ class ProviderProbe:
         return out
 
 
-async def event_batched_generate(input):  # noqa: A002 - the provider's own parameter name
+async def event_batched_generate(input):
     """The hf provider's ``batched_generate`` without its polling: awaits the batch thread's future.
 
     Inspect 0.3.285 checks the future, then sleeps 1 s (``anyio.sleep(1)``) until it is done, so every

@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Stopwatch, emit, holdout_episodes, ratio_summary, side_by_side  # noqa: E402
+from _common import Stopwatch, emit, holdout_episodes, ratio_summary, side_by_side
 
 REPLY = "Step 1: read the task.\nStep 2: apply the procedure.\nANSWER: 42"
 

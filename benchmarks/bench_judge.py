@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Stopwatch, emit  # noqa: E402
+from _common import Stopwatch, emit
 
 VERDICT = "The response states the gold answer.\nVERDICT: PASS"
 

@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH_DIR, emit  # noqa: E402
+from _common import BENCH_DIR, emit
 
 _CHILD = r"""
 import json, os, sys
@@ -90,7 +90,7 @@ print(json.dumps({"rss_before_mib": before, "peak_after_mib": peak_mib(), "weigh
 def measure(mode: str, model_dir: Path, log_dir: Path, episodes: int) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-c", _CHILD, mode, str(model_dir), str(log_dir), str(episodes), str(BENCH_DIR)],
-        capture_output=True, text=True, timeout=1800,
+        capture_output=True, text=True, timeout=1800, check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"{mode} child failed:\n{result.stderr[-3000:]}")
@@ -109,11 +109,11 @@ def run(
     weights_mib = sum(f.stat().st_size for f in model_dir.glob("*.safetensors")) / 2**20
     rows: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
     for _ in range(repeats):
-        for mode in rows:
+        for mode, runs in rows.items():
             m = measure(mode, model_dir, work / "logs-mem", episodes)
             m["growth_mib"] = round(m["peak_after_mib"] - m["rss_before_mib"], 1)
             m["growth_over_weights"] = round(m["growth_mib"] / weights_mib, 3)
-            rows[mode].append(m)
+            runs.append(m)
     best = {mode: min(r["growth_mib"] for r in rs) for mode, rs in rows.items()}
     result = {
         "hidden_size": hidden_size,

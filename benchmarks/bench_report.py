@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Stopwatch, emit  # noqa: E402
+from _common import Stopwatch, emit
 
 # (model name, P(pass | base), P(pass | skill), base model of an SFT checkpoint or None)
 MODELS = [

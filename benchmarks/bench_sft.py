@@ -36,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Stopwatch, emit, ratio_summary, set_threads  # noqa: E402
+from _common import Stopwatch, emit, ratio_summary, set_threads
 
 CONFIGS = ("default", "group_by_length")
 SKILLS = "luhn_check_digit,rpn_evaluate,table_join,incident_triage"

@@ -260,10 +260,12 @@ def _judge_path(
                 metadata={**meta, "scored_by": "empty_response", "verdict": FAIL},
             )
         grader = model if isinstance(model, Model) else get_model(model, config=config or GenerateConfig())
+        messages = [ChatMessageUser(content=judge_prompt(state, target))]
         try:
-            result = await grader.generate(
-                [ChatMessageUser(content=judge_prompt(state, target))], config=config or GenerateConfig(), cache=cache
-            )
+            result = await grader.generate(messages, config=config or GenerateConfig(), cache=cache)
+            if not result.completion.strip():
+                # An empty reply is a provider fault, and the cache would replay it: ask once more, uncached.
+                result = await grader.generate(messages, config=config or GenerateConfig(), cache=False)
         except RetryError as err:
             # Retries ran out (rate limits, time-outs, server errors): keep the generation and
             # leave the sample for `procskill rejudge`. Other errors (auth, bad request) are loud.

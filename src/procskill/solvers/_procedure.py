@@ -30,3 +30,23 @@ def procedure_block(placement: Placement = "user") -> Solver:
         return state
 
     return solve
+
+
+@solver
+def require_completion() -> Solver:
+    """Fail the sample when the provider returned nothing at all.
+
+    An empty completion with no output tokens is an API fault (to retry with
+    ``inspect eval-retry``), not an answer to score as a FAIL.
+
+    Returns:
+        A solver to run after ``generate()``.
+    """
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        output = state.output
+        if not output.completion.strip() and (output.usage is None or output.usage.output_tokens == 0):
+            raise RuntimeError("the model returned an empty completion (no output tokens)")
+        return state
+
+    return solve

@@ -24,7 +24,7 @@ from procskill.skills import (
     load_packs,
     verify_manifest,
 )
-from procskill.solvers import procedure_block
+from procskill.solvers import procedure_block, require_completion
 
 TASK_VERSION = "1.0.0"
 DEFAULT_MAX_TOKENS = 2048
@@ -194,7 +194,7 @@ def procskill(
     }
     return Task(
         dataset=MemoryDataset(samples, name=f"procskill-{split}"),
-        solver=[procedure_block(placement), generate()],
+        solver=[procedure_block(placement), generate(), require_completion()],
         scorer=scorers,
         config=GenerateConfig(max_tokens=DEFAULT_MAX_TOKENS),
         metadata=metadata,
