@@ -100,6 +100,15 @@ def _local_checkpoint(model: Model) -> dict[str, Any] | None:
     return None
 
 
+def _default_config(model: Model) -> GenerateConfig:
+    # Without --max-connections Inspect runs at most 20 samples at once (adaptive connections) while the
+    # hf provider waits for max_connections() = 32 requests before generating: every batch then idles
+    # the provider's 2 s flush. Equal numbers make batches fill; --max-connections still overrides.
+    if str(model).startswith("hf/"):
+        return GenerateConfig(max_tokens=DEFAULT_MAX_TOKENS, max_connections=model.api.max_connections())
+    return GenerateConfig(max_tokens=DEFAULT_MAX_TOKENS)
+
+
 def _register_local_model_info(model: Model) -> None:
     # The hf provider otherwise looks the model up by instantiating it a second time,
     # loading the weights twice (see STACK_NOTES): registering its info avoids that.
@@ -196,7 +205,7 @@ def procskill(
         dataset=MemoryDataset(samples, name=f"procskill-{split}"),
         solver=[procedure_block(placement), generate(), require_completion()],
         scorer=scorers,
-        config=GenerateConfig(max_tokens=DEFAULT_MAX_TOKENS),
+        config=_default_config(model),
         metadata=metadata,
         version=TASK_VERSION,
     )
