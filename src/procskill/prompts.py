@@ -53,6 +53,29 @@ def user_prompt(task_prompt: str) -> str:
     return f"{task_prompt.rstrip()}\n\n{ANSWER_INSTRUCTION}"
 
 
+def task_text(messages: str | list[ChatMessage]) -> str:
+    """The task text of an episode, recovered from its base messages.
+
+    The inverse of :func:`user_prompt`: the judge and the corpus builder read the task
+    from a sample's input instead of carrying a second copy in its metadata.
+
+    Args:
+        messages: A base episode's messages (:func:`prompt_messages` without a block),
+            e.g. a sample's ``input``; a string is the user turn.
+
+    Returns:
+        The task text (JSONL ``prompt`` field, trailing whitespace removed).
+
+    Raises:
+        ValueError: The messages have no user turn ending with the answer instruction.
+    """
+    user = messages if isinstance(messages, str) else next((m.text for m in messages if m.role == "user"), None)
+    suffix = f"\n\n{ANSWER_INSTRUCTION}"
+    if user is None or not user.endswith(suffix):
+        raise ValueError("not a procskill episode: no user turn ending with the answer instruction")
+    return user[: -len(suffix)]
+
+
 def add_procedure_block(messages: list[ChatMessage], block: str, placement: Placement = "user") -> list[ChatMessage]:
     """Insert a procedure block into an episode's messages.
 

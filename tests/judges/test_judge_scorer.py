@@ -9,6 +9,7 @@ from inspect_ai import eval as inspect_eval
 
 from procskill.prompts import ANSWER_INSTRUCTION, SYSTEM_PROMPT
 from procskill.scorers import judge, parse_verdict
+from procskill.skills import load_packs
 from procskill.scorers._judge import JUDGE_TEMPLATE
 from procskill.testing.scripted import scripted_model
 
@@ -44,6 +45,7 @@ def test_judge_prompt_is_blind(packs, tmp_path) -> None:
     # A judge prompt is a function of task, gold and visible response only: the base and skill
     # episodes of a task (same response) give one and the same prompt, so one per task at most.
     assert len(set(seen)) == 6
+    task_texts = {t.id: t.prompt for p in load_packs(packs) for t in p.tasks}
     for sample in log.samples:
         meta = sample.metadata
         response = "The code is {0}.\nANSWER: {0}" if int(sample.target) % 2 == 0 else "I read the task. The code is {0}."
@@ -53,12 +55,13 @@ def test_judge_prompt_is_blind(packs, tmp_path) -> None:
             else f"[BEGIN GOLD ANSWER]\n{sample.target}\n[END GOLD ANSWER]"
         )
         expected = JUDGE_TEMPLATE.format(
-            task=meta["prompt"], gold=gold, response=response.format(sample.target), instructions="@@"
+            task=task_texts[meta["task_id"]], gold=gold, response=response.format(sample.target), instructions="@@"
         ).split("@@")[0]
         assert any(text.startswith(expected) for text in seen), expected
     blob = "\n".join(seen)
     block_step = "Do part 1 of the synthetic procedure."
-    assert block_step in log.samples[1].metadata["procedure_block"]  # the skill episode had the block
+    skill_episode = next(s for s in log.samples if s.metadata["condition"] == "skill")
+    assert block_step in skill_episode.messages[1].text  # the model saw the block, the judge did not
     for hidden in (block_step, "Follow this procedure", "secret-model-x", SYSTEM_PROMPT, ANSWER_INSTRUCTION,
                    "<think>", "thinking about", "condition"):
         assert hidden not in blob, hidden

@@ -80,6 +80,7 @@ def test_labels_cover_exactly_the_assistant_completion_token_by_token(
     run = prepare_run(
         tiny_model_dir, corpus.path, load_recipe(recipe_name).replace(**SMOKE), out=tmp_path / "r"
     )
+    assert run.trainer.args.train_sampling_strategy == "group_by_length"  # the recipes' default
     tokenizer = _tokenizer(tiny_model_dir)
     end_of_turn = tokenizer.convert_tokens_to_ids("<|im_end|>")
     rows, _, _ = read_corpus(corpus.path)

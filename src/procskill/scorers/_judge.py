@@ -18,6 +18,7 @@ from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 from tenacity import RetryError
 
+from procskill.prompts import task_text
 from procskill.scorers._extract import strip_thinking
 from procskill.scorers._extract_scorer import answer_format, extract
 from procskill.scorers._metrics import PATH_METRICS
@@ -113,8 +114,8 @@ def _neutralise(text: str) -> str:
 def judge_prompt(state: TaskState, target: Target) -> str:
     """The judge's prompt for one episode (the only thing the judge sees).
 
-    Built from the sample metadata ``prompt`` (the task text without the procedure
-    block or the answer instruction), the target (and ``rubric`` for free-form tasks)
+    Built from the task text (the sample input without the answer instruction; the input
+    never holds the procedure block), the target (and ``rubric`` for free-form tasks)
     and the completion with reasoning removed.
     """
     meta = state.metadata
@@ -124,7 +125,7 @@ def judge_prompt(state: TaskState, target: Target) -> str:
     else:
         gold = GOLD_ANSWER.format(target=target.text)
     return JUDGE_TEMPLATE.format(
-        task=meta["prompt"].strip(),
+        task=task_text(state.input).strip(),
         gold=gold,
         response=_neutralise(strip_thinking(state.output.completion).strip()),
         instructions=FREE_FORM_INSTRUCTIONS if free else INSTRUCTIONS,

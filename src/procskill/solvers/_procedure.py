@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from procskill.prompts import Placement, add_procedure_block
+from procskill.prompts import PLACEMENTS, Placement, add_procedure_block
 
 
 @solver
-def procedure_block(placement: Placement = "user") -> Solver:
+def procedure_block(blocks: Mapping[str, str], placement: Placement = "user") -> Solver:
     """Add the skill's procedure block to episodes of the ``skill`` condition.
 
     Samples carry the base prompt (system + task + answer instruction). For samples
-    whose metadata ``condition`` is ``"skill"`` this solver inserts the block stored in
-    metadata ``procedure_block``; ``base`` samples pass through unchanged, so the block
-    is the only difference between the two conditions.
+    whose metadata ``condition`` is ``"skill"`` this solver inserts the block of the
+    sample's ``skill``; ``base`` samples pass through unchanged, so the block is the only
+    difference between the two conditions. The blocks are held by the solver, not by
+    every sample's metadata: the log and Inspect's per-sample bookkeeping stay small.
 
     Args:
+        blocks: Rendered procedure block per skill id (:attr:`procskill.skills.SkillPack.block`).
         placement: ``"user"`` (default) puts the block before the task text in the user
             turn; ``"system"`` appends it to the system prompt.
 
     Returns:
         A solver to run before ``generate()``.
     """
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
+    blocks = dict(blocks)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         if state.metadata.get("condition") == "skill":
-            state.messages = add_procedure_block(state.messages, state.metadata["procedure_block"], placement)
+            skill = state.metadata["skill"]
+            if skill not in blocks:
+                raise KeyError(f"sample {state.sample_id!r}: no procedure block for skill {skill!r}")
+            state.messages = add_procedure_block(state.messages, blocks[skill], placement)
         return state
 
     return solve

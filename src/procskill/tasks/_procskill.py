@@ -38,8 +38,8 @@ SCORING_PATHS = ("extract", "bench", "llm")
 def record_to_sample(record: TaskRecord, pack: SkillPack, condition: str) -> Sample:
     """One episode: a task in one condition.
 
-    The sample input is the base prompt; :func:`procskill.solvers.procedure_block`
-    adds the block for the ``skill`` condition.
+    The sample input is the base prompt (its task text is :func:`procskill.prompts.task_text`);
+    :func:`procskill.solvers.procedure_block` adds the block for the ``skill`` condition.
     """
     metadata: dict[str, Any] = {
         "task_id": record.id,
@@ -48,12 +48,9 @@ def record_to_sample(record: TaskRecord, pack: SkillPack, condition: str) -> Sam
         "condition": condition,
         "answer_type": record.answer_type,
         "split": record.split,
-        "prompt": record.prompt,
     }
     if record.rubric:
         metadata["rubric"] = record.rubric
-    if condition == "skill":
-        metadata["procedure_block"] = pack.block
     return Sample(
         id=f"{record.id}:{condition}",
         input=prompt_messages(record.prompt),
@@ -203,7 +200,7 @@ def procskill(
     }
     return Task(
         dataset=MemoryDataset(samples, name=f"procskill-{split}"),
-        solver=[procedure_block(placement), generate(), require_completion()],
+        solver=[procedure_block({p.id: p.block for p in packs}, placement), generate(), require_completion()],
         scorer=scorers,
         config=_default_config(model),
         metadata=metadata,

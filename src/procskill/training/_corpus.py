@@ -166,7 +166,7 @@ def build_corpus(
         folder = Path(skills_dir).resolve() if skills_dir else _log_skills_dir(eval_log)
         holdout = holdout_index(folder)
         out_dir = Path(out) if out else Path("corpora") / Path(_local_location(eval_log.location)).stem
-        rows, tally, source = _log_rows(eval_log, mode, selected)
+        rows, tally, source = _log_rows(eval_log, mode, folder, selected)
     else:
         teacher_name = teacher if isinstance(teacher, str) else str(teacher)
         mode = _resolve_filter(filter, judge is not None)
@@ -206,7 +206,7 @@ def build_corpus(
                 display,
                 eval_options,
             )
-            rows, tally, source = _log_rows(eval_log, mode)
+            rows, tally, source = _log_rows(eval_log, mode, folder)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     check_rows(rows, holdout, str(out_dir / CORPUS_FILE))
@@ -473,7 +473,7 @@ def _judge_scores(eval_log: Any) -> list[str]:
 
 
 def _log_rows(
-    eval_log: Any, mode: str, skills: list[str] | None = None
+    eval_log: Any, mode: str, folder: Path, skills: list[str] | None = None
 ) -> tuple[list[dict[str, Any]], _Tally, dict[str, Any]]:
     meta = eval_log.eval.metadata
     location = _local_location(eval_log.location)
@@ -496,6 +496,10 @@ def _log_rows(
             f"{location}: filter 'extract' needs the 'extract' score; the log has {sorted(score_names)}"
         )
 
+    # The skill packs give each task's text and block: the check below then proves the teacher saw
+    # exactly what procskill.prompts builds from the packs now, the prompt the model is evaluated on.
+    packs = load_packs(folder, sorted({s.metadata["skill"] for s in samples}))
+    records = {t.id: (t, p) for p in packs for t in p.tasks}
     tally = _Tally.new()
     rows = []
     for sample in sorted(samples, key=lambda s: str(s.id)):
@@ -508,7 +512,10 @@ def _log_rows(
         if verdict != "kept":
             tally.dropped[verdict] += 1
             continue
-        prompt = _logged_prompt(sample, placement, location)
+        if m["task_id"] not in records:
+            raise CorpusError(f"{location}: sample {sample.id!r}: task {m['task_id']!r} is not in {folder}")
+        record, pack = records[m["task_id"]]
+        prompt = _logged_prompt(sample, prompt_messages(record.prompt, pack.block, placement), location)
         completion = _visible_completion(sample, tally)
         if not completion:
             tally.dropped["empty"] += 1
@@ -521,7 +528,7 @@ def _log_rows(
                 domain=m["domain"],
                 split=m["split"],
                 answer_type=m["answer_type"],
-                prompt=m["prompt"],
+                prompt=record.prompt,
                 placement=placement,
                 sample_id=str(sample.id),
                 messages=messages,
@@ -539,16 +546,13 @@ def _log_rows(
     return rows, tally, source
 
 
-def _logged_prompt(sample: Any, placement: Placement, location: str) -> list[dict[str, str]]:
-    """The prompt the teacher was sent, checked against :mod:`procskill.prompts`."""
+def _logged_prompt(sample: Any, expected: list[ChatMessage], location: str) -> list[dict[str, str]]:
+    """The prompt the teacher was sent, checked against the one :mod:`procskill.prompts` builds now."""
     first_reply = next(
         (i for i, m in enumerate(sample.messages) if m.role == "assistant"), len(sample.messages)
     )
     logged = _messages_as_dicts(sample.messages[:first_reply])
-    expected = _messages_as_dicts(
-        prompt_messages(sample.metadata["prompt"], sample.metadata["procedure_block"], placement)
-    )
-    if logged != expected:
+    if logged != _messages_as_dicts(expected):
         raise CorpusError(
             f"{location}: sample {sample.id!r}: the logged prompt differs from the one procskill.prompts builds "
             "now (the prompts or the skill pack changed since the teacher ran); rerun the teacher"

@@ -66,6 +66,10 @@ class Recipe:
     save_total_limit: int = 2
     logging_steps: int = 5
     gradient_checkpointing: bool = True
+    group_by_length: bool = True
+    """Batch rows of similar length together (transformers' length-grouped sampler): the same rows
+    per epoch with a third of the padding; measured 1.40x tokens per CPU second, identical epoch loss
+    (benchmarks/RESULTS.md, SFT throughput). ``false`` samples rows uniformly at random."""
     skill_block: bool = True
     """Train on the prompt with the procedure block (as in the skill condition); ``false``
     rebuilds each prompt without it (as in the base condition)."""
@@ -110,6 +114,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "save_total_limit": (int,),
     "logging_steps": (int,),
     "gradient_checkpointing": (bool,),
+    "group_by_length": (bool,),
     "skill_block": (bool,),
     "enable_thinking": (bool,),
     "lora": (dict, type(None)),

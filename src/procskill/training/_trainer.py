@@ -169,6 +169,7 @@ def prepare_run(
         logging_steps=spec.logging_steps,
         logging_first_step=True,
         activation_checkpointing=spec.gradient_checkpointing,
+        train_sampling_strategy="group_by_length" if spec.group_by_length else "random",
         assistant_only_loss=True,
         completion_only_loss=True,
         packing=False,  # packing needs a CUDA-only kernel for Qwen3.5's DeltaNet layers
