@@ -50,6 +50,14 @@ def test_pairing_rule(tmp_path):
     assert not base_model_matches(trained, trained)
 
 
+def test_relative_model_path_of_an_existing_folder(tmp_path, monkeypatch):
+    # the README's `-M model_path=runs/qwen0.8b-lora/merged`, reported from the folder it was run in
+    (tmp_path / "runs" / "merged").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    names = model_identities("hf/local", "runs/merged")
+    assert "runs/merged" in names and str(tmp_path / "runs" / "merged") in names
+
+
 def test_parse_size():
     assert parse_size("0.8B") == 0.8e9 and parse_size("800M") == 8e8 and parse_size("335k") == 335e3
     assert parse_size("2e9") == 2e9 and parse_size(4_000_000_000) == 4e9

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,14 +13,7 @@ from typer.testing import CliRunner
 
 from procskill.cli import app
 from procskill.testing.packs import write_synthetic_packs
-
-
-def _fake_hub_download(cache: Path, repo_id: str, model_dir: Path) -> None:
-    """Lay a model out as `hf download` does: models--ORG--NAME/{refs/main, snapshots/REV/}."""
-    repo = cache / ("models--" + repo_id.replace("/", "--"))
-    shutil.copytree(model_dir, repo / "snapshots" / "0123abcd")
-    (repo / "refs").mkdir()
-    (repo / "refs" / "main").write_text("0123abcd")
+from procskill.testing.tiny_model import install_in_hub_cache
 
 
 def test_alias_without_download_says_how():
@@ -33,7 +25,7 @@ def test_alias_without_download_says_how():
 @pytest.mark.slow
 def test_short_name_evaluates_offline(tiny_model_dir, tmp_path):
     cache = tmp_path / "hub"
-    _fake_hub_download(cache, "Qwen/Qwen3.5-0.8B", tiny_model_dir)
+    install_in_hub_cache(tiny_model_dir, cache, "Qwen/Qwen3.5-0.8B")
     result = CliRunner().invoke(app, ["models", "alias", "--cache-dir", str(cache)])
     assert "hf download Qwen/Qwen3.5-2B" in str(result.exception)  # the defaults need all three models
     result = CliRunner().invoke(app, ["models", "alias", "qwen3.5-0.8b=Qwen/Qwen3.5-0.8B", "--cache-dir", str(cache)])

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from procskill.cli import app
-from procskill.studies import StudyError, load_study, plan
+from procskill.studies import VLLM_ENV, VLLM_SETUP, StudyError, load_study, plan, run_study
 
 
 def test_paper_study_plan_has_every_configuration(tmp_path):
@@ -38,10 +38,38 @@ def test_switching_on_the_larger_models(tmp_path):
 def test_dry_run_prints_vllm_and_accelerate_commands(tmp_path):
     result = CliRunner().invoke(app, ["study", "paper-gpu-cluster", "--dry-run", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "--model vllm/Qwen/Qwen3.5-2B" in result.output
-    assert "accelerate launch --num_processes 8 -m procskill.training --base Qwen/Qwen3.5-0.8B" in result.output
+    assert f"[1/14] todo  vLLM environment\n        $ {VLLM_SETUP}\n" in result.output
+    assert f"$ {VLLM_ENV}/bin/inspect eval-set procskill/procskill --log-dir {tmp_path}/logs/qwen3.5-2b " \
+           "--model vllm/Qwen/Qwen3.5-2B -M enable_thinking=false" in result.output
+    assert ("accelerate launch --multi_gpu --num_processes 8 --mixed_precision bf16 -m procskill.training "
+            "--base Qwen/Qwen3.5-0.8B") in result.output
     assert "todo" in result.output and "done" not in result.output
     assert not any(tmp_path.iterdir())  # a dry run writes nothing
+
+
+def test_vllm_checkpoint_evaluation_names_the_folder_only(tmp_path):
+    commands = {s.name: s.command for s in plan(load_study("paper-gpu-cluster", out=tmp_path))}
+    merged = tmp_path / "checkpoints" / "qwen3.5-2b-lora_r16_lr2e-4" / "merged"
+    command = commands["eval qwen3.5-2b+lora_r16_lr2e-4"]
+    assert f"--model vllm/{merged} " in command
+    assert "model_path" not in command  # an hf provider argument; vLLM would get it as `vllm serve --model-path`
+
+
+def test_a_vllm_study_stops_at_the_environment_step_without_vllm(tmp_path):
+    study = load_study("paper-gpu-cluster", out=tmp_path)
+    [setup] = [s for s in plan(study) if s.name == "vLLM environment"]
+    assert not setup.done()  # vllm is never a dependency of the core environment
+    with pytest.raises(StudyError, match=r"\.venv-vllm/bin/procskill study .*paper-gpu-cluster\.yaml"):
+        run_study(study, echo=lambda line: None)
+    assert not any(tmp_path.iterdir())
+
+
+def test_single_process_accelerate_has_no_multi_gpu_flag(tmp_path):
+    path = tmp_path / "study.yaml"
+    path.write_text("name: x\nmodels:\n  - {id: a, model: hf/Org/A}\ncorpus: {teacher: procedural}\n"
+                    "sft:\n  - {base: a, recipes: [r], launcher: accelerate}\n")
+    [train] = [s for s in plan(load_study(path, out=tmp_path)) if s.name.startswith("train")]
+    assert train.command.startswith("accelerate launch --num_processes 1 -m procskill.training --base Org/A")
 
 
 @pytest.mark.parametrize(
@@ -53,6 +81,9 @@ def test_dry_run_prints_vllm_and_accelerate_commands(tmp_path):
         ("name: x\nmodels:\n  - {id: a, model: m}\nsft:\n  - {base: b, recipes: [r]}\ncorpus: {teacher: procedural}\n",
          r"sft\[0\].base 'b' is not a model id"),
         ("name: x\nmodels:\n  - {id: a, model: m}\nsft:\n  - {base: a, recipes: [r]}\n", r"sft needs a corpus"),
+        (("name: x\nmodels:\n  - {id: a, model: m}\ncorpus: {teacher: procedural}\n"
+          "sft:\n  - {base: a, recipes: [r], launcher: accelerate, mixed_precision: bf17}\n"),
+         r"sft\[0\].mixed_precision must be one of"),
     ],
 )
 def test_bad_study_files_name_the_field(tmp_path, text, message):

@@ -1,4 +1,5 @@
-"""FakeOpenAIServer: scripted replies, fault injection and counters, via the openai client and Inspect."""
+"""FakeOpenAIServer: scripted replies, fault injection and counters on chat completions, the Responses API and
+Anthropic's Messages API, via the openai and anthropic clients and Inspect's providers."""
 
 from __future__ import annotations
 
@@ -10,10 +11,18 @@ import time
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-import openai  # noqa: E402
-import pytest  # noqa: E402
+import anthropic
+import openai
+import pytest
 
-from procskill.testing.fake_openai import HANG_REPLY, FakeOpenAIServer  # noqa: E402
+from procskill.testing.fake_openai import (
+    CHAT_COMPLETIONS,
+    HANG_REPLY,
+    MESSAGES,
+    RESPONSES,
+    FakeOpenAIServer,
+    last_user_text,
+)
 
 USER = [{"role": "user", "content": "What is 2 + 2?"}]
 
@@ -210,9 +219,8 @@ def test_inspect_hang_with_client_timeout_is_retried_by_the_sdk():
 
 
 def test_inspect_nonjson_is_a_retryable_response_error():
-    from tenacity import RetryError
-
     from inspect_ai.model._openai import OpenAIResponseError
+    from tenacity import RetryError
 
     with FakeOpenAIServer() as server:
         server.inject("nonjson")
@@ -243,3 +251,130 @@ def test_inspect_truncated_stream_is_silently_accepted():
         out = inspect_generate(server, stream=True)
         assert out.completion == "GRADE: C"  # first half of "GRADE: C because"
         assert out.usage is None and server.requests[0]["stream"] is True
+
+
+# -- OpenAI Responses API and Anthropic Messages API -------------------------------------------------------
+
+
+def test_responses_api_reply_usage_and_counters():
+    with FakeOpenAIServer(lambda req: "echo " + last_user_text(req)) as server:
+        c = client(server)
+        reply = c.responses.create(model="gpt-5.4", instructions="Be brief.", reasoning={"effort": "low"},
+                                   input=[{"role": "user", "content": [{"type": "input_text", "text": "a b c"}]}])
+        assert reply.output_text == "echo a b c" and reply.status == "completed" and reply.model == "gpt-5.4"
+        assert (reply.usage.input_tokens, reply.usage.output_tokens, reply.usage.total_tokens) == (5, 4, 9)
+        assert reply.usage.output_tokens_details.reasoning_tokens == 0
+        assert c.responses.create(model="gpt-5.4", input="plain string").output_text == "echo plain string"
+        assert server.paths == [RESPONSES, RESPONSES] and server.calls == server.completed == 2
+        assert server.requests[0]["reasoning"] == {"effort": "low"}
+
+
+def test_responses_api_stream_and_truncated_stream():
+    with FakeOpenAIServer("hello there world") as server:
+        c = client(server, max_retries=0)
+        events = list(c.responses.create(model="gpt-5.4", input="hi", stream=True))
+        assert events[-1].type == "response.completed"
+        assert events[-1].response.output_text == "hello there world"
+        assert [e.sequence_number for e in events] == list(range(len(events)))
+        server.inject("truncated")
+        events = list(c.responses.create(model="gpt-5.4", input="hi", stream=True))
+        assert [e.delta for e in events if e.type == "response.output_text.delta"] == ["hello th"]
+        assert not any(e.type == "response.completed" for e in events)
+
+
+def test_responses_api_faults_in_openai_shape():
+    with FakeOpenAIServer("fine", retry_after_ms=1) as server:
+        server.inject("500", "429")
+        assert client(server, max_retries=2).responses.create(model="m", input="x").output_text == "fine"
+        server.inject("429")
+        with pytest.raises(openai.RateLimitError) as info:
+            client(server, max_retries=0).responses.create(model="m", input="x")
+        assert info.value.body["code"] == "rate_limit_exceeded"
+        assert server.faults_served == ["500", "429", "429"] and server.calls == 4 and server.completed == 1
+
+
+def anthropic_client(server: FakeOpenAIServer, max_retries: int = 2) -> anthropic.Anthropic:
+    return anthropic.Anthropic(base_url=server.url, api_key="test-key", max_retries=max_retries)
+
+
+def test_messages_api_reply_usage_headers_and_count_tokens():
+    with FakeOpenAIServer(["first answer", "second"]) as server:
+        c = anthropic_client(server)
+        message = c.messages.create(model="claude-haiku-4-5", max_tokens=50, system="Be brief.",
+                                    messages=[{"role": "user", "content": "What is 2 + 2?"}])
+        assert [b.text for b in message.content] == ["first answer"] and message.stop_reason == "end_turn"
+        assert (message.usage.input_tokens, message.usage.output_tokens) == (7, 2)  # system counts
+        assert c.messages.count_tokens(model="claude-haiku-4-5", messages=USER).input_tokens == 5
+        assert server.calls == 1 and server.paths == [MESSAGES]  # count_tokens is no generation call
+        assert server.request_headers[0]["authorization"] == "Bearer test-key"  # anthropic SDK 2.x
+        assert last_user_text(server.requests[0]) == "What is 2 + 2?"
+
+
+def test_messages_api_stream_and_truncated_stream():
+    with FakeOpenAIServer("hello there world") as server:
+        c = anthropic_client(server, max_retries=0)
+        with c.messages.stream(model="claude-haiku-4-5", max_tokens=50, messages=USER) as stream:
+            final = stream.get_final_message()
+        assert final.content[0].text == "hello there world" and final.usage.output_tokens == 3
+        assert final.stop_reason == "end_turn" and server.requests[0]["stream"] is True
+        server.inject("truncated")
+        events = list(c.messages.create(model="claude-haiku-4-5", max_tokens=50, messages=USER, stream=True))
+        assert [e.delta.text for e in events if e.type == "content_block_delta"] == ["hello th"]
+        assert events[-1].type == "content_block_delta"  # no message_delta / message_stop
+
+
+def test_messages_api_faults_in_anthropic_shape():
+    with FakeOpenAIServer("fine", retry_after_ms=1) as server:
+        server.inject("429", "503")
+        t0 = time.monotonic()
+        assert anthropic_client(server, max_retries=2).messages.create(
+            model="claude-haiku-4-5", max_tokens=5, messages=USER).content[0].text == "fine"
+        assert time.monotonic() - t0 < 2  # retry-after-ms, not the SDK's backoff
+        server.inject("429", "empty")
+        c = anthropic_client(server, max_retries=0)
+        with pytest.raises(anthropic.RateLimitError) as info:
+            c.messages.create(model="claude-haiku-4-5", max_tokens=5, messages=USER)
+        assert info.value.body["error"]["type"] == "rate_limit_error"
+        assert c.messages.create(model="claude-haiku-4-5", max_tokens=5, messages=USER).content == []
+        assert server.faults_served == ["429", "503", "429", "empty"] and server.completed == 1
+
+
+def test_inspect_providers_reach_their_endpoints(monkeypatch):
+    from inspect_ai.model import GenerateConfig, get_model
+
+    def reply(request):
+        return f"{request['model']} says hi"
+
+    with FakeOpenAIServer(reply) as server:
+        for key, value in server.provider_env().items():
+            monkeypatch.setenv(key, value)
+
+        async def generate(name: str, **config):
+            model = get_model(name, config=GenerateConfig(max_retries=0, **config), memoize=False)
+            return await model.generate("What is 2 + 2?")
+
+        async def all_providers():
+            return [await generate("openai/gpt-5.4", max_tokens=100),
+                    await generate("anthropic/claude-haiku-4-5", max_tokens=100),
+                    await generate("anthropic/claude-haiku-4-5"),  # 32000 tokens by default: streamed
+                    await generate("openrouter/qwen/qwen3.5-4b")]
+
+        outputs = asyncio.run(all_providers())
+        assert [o.completion for o in outputs] == [
+            "gpt-5.4 says hi", "claude-haiku-4-5 says hi", "claude-haiku-4-5 says hi", "qwen/qwen3.5-4b says hi"]
+        assert all(o.usage.input_tokens == 5 and o.usage.output_tokens == 3 for o in outputs)
+        assert all(o.stop_reason == "stop" for o in outputs)
+        # gpt-5.4 is a reasoning model: Inspect first probes once for reasoning summaries
+        assert server.paths == [RESPONSES, RESPONSES, MESSAGES, MESSAGES, CHAT_COMPLETIONS]
+        probe, gpt, claude, claude_streamed, _ = server.requests
+        assert probe["input"] == "Please say 'hello, world'" and gpt["max_output_tokens"] == 100
+        assert not claude.get("stream") and claude_streamed["stream"] is True
+        assert claude_streamed["max_tokens"] == 32000
+
+
+def test_provider_env_points_every_provider_here():
+    with FakeOpenAIServer() as server:
+        env = server.provider_env("k")
+        assert env["ANTHROPIC_BASE_URL"] == server.url  # the anthropic SDK appends /v1/messages itself
+        assert {env[k] for k in ("OPENAI_BASE_URL", "OPENROUTER_BASE_URL", "FAKE_BASE_URL")} == {server.base_url}
+        assert {v for k, v in env.items() if k.endswith("_API_KEY")} == {"k"}

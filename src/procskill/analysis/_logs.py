@@ -169,10 +169,7 @@ def _normalise(name: str) -> set[str]:
     forms = {name}
     if "@" in name and not name.startswith("/"):
         forms.add(name.split("@", 1)[0])  # hub_id@commit (base_model_resolved of a hub model)
-    for form in forms:
-        if os.path.isabs(form) or os.path.isdir(form):
-            forms.add(os.path.normpath(os.path.abspath(form)))
-    return forms
+    return forms | {os.path.normpath(os.path.abspath(f)) for f in forms if os.path.isabs(f) or os.path.isdir(f)}
 
 
 def model_identities(model: str, model_path: str | None) -> tuple[str, ...]:

@@ -3,12 +3,23 @@
 from procskill.studies._demo import DEMO_SKILLS, run_demo
 from procskill.studies._models import DEFAULT_ALIASES, alias_models
 from procskill.studies._runner import Step, plan, run_study
-from procskill.studies._spec import STUDIES_DIR, ModelEntry, SftEntry, Study, StudyError, load_study
+from procskill.studies._spec import (
+    STUDIES_DIR,
+    VLLM_ENV,
+    VLLM_SETUP,
+    ModelEntry,
+    SftEntry,
+    Study,
+    StudyError,
+    load_study,
+)
 
 __all__ = [
     "DEFAULT_ALIASES",
     "DEMO_SKILLS",
     "STUDIES_DIR",
+    "VLLM_ENV",
+    "VLLM_SETUP",
     "ModelEntry",
     "SftEntry",
     "Step",

@@ -9,6 +9,7 @@ losing its completed samples.
 
 from __future__ import annotations
 
+import importlib.util
 import shlex
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from procskill.checkpoint_meta import CHECKPOINT_METADATA
-from procskill.studies._spec import ModelEntry, SftEntry, Study
+from procskill.studies._spec import VLLM_ENV, VLLM_SETUP, ModelEntry, SftEntry, Study, StudyError
 
 LOGS, CORPUS, CHECKPOINTS, REPORT, MODELS = "logs", "corpus", "checkpoints", "report", "models"
 
@@ -57,7 +58,9 @@ def _successful_log(log_dir: Path) -> bool:
 def _eval_step(study: Study, config_id: str, model: ModelEntry, display: str | None) -> Step:
     log_dir = study.out / LOGS / config_id
     task_args = {k: _flag_value(v) for k, v in study.task.items()}
-    args = ["inspect", "eval-set", "procskill/procskill", "--log-dir", log_dir, "--model", model.eval_model]
+    # vLLM evaluations run from vLLM's own environment (see VLLM_SETUP)
+    inspect = f"{VLLM_ENV}/bin/inspect" if model.engine == "vllm" else "inspect"
+    args = [inspect, "eval-set", "procskill/procskill", "--log-dir", log_dir, "--model", model.eval_model]
     for key, value in model.model_args.items():
         args += ["-M", f"{key}={_flag_value(value)}"]
     for key, value in task_args.items():
@@ -99,7 +102,12 @@ def _train_step(study: Study, sft: SftEntry, recipe: str) -> Step:
     if sft.max_steps is not None:
         train_args += ["--max-steps", sft.max_steps]
     if sft.launcher == "accelerate":
-        args = ["accelerate", "launch", "--num_processes", sft.num_processes, "-m", "procskill.training", *train_args]
+        # explicit, so that a stale `accelerate config` on the machine cannot silently change the launch
+        args = ["accelerate", "launch", *(["--multi_gpu"] if sft.num_processes > 1 else []),
+                "--num_processes", sft.num_processes]
+        if sft.mixed_precision is not None:
+            args += ["--mixed_precision", sft.mixed_precision]
+        args += ["-m", "procskill.training", *train_args]
     else:
         args = ["procskill", "train", *train_args]
 
@@ -185,8 +193,21 @@ def _report_step(study: Study) -> Step:
     return Step("report", _quote(args), done, run)
 
 
+def _vllm_step(study: Study) -> Step:
+    def run() -> Any:
+        raise StudyError(
+            f"{study.source}: this study evaluates through vLLM, which is not installed in this environment. "
+            f"Set up vLLM's own environment from the procskill checkout with `{VLLM_SETUP}` "
+            f"and run the study from it: `{VLLM_ENV}/bin/procskill study {study.source}`"
+        )
+
+    return Step("vLLM environment", VLLM_SETUP, lambda: importlib.util.find_spec("vllm") is not None, run)
+
+
 def _setup_steps(study: Study) -> list[Step]:
     steps = []
+    if any(m.engine == "vllm" for m in study.models):
+        steps.append(_vllm_step(study))
     if "tiny_model" in study.setup:
         spec = dict(study.setup["tiny_model"])
         path = Path(spec.pop("path"))
@@ -223,10 +244,13 @@ def plan(study: Study, display: str | None = None) -> list[Step]:
         for recipe in sft.recipes:
             steps.append(_train_step(study, sft, recipe))
             merged = _checkpoint_dir(study, sft, recipe) / "merged"
+            # vLLM serves the folder named in the model string; `model_path` is an hf provider argument
+            # that Inspect's vllm provider would pass on to `vllm serve`
+            path_arg = {} if base.engine == "vllm" else {"model_path": str(merged)}
             checkpoint = ModelEntry(
                 id=f"{sft.base}+{Path(recipe).stem}",
                 model="hf/local",
-                model_args={**base.model_args, "model_path": str(merged)},
+                model_args={**base.model_args, **path_arg},
                 engine=base.engine,
                 vllm_model=str(merged) if base.engine == "vllm" else None,
             )

@@ -18,6 +18,13 @@ STUDIES_DIR = Path(__file__).parent
 
 ENGINES = ("inspect", "vllm")
 LAUNCHERS = ("python", "accelerate")
+MIXED_PRECISION = ("no", "fp16", "bf16", "fp8")
+
+VLLM_ENV = ".venv-vllm"
+"""vLLM's own environment (it pins its own torch and transformers), relative to a procskill checkout."""
+
+VLLM_SETUP = f"python3 -m venv {VLLM_ENV} && {VLLM_ENV}/bin/pip install vllm -e ."
+"""The command that sets that environment up, from the checkout (the README quotes it)."""
 
 
 class StudyError(ValueError):
@@ -57,6 +64,8 @@ class SftEntry:
     recipes: list[str]
     launcher: str = "python"
     num_processes: int = 1
+    mixed_precision: str | None = None
+    """``accelerate launch --mixed_precision``; None leaves it to accelerate's config."""
     max_steps: int | None = None
 
 
@@ -172,6 +181,9 @@ def load_study(study: str | Path, out: str | Path | None = None) -> Study:
         launcher = entry.get("launcher", "python")
         if launcher not in LAUNCHERS:
             raise StudyError(f"{at}.launcher must be one of {LAUNCHERS}, got {launcher!r}")
+        mixed_precision = entry.get("mixed_precision")
+        if mixed_precision is not None and mixed_precision not in MIXED_PRECISION:
+            raise StudyError(f"{at}.mixed_precision must be one of {MIXED_PRECISION}, got {mixed_precision!r}")
         recipes = _require(entry, "recipes", list, at)
         sft.append(
             SftEntry(
@@ -179,6 +191,7 @@ def load_study(study: str | Path, out: str | Path | None = None) -> Study:
                 recipes=[str(r) for r in recipes],
                 launcher=launcher,
                 num_processes=int(entry.get("num_processes", 1)),
+                mixed_precision=mixed_precision,
                 max_steps=entry.get("max_steps"),
             )
         )

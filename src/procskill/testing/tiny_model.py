@@ -60,6 +60,7 @@ __all__ = [
     "THINK_TOKENS",
     "TRAINING_TEXT",
     "build_tiny_qwen35",
+    "install_in_hub_cache",
     "is_complete_build",
 ]
 
@@ -468,3 +469,19 @@ def build_tiny_qwen35(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def install_in_hub_cache(model_dir: str | Path, cache_dir: str | Path, repo_id: str,
+                         revision: str = "0123abcd") -> Path:
+    """Lay a model folder out in a Hugging Face hub cache the way ``hf download`` leaves it.
+
+    ``models--ORG--NAME/refs/main`` names ``revision`` and ``snapshots/<revision>/`` holds a copy of the
+    files, so that offline (``HF_HUB_OFFLINE=1``) ``hf download ORG/NAME`` prints that snapshot, Inspect's
+    ``hf/ORG/NAME`` loads it and ``procskill models alias`` finds it. Returns the snapshot folder.
+    """
+    repo = Path(cache_dir) / ("models--" + repo_id.replace("/", "--"))
+    snapshot = repo / "snapshots" / revision
+    shutil.copytree(model_dir, snapshot)
+    (repo / "refs").mkdir(exist_ok=True)
+    (repo / "refs" / "main").write_text(revision)
+    return snapshot
