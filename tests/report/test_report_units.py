@@ -10,6 +10,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from procskill import stats
+from procskill._files import atomic_write
 from procskill.analysis._logs import (
     Configuration,
     LogTables,
@@ -19,7 +20,6 @@ from procskill.analysis._logs import (
     parse_size,
 )
 from procskill.analysis._report import Tables, path_result
-from procskill.analysis.report import atomic_write
 
 
 def _config(model: str, model_path: str | None = None, checkpoint: dict | None = None) -> Configuration:

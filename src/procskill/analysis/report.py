@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from procskill import stats
+from procskill._files import atomic_write
 from procskill.analysis import _figures, _markdown
 from procskill.analysis._logs import (
     EXTRACT,
@@ -177,24 +176,6 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; the report is an ordinary file
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def build_report(
     logs: str | Path | Iterable[str | Path],
     out_dir: str | Path | None,
@@ -296,8 +277,8 @@ def build_report(
                 summary["figures"][name] = f"{name}.png"
                 report.files[name] = out / f"{name}.png"
     # summary.json last but one and report.md last: a reader seeing report.md sees a complete set.
-    atomic_write(out / "summary.json", (json.dumps(summary, indent=2, allow_nan=False) + "\n").encode("utf-8"))
-    atomic_write(out / "report.md", _markdown.render(summary).encode("utf-8"))
+    atomic_write(out / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    atomic_write(out / "report.md", _markdown.render(summary))
     report.files |= {"summary": out / "summary.json", "report": out / "report.md"}
     report.out_dir = out
     return report

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from typing import Any
 from inspect_ai.model import ChatMessage, ContentReasoning, Model
 from inspect_ai.scorer import value_to_float
 
+from procskill._files import atomic_write
 from procskill.prompts import PROMPT_TEMPLATE_VERSION, Placement, prompt_messages
 from procskill.scorers import answers_match, extract_answer, strip_thinking
 from procskill.skills import BUILTIN_DIR, SkillPack, content_hash, load_packs
@@ -215,10 +215,10 @@ def build_corpus(
 
     corpus_path = out_dir / CORPUS_FILE
     payload = "".join(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
-    _atomic_write(corpus_path, payload)
+    atomic_write(corpus_path, payload)
     card = _card(source, mode, folder, split, placement, rows, tally, payload)
     card_path = out_dir / CARD_FILE
-    _atomic_write(card_path, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    atomic_write(card_path, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     return Corpus(path=corpus_path, card_path=card_path, card=card)
 
 
@@ -631,14 +631,3 @@ def _check_tokenizer(
 
     tok = AutoTokenizer.from_pretrained(str(tokenizer))
     check_prompt_prefix(tok, rows, enable_thinking, training_chat_template(tok), source=str(where))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    # A killed build leaves the previous file intact, never a half-written one.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from procskill._files import atomic_write
 from procskill.checkpoint_meta import CHECKPOINT_METADATA
 from procskill.prompts import prompt_messages
 from procskill.skills import BUILTIN_DIR
@@ -291,9 +292,9 @@ def train(
     merged = merge or adapter_dir is None
     metadata = _metadata(run, output, merged=merged)
     text = json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
-    (out / CHECKPOINT_METADATA).write_text(text, encoding="utf-8")
+    atomic_write(out / CHECKPOINT_METADATA, text)
     if merged:
-        (model_dir / CHECKPOINT_METADATA).write_text(text, encoding="utf-8")
+        atomic_write(model_dir / CHECKPOINT_METADATA, text)
     return TrainResult(out=out, model_dir=model_dir, adapter_dir=adapter_dir, metadata=metadata)
 
 
@@ -444,7 +445,7 @@ def _start_or_resume(out: Path, run: dict[str, Any], resume: bool, last: str | N
             f"{out}: already holds checkpoints ({Path(last).name}); pass --resume or a new --out"
         )
     out.mkdir(parents=True, exist_ok=True)
-    run_file.write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
+    atomic_write(run_file, json.dumps(run, indent=2) + "\n")
 
 
 def _log_last_step() -> Any:
