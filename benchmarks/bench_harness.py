@@ -2,16 +2,17 @@
 
 The bare task holds the very messages procskill sends (procedure block already in place for the ``skill``
 condition) with ``generate()`` and no scorer; procskill adds its dataset loading and hashing, the
-procedure-block solver, the ``extract`` scorer and its paired metrics (bootstrap intervals). The model is a
-scripted mockllm whose outputs carry usage (no tiktoken, no network), so the ratio is pure harness cost.
-Rounds alternate order; a warm-up run of each arm comes first and is not timed. Two diagnostic arms split
-the cost: ``bare_metadata_full`` (the bare task + procskill's sample metadata) and ``bare_metadata_lean``
-(the same without the long ``prompt`` / ``procedure_block`` strings). Both wall and CPU seconds are
-recorded; on a shared machine the CPU-time ratio is the steadier one.
+procedure-block solver, the empty-completion check, the ``extract`` scorer and its paired metrics (bootstrap
+intervals, per-skill pass rates). The model is a scripted mockllm whose outputs carry usage (no tiktoken, no
+network), so the ratio is pure harness cost. Rounds alternate order; a warm-up run of each arm comes first
+and is not timed. Two reference arms split the cost: ``bare_match`` (the bare task + Inspect's own
+``match()`` scorer: what scoring costs any Inspect task) and ``bare_metadata`` (the bare task + procskill's
+sample metadata). Both wall and CPU seconds are recorded; on a shared machine the CPU-time ratio is the
+steadier one.
 
 Usage::
 
-    python benchmarks/bench_harness.py --episodes 400 --repeats 5
+    python benchmarks/bench_harness.py --episodes 400 --repeats 8
 """
 
 from __future__ import annotations
@@ -30,20 +31,17 @@ from _common import Stopwatch, emit, holdout_episodes, ratio_summary, side_by_si
 REPLY = "Step 1: read the task.\nStep 2: apply the procedure.\nANSWER: 42"
 
 
-LONG_METADATA = ("prompt", "procedure_block")
-"""The two long strings of procskill's sample metadata (the task text and the procedure block)."""
-
-
-def bare_task(episodes: list[dict[str, Any]], metadata: str = "none"):
+def bare_task(episodes: list[dict[str, Any]], variant: str = "bare"):
     """An Inspect task with the same input messages and targets, ``generate()`` only.
 
-    ``metadata``: ``none``; ``full`` (procskill's sample metadata: Inspect thins every metadata string for its
-    sample summaries, so metadata size is a harness cost of its own); ``lean`` (``full`` without
-    :data:`LONG_METADATA`).
+    ``variant``: ``bare``; ``bare_match`` (+ Inspect's ``match()`` scorer); ``bare_metadata`` (+ procskill's
+    sample metadata: Inspect thins every metadata string for its sample summaries, so metadata size is a
+    harness cost of its own).
     """
     from inspect_ai import Task
     from inspect_ai.dataset import MemoryDataset, Sample
     from inspect_ai.model import ChatMessageSystem, ChatMessageUser
+    from inspect_ai.scorer import match
     from inspect_ai.solver import generate
 
     roles = {"system": ChatMessageSystem, "user": ChatMessageUser}
@@ -52,20 +50,12 @@ def bare_task(episodes: list[dict[str, Any]], metadata: str = "none"):
             id=e["id"],
             input=[roles[m["role"]](content=m["content"]) for m in e["messages"]],
             target=e["target"],
-            metadata=_metadata(e["metadata"], metadata),
+            metadata=e["metadata"] if variant == "bare_metadata" else None,
         )
         for e in episodes
     ]
-    name = "bare" if metadata == "none" else f"bare_metadata_{metadata}"
-    return Task(dataset=MemoryDataset(samples, name=name), solver=[generate()], name=name)
-
-
-def _metadata(full: dict[str, Any], kind: str) -> dict[str, Any] | None:
-    if kind == "none":
-        return None
-    if kind == "lean":
-        return {k: v for k, v in full.items() if k not in LONG_METADATA}
-    return full
+    scorer = match() if variant == "bare_match" else None
+    return Task(dataset=MemoryDataset(samples, name=variant), solver=[generate()], scorer=scorer, name=variant)
 
 
 def _with_targets(episodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -127,16 +117,15 @@ def run(
                              log_dir=str(work / "procskill"), display="none")
         assert log.status == "success" and len(log.samples) == episodes, log.error
 
-    def bare_arm(metadata: str):
+    def bare_arm(variant: str):
         def arm() -> None:
-            [log] = inspect_eval(bare_task(items, metadata), model=model, log_dir=str(work / "bare"),
+            [log] = inspect_eval(bare_task(items, variant), model=model, log_dir=str(work / "bare"),
                                  display="none")
             assert log.status == "success" and len(log.samples) == episodes, log.error
 
         return arm
 
-    arms = {"procskill": procskill_arm, "bare": bare_arm("none"), "bare_metadata_full": bare_arm("full"),
-            "bare_metadata_lean": bare_arm("lean")}
+    arms = {"procskill": procskill_arm, **{v: bare_arm(v) for v in ("bare", "bare_match", "bare_metadata")}}
     for arm in arms.values() if warmup else ():
         arm()
     seconds, cpu = side_by_side(arms, repeats)

@@ -10,14 +10,14 @@ from procskill.testing.packs import write_synthetic_packs
 def test_harness_bench_compares_the_same_samples(bench, tmp_path):
     harness = bench("bench_harness")
     items = harness._with_targets(harness.holdout_episodes(6))
-    task = harness.bare_task(items, metadata="lean")
+    task = harness.bare_task(items, "bare_metadata")
     assert [s.id for s in task.dataset] == [e["id"] for e in items]
     skill_sample = next(s for s in task.dataset if s.id.endswith(":skill"))
     assert "Follow this procedure" in skill_sample.input[-1].text
-    assert not set(harness.LONG_METADATA) & set(skill_sample.metadata)
+    assert skill_sample.metadata["skill"] == skill_sample.id.split("-")[0]
 
     result = harness.run(episodes=6, repeats=1, work_dir=tmp_path, warmup=False)
-    assert set(result["wall_seconds"]) == {"procskill", "bare", "bare_metadata_full", "bare_metadata_lean"}
+    assert set(result["wall_seconds"]) == {"procskill", "bare", "bare_match", "bare_metadata"}
     assert all(len(v) == 1 for v in result["cpu_seconds"].values())
     assert result["ratio_over_bare_cpu"]["procskill"]["median"] > 0
     assert {"task_construction", "metric_procedural_delta"} <= set(result["procskill_components_seconds"])
