@@ -134,7 +134,7 @@ class Run:
     check: Callable[[ReadmeRun, str], None]
     cwd: str = "project"
     """The scratch folder it runs in: ``project`` (local models, their report), ``api``, ``judged``
-    (the judge commands: agreement needs both judges in every log there), ``studies``."""
+    (the judge commands, kept apart so that agreement compares every log there), ``studies``."""
     extra: str = ""
 
 
@@ -281,7 +281,7 @@ DEMO_TEST = "tests/studies/test_demo.py::test_quick_demo_runs_every_step_and_res
 
 COVERAGE: dict[str, Run | Covered | Planned] = {
     # Quick start
-    "python3 -m venv .venv && .venv/bin/pip install torch==2.13.0 && .venv/bin/pip install -e . && "
+    "python3 -m venv .venv && .venv/bin/pip install torch==2.13.0 && .venv/bin/pip install -e .[local] && "
     ".venv/bin/procskill demo": Covered(
         DEMO_TEST, ("run_demo(", "quick=True"),
         gap="the install is what .ci/run does (with [test]); the full demo (about 3 min) runs as --quick",
@@ -326,9 +326,11 @@ COVERAGE: dict[str, Run | Covered | Planned] = {
     "procskill study my-study.yaml": Run(check_my_study, cwd="studies", extra="--display none"),
     # Bigger than one machine
     "python3 -m venv .venv-vllm && .venv-vllm/bin/pip install vllm -e .": Planned(),
-    ".venv-vllm/bin/inspect eval procskill --model vllm/Qwen/Qwen3.5-2B -M enable_thinking=false": Planned(),
+    ".venv-vllm/bin/inspect eval procskill --model vllm/Qwen/Qwen3.5-2B "
+    '--extra-body {"chat_template_kwargs":{"enable_thinking":false}}': Planned(),
     ".venv-vllm/bin/inspect eval procskill --model "
-    "vllm/procskill-out/paper-gpu-cluster/checkpoints/qwen3.5-2b-lora_r16_lr2e-4/merged": Planned(),
+    "vllm/procskill-out/paper-gpu-cluster/checkpoints/qwen3.5-2b-lora_r16_lr2e-4/merged "
+    '--extra-body {"chat_template_kwargs":{"enable_thinking":false}}': Planned(),
     "accelerate launch --multi_gpu --num_processes 8 --mixed_precision bf16 -m procskill.training "
     "--base Qwen/Qwen3.5-4B --corpus procskill-out/paper-gpu-cluster/corpus --recipe lora_r16_lr2e-4 "
     "--out procskill-out/paper-gpu-cluster/checkpoints/qwen3.5-4b-lora_r16_lr2e-4": Planned(),
@@ -385,7 +387,9 @@ def gpu_plan(tmp_path_factory) -> list[str]:
     finally:
         os.chdir(cwd)
     assert result.exit_code == 0, result.output
-    return [line.strip()[2:] for line in result.output.splitlines() if line.strip().startswith("$ ")]
+    # tokenised as the README's commands are (readme_commands), so that shell quoting does not matter
+    return [" ".join(shlex.split(line.strip()[2:])) for line in result.output.splitlines()
+            if line.strip().startswith("$ ")]
 
 
 def _options(argv: list[str]) -> set[tuple[str, str]]:

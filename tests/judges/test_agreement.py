@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import warnings
 
 import pytest
+from inspect_ai.log import read_eval_log
+from judge_helpers import GOLD, recording_judge, run_eval
 from sklearn.metrics import cohen_kappa_score
 from typer.testing import CliRunner
 
-from inspect_ai.log import read_eval_log
-
-from judge_helpers import GOLD, recording_judge, run_eval
 from procskill.analysis import agreement
 from procskill.analysis.agreement import paired_verdicts
 from procskill.cli import app
@@ -117,3 +117,69 @@ def test_cli_agreement(logs_dir) -> None:
     assert "pooled" in result.output and "0.333" in result.output and "[[8, 4], [4, 8]]" in result.output
     rows = json.loads(CliRunner().invoke(app, [*args, "--json"]).output)
     assert [r["kappa"] for r in rows] == pytest.approx([1 / 3] * 3) and rows[-1]["n"] == 24
+
+
+# -- a folder mixing judged and plain evaluations (the README keeps them all in logs/) -----------------------
+
+
+@pytest.fixture(scope="module")
+def mixed_dir(logs_dir, tmp_path_factory):
+    """The two judged logs of ``logs_dir`` plus a plain evaluation (extractor only) in one folder."""
+    root = tmp_path_factory.mktemp("mixed")
+    packs = write_synthetic_packs(root / "skills", skills=3, tasks_per_skill=2, free_skills=1)
+    shutil.copytree(logs_dir, root / "logs")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("INSPECT_CACHE_DIR", str(root / "inspect-cache"))
+        plain = run_eval(packs, root / "logs", "extract", model_name="plain")
+    return root / "logs", plain.location
+
+
+def test_logs_without_both_scores_are_skipped_and_named(mixed_dir, logs_dir) -> None:
+    folder, plain = mixed_dir
+    rows = agreement(folder, "llm@mockllm/a", "llm@mockllm/b", resamples=500)
+    judged_only = agreement(logs_dir, "llm@mockllm/a", "llm@mockllm/b", resamples=500)
+    # the plain log changes nothing: same per-log numbers, same pooled table and κ
+    assert [r.model for r in rows] == ["mockllm/model-1", "mockllm/model-2", None]
+    assert [(r.table, r.kappa, r.n) for r in rows] == [(r.table, r.kappa, r.n) for r in judged_only]
+    [skipped] = rows.skipped
+    assert (skipped.log, skipped.model) == (plain, "mockllm/plain")
+    assert skipped.missing == ["llm@mockllm/a", "llm@mockllm/b"] and skipped.scores == ["extract"]
+    assert skipped.reason == "no score named 'llm@mockllm/a' and 'llm@mockllm/b'; the log has ['extract']"
+    assert judged_only.skipped == []
+
+
+def test_a_log_missing_one_of_the_two_scores_is_skipped(mixed_dir) -> None:
+    folder, plain = mixed_dir
+    rows = agreement(folder, "extract", "llm@mockllm/a", resamples=50)
+    assert [r.model for r in rows] == ["mockllm/model-1", "mockllm/model-2", None]
+    assert [(s.log, s.missing) for s in rows.skipped] == [(plain, ["llm@mockllm/a"])]
+    assert rows[-1].n == 16 and rows[-1].excluded == 8  # two logs of 8 extractor-scored + 4 free-form episodes
+
+
+def test_nothing_with_both_scores_fails_naming_every_log(mixed_dir) -> None:
+    folder, plain = mixed_dir
+    with pytest.raises(ValueError, match="no log has both scores 'llm@mockllm/a' and 'llm@mockllm/z'") as err:
+        agreement(folder, "llm@mockllm/a", "llm@mockllm/z")
+    lines = str(err.value).splitlines()[1:]
+    assert len(lines) == 3 and any(line.startswith(f"  {plain}: no score named 'llm@mockllm/a' and") for line in lines)
+    assert sum("no score named 'llm@mockllm/z'; the log has ['extract', 'llm@mockllm/a'" in line
+               for line in lines) == 2
+
+
+def test_cli_agreement_on_a_mixed_folder(mixed_dir) -> None:
+    folder, plain = mixed_dir
+    args = ["agreement", str(folder), "--a", "llm@mockllm/a", "--b", "llm@mockllm/b", "--resamples", "200"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "[[8, 4], [4, 8]]" in result.stdout
+    assert result.stderr.splitlines() == [
+        "skipped 1 log(s) without both scores:",
+        f"  {plain}: no score named 'llm@mockllm/a' and 'llm@mockllm/b'; the log has ['extract']",
+    ]
+    rows = json.loads(CliRunner().invoke(app, [*args, "--json"]).stdout)  # the skip note stays off stdout
+    assert [r["n"] for r in rows] == [12, 12, 24]
+
+    failed = CliRunner().invoke(app, ["agreement", str(folder), "--a", "llm@mockllm/a", "--b", "llm@mockllm/z"])
+    assert failed.exit_code == 1
+    assert failed.stderr.startswith("error: no log has both scores 'llm@mockllm/a' and 'llm@mockllm/z':")
+    assert "Traceback" not in failed.output

@@ -3,11 +3,31 @@ are exercised here through --dry-run)."""
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from inspect_ai.log import list_eval_logs, read_eval_log
 from typer.testing import CliRunner
 
 from procskill.cli import app
 from procskill.studies import VLLM_ENV, VLLM_SETUP, StudyError, load_study, plan, run_study
+from procskill.testing.fake_openai import FakeOpenAIServer
+
+THINKING_OFF = {"chat_template_kwargs": {"enable_thinking": False}}
+
+VLLM_STUDY = """\
+name: v
+models:
+  - {id: q4, model: hf/Qwen/Qwen3.5-4B, engine: vllm, vllm_model: Qwen/Qwen3.5-4B,
+     model_args: {enable_thinking: false, max_model_len: 4096}}
+  - {id: hf, model: hf/Qwen/Qwen3.5-4B, model_args: {enable_thinking: false}}
+task: {skills: luhn_check_digit}
+generate: {max_tokens: 16, extra_body: {top_k: 20}}
+"""
 
 
 def test_paper_study_plan_has_every_configuration(tmp_path):
@@ -40,7 +60,9 @@ def test_dry_run_prints_vllm_and_accelerate_commands(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"[1/14] todo  vLLM environment\n        $ {VLLM_SETUP}\n" in result.output
     assert f"$ {VLLM_ENV}/bin/inspect eval-set procskill/procskill --log-dir {tmp_path}/logs/qwen3.5-2b " \
-           "--model vllm/Qwen/Qwen3.5-2B -M enable_thinking=false" in result.output
+           "--model vllm/Qwen/Qwen3.5-2B -T " in result.output
+    assert "--extra-body '{\"chat_template_kwargs\":{\"enable_thinking\":false}}'" in result.output
+    assert "-M enable_thinking" not in result.output  # `vllm serve` would get nothing from a false flag
     assert ("accelerate launch --multi_gpu --num_processes 8 --mixed_precision bf16 -m procskill.training "
             "--base Qwen/Qwen3.5-0.8B") in result.output
     assert "todo" in result.output and "done" not in result.output
@@ -96,3 +118,78 @@ def test_bad_study_files_name_the_field(tmp_path, text, message):
 def test_unknown_study_name():
     with pytest.raises(StudyError, match="not a shipped study"):
         load_study("nope")
+
+
+# -- thinking off for vLLM: a per-request chat_template_kwargs, not a `vllm serve` flag ---------------------
+
+
+def _vllm_study(tmp_path: Path):
+    path = tmp_path / "v.yaml"
+    path.write_text(VLLM_STUDY)
+    return {s.name: s for s in plan(load_study(path, out=tmp_path / "out"), display="none")}
+
+
+def test_vllm_thinking_goes_into_the_request_body_and_hf_keeps_its_model_arg(tmp_path):
+    steps = _vllm_study(tmp_path)
+    vllm = shlex.split(steps["eval q4"].command)
+    # max_model_len is a `vllm serve` option and stays one; the study's own extra_body is kept beside it
+    assert vllm[vllm.index("-M") + 1] == "max_model_len=4096" and vllm.count("-M") == 1
+    assert vllm[vllm.index("--extra-body") + 1] == \
+        '{"top_k":20,"chat_template_kwargs":{"enable_thinking":false}}'
+    hf = shlex.split(steps["eval hf"].command)
+    assert hf[hf.index("-M") + 1] == "enable_thinking=false"
+    assert hf[hf.index("--extra-body") + 1] == '{"top_k":20}'
+
+
+@pytest.fixture
+def fake_vllm(monkeypatch):
+    """Inspect's vllm provider talks to an existing server at VLLM_BASE_URL instead of starting one."""
+    with FakeOpenAIServer("Checked.\nANSWER: 7") as server:
+        monkeypatch.setenv("VLLM_BASE_URL", server.base_url)
+        monkeypatch.setenv("VLLM_API_KEY", "dummy")
+        yield server
+
+
+def _thinking_recorded(log_dir: Path) -> list[bool | None]:
+    return [read_eval_log(info, header_only=True).eval.metadata["generation"]["enable_thinking"]
+            for info in list_eval_logs(str(log_dir))]
+
+
+def test_the_runner_sends_thinking_off_to_vllm_and_the_log_records_it(tmp_path, fake_vllm):
+    steps = _vllm_study(tmp_path)
+    [log] = steps["eval q4"].run()
+    assert log.status == "success" and log.results.total_samples == 10
+    bodies = fake_vllm.requests
+    assert len(bodies) == 10 and all(b["chat_template_kwargs"] == {"enable_thinking": False} for b in bodies)
+    assert all(b["top_k"] == 20 and b["model"] == "Qwen/Qwen3.5-4B" for b in bodies)
+    assert log.eval.model_args == {"max_model_len": 4096}
+    # recorded like `-M enable_thinking=false` on the hf provider, so the report sees one thinking setting
+    assert log.eval.metadata["generation"]["enable_thinking"] is False
+
+
+@pytest.mark.slow
+def test_the_printed_vllm_command_does_the_same(tmp_path, fake_vllm):
+    argv = shlex.split(_vllm_study(tmp_path)["eval q4"].command)
+    assert argv[0] == f"{VLLM_ENV}/bin/inspect"
+    argv = [str(Path(sys.executable).parent / "inspect"), *argv[1:], "--limit", "1", "--display", "none"]
+    env = {k: v for k, v in os.environ.items() if k != "INSPECT_LOG_DIR"}
+    result = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+                            check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    [body] = fake_vllm.requests
+    assert body["chat_template_kwargs"] == {"enable_thinking": False} and body["top_k"] == 20
+    assert _thinking_recorded(tmp_path / "out" / "logs" / "q4") == [False]
+
+
+def test_model_arg_thinking_wins_over_the_request_body(tmp_path, fake_vllm):
+    from inspect_ai import eval as inspect_eval
+
+    def thinking(**kwargs):
+        [log] = inspect_eval("procskill/procskill", model="vllm/Qwen/Qwen3.5-4B", limit=1, display="none",
+                             task_args={"skills": "luhn_check_digit"}, log_dir=str(tmp_path / "logs"), **kwargs)
+        return log.eval.metadata["generation"]["enable_thinking"]
+
+    assert thinking() is None  # nothing said: nothing recorded
+    assert thinking(extra_body=THINKING_OFF) is False
+    assert thinking(extra_body={"chat_template_kwargs": {"enable_thinking": True}}) is True
+    assert thinking(extra_body=THINKING_OFF, model_args={"enable_thinking": True}) is True

@@ -1,6 +1,6 @@
 """Reading procskill logs: re-judging, agreement between scores, the report."""
 
-from procskill.analysis.agreement import AgreementRow, agreement
+from procskill.analysis.agreement import AgreementRow, AgreementRows, SkippedLog, agreement
 from procskill.analysis.rejudge import RejudgeResult, rejudge
 from procskill.analysis.report import (
     Report,
@@ -13,9 +13,11 @@ from procskill.analysis.report import (
 
 __all__ = [
     "AgreementRow",
+    "AgreementRows",
     "RejudgeResult",
     "Report",
     "ReportInputError",
+    "SkippedLog",
     "UnmatchedComparisonError",
     "agreement",
     "build_report",

@@ -4,7 +4,9 @@ Every number comes from :func:`procskill.stats.agreement`: raw agreement, Cohen'
 a bootstrap interval (episodes resampled within skills), each score's pass rate
 (prevalence) and the 2×2 table. An episode counts when both scores gave it a verdict;
 episodes that either score left unscored (a free-form task on the ``extract`` path, an
-unparseable judge reply) are excluded and counted.
+unparseable judge reply) are excluded and counted. A log that lacks either score (a plain
+evaluation kept beside judged runs in one folder) is skipped and reported, not an error,
+unless no log has both.
 """
 
 from __future__ import annotations
@@ -56,6 +58,38 @@ class AgreementRow:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class SkippedLog:
+    """A log left out of the agreement because it lacks one or both scores."""
+
+    log: str
+    model: str
+    missing: list[str]
+    """The requested score names the log does not have."""
+    scores: list[str]
+    """The score names it does have."""
+    status: str
+    """The evaluation's status (an unfinished or failed evaluation has no scores yet)."""
+
+    @property
+    def reason(self) -> str:
+        missing = " and ".join(repr(m) for m in self.missing)
+        status = "" if self.status == "success" else f" (evaluation status: {self.status})"
+        return f"no score named {missing}; the log has {self.scores}{status}"
+
+
+class AgreementRows(list[AgreementRow]):
+    """The rows of :func:`agreement` (a list), plus the logs it skipped."""
+
+    def __init__(self, rows: Sequence[AgreementRow] = (), skipped: Sequence[SkippedLog] = ()) -> None:
+        super().__init__(rows)
+        self.skipped: list[SkippedLog] = list(skipped)
+
+
+def _score_names(log: EvalLog) -> list[str]:
+    return sorted({s.name for s in (log.results.scores if log.results else [])})
+
+
 def paired_verdicts(log: EvalLog, a: str, b: str, where: str = "") -> tuple[list[int], list[int], list[str], int]:
     """The pass/fail verdicts of scores ``a`` and ``b`` on a log's episodes.
 
@@ -65,10 +99,10 @@ def paired_verdicts(log: EvalLog, a: str, b: str, where: str = "") -> tuple[list
     Raises:
         ValueError: A score is not in the log, or gives a value other than pass/fail.
     """
-    names = {s.name for s in (log.results.scores if log.results else [])}
+    names = _score_names(log)
     for name in (a, b):
         if name not in names:
-            raise ValueError(f"{where}: no score named {name!r}; the log has {sorted(names)}")
+            raise ValueError(f"{where}: no score named {name!r}; the log has {names}")
     va: list[int] = []
     vb: list[int] = []
     skills: list[str] = []
@@ -99,8 +133,8 @@ def agreement(
     b: str,
     resamples: int = stats.DEFAULT_RESAMPLES,
     seed: int = stats.DEFAULT_SEED,
-) -> list[AgreementRow]:
-    """Agreement of two named scores, per configuration (log) and pooled over all logs.
+) -> AgreementRows:
+    """Agreement of two named scores, per configuration (log) and pooled over the logs that have both.
 
     Args:
         logs: Log files and/or folders (searched recursively; logs of other tasks in a
@@ -111,20 +145,29 @@ def agreement(
         seed: Bootstrap seed.
 
     Returns:
-        One row per log, then the ``pooled`` row (bootstrap stratified by log and skill).
+        One row per log that has both scores, then the ``pooled`` row (bootstrap stratified
+        by log and skill); ``.skipped`` lists the procskill logs that lack either score.
 
     Raises:
-        ValueError: A score is missing from a log or is not a pass/fail verdict.
+        ValueError: No log has both scores (the message names every log and the scores it
+            has), or a score is not a pass/fail verdict.
     """
-    rows: list[AgreementRow] = []
+    rows = AgreementRows()
     pooled_a: list[int] = []
     pooled_b: list[int] = []
     pooled_strata: list[str] = []
     pooled_excluded = 0
     for i, (file, named) in enumerate(log_files(logs)):
-        log = read_eval_log(str(file))
-        if not is_procskill_log(log) and not named:
+        # the header tells which scores a log has: a log that is skipped is never read in full
+        header = read_eval_log(str(file), header_only=True)
+        if not is_procskill_log(header) and not named:
             continue
+        names = _score_names(header)
+        missing = [name for name in (a, b) if name not in names]
+        if missing:
+            rows.skipped.append(SkippedLog(str(file), header.eval.model, missing, names, header.status))
+            continue
+        log = read_eval_log(str(file))
         va, vb, skills, excluded = paired_verdicts(log, a, b, where=str(file))
         rows.append(_row(f"{log.eval.model} [{file.name}]", log.eval.model, str(file), a, b, va, vb, skills,
                          excluded, resamples, seed))
@@ -132,6 +175,9 @@ def agreement(
         pooled_b += vb
         pooled_strata += [f"{i}:{s}" for s in skills]
         pooled_excluded += excluded
+    if not rows:
+        why = "\n".join(f"  {s.log}: {s.reason}" for s in rows.skipped) or "  (no procskill logs among them)"
+        raise ValueError(f"no log has both scores {a!r} and {b!r}:\n{why}")
     rows.append(_row(POOLED, None, None, a, b, pooled_a, pooled_b, pooled_strata, pooled_excluded,
                      resamples, seed))
     return rows

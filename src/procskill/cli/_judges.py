@@ -52,7 +52,16 @@ def agreement_command(
     from procskill import stats
     from procskill.analysis import agreement
 
-    rows = agreement(logs, a, b, resamples=resamples, seed=stats.DEFAULT_SEED if seed is None else seed)
+    try:
+        rows = agreement(logs, a, b, resamples=resamples, seed=stats.DEFAULT_SEED if seed is None else seed)
+    except (ValueError, FileNotFoundError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+    if rows.skipped:
+        # on stderr, so that --json output stays one JSON document
+        typer.echo(f"skipped {len(rows.skipped)} log(s) without both scores:", err=True)
+        for s in rows.skipped:
+            typer.echo(f"  {s.log}: {s.reason}", err=True)
     if as_json:
         typer.echo(json.dumps([r.as_dict() for r in rows], indent=2))
         return

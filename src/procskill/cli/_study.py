@@ -21,12 +21,16 @@ def study_command(
     display: Annotated[str, typer.Option(help="Inspect progress display: none, plain, rich.")] = "plain",
 ) -> None:
     """Run every step a study file declares that is not done yet (rerun to resume)."""
+    from procskill._local import LocalStackMissing
     from procskill.studies import StudyError, load_study, run_study
 
     try:
         run_study(load_study(study, out), dry_run=dry_run, display=display, echo=typer.echo)
     except StudyError as err:
         raise typer.BadParameter(str(err), param_hint="STUDY") from None
+    except LocalStackMissing as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command("demo")
@@ -36,9 +40,14 @@ def demo_command(
     display: Annotated[str, typer.Option(help="Inspect progress display: none, plain, rich.")] = "plain",
 ) -> None:
     """Run the whole pipeline offline on a tiny Qwen3.5: evaluate, build a corpus, train, re-evaluate, report."""
+    from procskill._local import LocalStackMissing
     from procskill.studies import run_demo
 
-    run_demo(out, quick=quick, display=display, echo=typer.echo)
+    try:
+        run_demo(out, quick=quick, display=display, echo=typer.echo)
+    except LocalStackMissing as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
 
 
 @models_app.command("alias")

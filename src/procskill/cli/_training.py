@@ -18,6 +18,7 @@ app.add_typer(corpus_app, name="corpus")
 @contextmanager
 def _clean_errors() -> Iterator[None]:
     """Input errors end the command with their message, not a traceback."""
+    from procskill._local import LocalStackMissing
     from procskill.skills import SkillPackError
     from procskill.training import (
         ContaminationError,
@@ -32,6 +33,7 @@ def _clean_errors() -> Iterator[None]:
     except (
         ContaminationError,
         CorpusError,
+        LocalStackMissing,
         RecipeError,
         SkillPackError,
         TemplateMismatchError,
@@ -175,7 +177,8 @@ def merge_command(
     """Merge a LoRA adapter into its base model (safetensors; tokenizer and chat template included)."""
     from procskill.training import merge_adapter
 
-    typer.echo(merge_adapter(base, adapter, out, trust_remote_code=trust_remote_code))
+    with _clean_errors():
+        typer.echo(merge_adapter(base, adapter, out, trust_remote_code=trust_remote_code))
 
 
 @app.command("recipes")

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from procskill._local import require_local
 from procskill.studies._runner import LOGS, REPORT, run_study
 from procskill.studies._spec import load_study
 
@@ -55,6 +56,7 @@ def run_demo(
     Returns:
         The report's ``summary.json`` contents.
     """
+    require_local("procskill demo")  # fail before the first step, not at the training step
     study = load_study("demo", out=out)
     if quick:
         study = dataclasses.replace(

@@ -10,6 +10,7 @@ losing its completed samples.
 from __future__ import annotations
 
 import importlib.util
+import json
 import shlex
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from procskill._local import require_local
 from procskill.checkpoint_meta import CHECKPOINT_METADATA
 from procskill.studies._spec import VLLM_ENV, VLLM_SETUP, ModelEntry, SftEntry, Study, StudyError
 
@@ -44,7 +46,20 @@ def _flag_value(value: Any) -> str:
         return str(value).lower()
     if isinstance(value, list):
         return ",".join(str(v) for v in value)
+    if isinstance(value, dict):  # --extra-body and the like take JSON; compact keeps it one shell word
+        return json.dumps(value, separators=(",", ":"))
     return str(value)
+
+
+def _generate_config(study: Study, model: ModelEntry) -> dict[str, Any]:
+    """The study's generation settings, plus the model's chat-template switches for vLLM."""
+    config = dict(study.generate)
+    if model.chat_template_kwargs:
+        extra_body = dict(config.get("extra_body") or {})
+        extra_body["chat_template_kwargs"] = {**(extra_body.get("chat_template_kwargs") or {}),
+                                              **model.chat_template_kwargs}
+        config["extra_body"] = extra_body
+    return config
 
 
 def _successful_log(log_dir: Path) -> bool:
@@ -60,28 +75,32 @@ def _eval_step(study: Study, config_id: str, model: ModelEntry, display: str | N
     task_args = {k: _flag_value(v) for k, v in study.task.items()}
     # vLLM evaluations run from vLLM's own environment (see VLLM_SETUP)
     inspect = f"{VLLM_ENV}/bin/inspect" if model.engine == "vllm" else "inspect"
+    model_args = model.eval_model_args
+    generate = _generate_config(study, model)
     args = [inspect, "eval-set", "procskill/procskill", "--log-dir", log_dir, "--model", model.eval_model]
-    for key, value in model.model_args.items():
+    for key, value in model_args.items():
         args += ["-M", f"{key}={_flag_value(value)}"]
     for key, value in task_args.items():
         args += ["-T", f"{key}={value}"]
     for role, judge in study.judges.items():
         args += ["--model-role", f"{role}={judge}"]
-    for key, value in study.generate.items():
+    for key, value in generate.items():
         args += [f"--{key.replace('_', '-')}", _flag_value(value)]
 
     def run() -> Any:
         from inspect_ai import eval_set
 
+        if model.eval_model.startswith("hf/"):
+            require_local(f"evaluating {model.eval_model}", ("torch", "transformers"))
         success, logs = eval_set(
             tasks="procskill/procskill",
             log_dir=str(log_dir),
             model=model.eval_model,
-            model_args=dict(model.model_args),
+            model_args=model_args,
             model_roles=dict(study.judges) or None,
             task_args=task_args,
             display=display,  # type: ignore[arg-type]
-            **study.generate,
+            **generate,
         )
         if not success:
             raise RuntimeError(f"evaluation of {config_id} did not finish; rerun the study to retry it")
@@ -113,9 +132,10 @@ def _train_step(study: Study, sft: SftEntry, recipe: str) -> Step:
 
     def run() -> Any:
         resume = (out / "procskill_run.json").is_file()
-        if sft.launcher == "accelerate":
+        if sft.launcher == "accelerate":  # the launched processes check their own environment
             subprocess.run([*map(str, args), *(["--resume"] if resume else [])], check=True)
             return out
+        require_local(f"training {sft.base} ({recipe})")
         from procskill.training import train
 
         return train(base.base_for_training, corpus, recipe, out=out, resume=resume, max_steps=sft.max_steps)

@@ -24,7 +24,13 @@ VLLM_ENV = ".venv-vllm"
 """vLLM's own environment (it pins its own torch and transformers), relative to a procskill checkout."""
 
 VLLM_SETUP = f"python3 -m venv {VLLM_ENV} && {VLLM_ENV}/bin/pip install vllm -e ."
-"""The command that sets that environment up, from the checkout (the README quotes it)."""
+"""The command that sets that environment up, from the checkout (the README quotes it). It installs
+procskill's core only: the ``local`` extra pins a transformers that vLLM's own pin excludes."""
+
+CHAT_TEMPLATE_ARGS = ("enable_thinking",)
+"""Model args the hf provider hands to the chat template. Inspect's vllm provider would pass them to
+``vllm serve`` as flags instead (dropping false ones), so they go into each request's
+``chat_template_kwargs``, which the vLLM server applies to the template."""
 
 
 class StudyError(ValueError):
@@ -47,6 +53,24 @@ class ModelEntry:
     def eval_model(self) -> str:
         """The Inspect model string: ``vllm/<hub id>`` when served through vLLM."""
         return f"vllm/{self.vllm_model}" if self.engine == "vllm" else self.model
+
+    @property
+    def served_by_vllm(self) -> bool:
+        return self.eval_model.startswith("vllm/")
+
+    @property
+    def eval_model_args(self) -> dict[str, Any]:
+        """The ``-M`` arguments of the evaluation (chat-template switches leave them for vLLM)."""
+        if not self.served_by_vllm:
+            return dict(self.model_args)
+        return {k: v for k, v in self.model_args.items() if k not in CHAT_TEMPLATE_ARGS}
+
+    @property
+    def chat_template_kwargs(self) -> dict[str, Any]:
+        """What a vLLM evaluation sends as ``extra_body.chat_template_kwargs`` (empty otherwise)."""
+        if not self.served_by_vllm:
+            return {}
+        return {k: v for k, v in self.model_args.items() if k in CHAT_TEMPLATE_ARGS}
 
     @property
     def base_for_training(self) -> str:

@@ -72,12 +72,16 @@ def _parse_list(value: str | list[str] | None, name: str) -> list[str] | None:
 def _generation_settings(model: Model) -> dict[str, Any]:
     config = model.config
     args = model.model_args
+    # The hf provider takes the thinking switch as `-M enable_thinking`; a vLLM (OpenAI-compatible) server
+    # takes it per request as `--extra-body` chat_template_kwargs. Either way it is the same setting.
+    template_kwargs = (config.extra_body or {}).get("chat_template_kwargs")
+    thinking = template_kwargs.get("enable_thinking") if isinstance(template_kwargs, dict) else None
     return {
         "max_tokens": config.max_tokens or DEFAULT_MAX_TOKENS,
         "temperature": config.temperature,
         "top_p": config.top_p,
         "seed": config.seed,
-        "enable_thinking": args.get("enable_thinking"),
+        "enable_thinking": args.get("enable_thinking", thinking),
         "do_sample": args.get("do_sample"),
         "reasoning_effort": config.reasoning_effort,
     }

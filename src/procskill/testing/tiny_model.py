@@ -51,6 +51,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from procskill._local import require_local
+
 __all__ = [
     "BUILD_FORMAT_VERSION",
     "CHAT_TEMPLATE",
@@ -310,7 +312,16 @@ def is_complete_build(out_dir: str | Path, params: dict[str, Any] | None = None)
 
 
 def _train_tokenizer(vocab_size: int, text: str):  # -> PreTrainedTokenizerFast
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        trainers,
+    )
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE(unk_token=None, fuse_unk=False, byte_fallback=False))
@@ -425,6 +436,7 @@ def build_tiny_qwen35(
     ``overwrite=True``. Raises ``FileExistsError`` if ``out_dir`` is a non-empty directory that is not a
     procskill tiny build and ``overwrite`` is false.
     """
+    require_local("building the tiny Qwen3.5", ("torch", "transformers"))
     out = Path(out_dir).expanduser().resolve()
     params = _build_params(
         seed=seed,

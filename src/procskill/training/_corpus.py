@@ -31,6 +31,7 @@ from inspect_ai.model import ChatMessage, ContentReasoning, Model
 from inspect_ai.scorer import value_to_float
 
 from procskill._files import atomic_write
+from procskill._local import require_local
 from procskill.prompts import PROMPT_TEMPLATE_VERSION, Placement, prompt_messages
 from procskill.scorers import answers_match, extract_answer, strip_thinking
 from procskill.skills import BUILTIN_DIR, SkillPack, content_hash, load_packs
@@ -625,6 +626,7 @@ def _card(
 def _check_tokenizer(
     tokenizer: str | Path, rows: list[dict[str, Any]], enable_thinking: bool, where: Path
 ) -> None:
+    require_local("the corpus --tokenizer check", ("transformers", "trl"))
     from transformers import AutoTokenizer
 
     from procskill.training._template import check_prompt_prefix, training_chat_template

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from procskill._local import require_local
+
 
 def merge_adapter(
     base: str | Path,
@@ -30,6 +32,7 @@ def merge_adapter(
     Returns:
         ``out``.
     """
+    require_local("merging an adapter (procskill merge)", ("torch", "transformers", "peft"))
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 

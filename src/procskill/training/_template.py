@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from procskill._local import require_local
+
 
 class TemplateMismatchError(ValueError):
     """The chat-templated training row does not start with the chat-templated evaluation prompt."""
@@ -26,6 +28,7 @@ def training_chat_template(tokenizer: Any) -> str | None:
     Raises:
         TemplateMismatchError: The tokenizer has no chat template.
     """
+    require_local("the training chat template", ("trl",))
     from trl.chat_template_utils import get_training_chat_template, has_generation_markers
 
     if not tokenizer.chat_template:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from procskill._files import atomic_write
+from procskill._local import require_local
 from procskill.checkpoint_meta import CHECKPOINT_METADATA
 from procskill.prompts import prompt_messages
 from procskill.skills import BUILTIN_DIR
@@ -103,6 +104,7 @@ def prepare_run(
     corpus_sha = hashlib.sha256(corpus_file.read_bytes()).hexdigest()
 
     # Bad input is refused above before these heavy imports.
+    require_local("training (procskill train)")
     import torch
     from datasets import Dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer
