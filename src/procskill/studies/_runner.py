@@ -9,7 +9,6 @@ losing its completed samples.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shlex
 import subprocess
@@ -88,6 +87,11 @@ def _eval_step(study: Study, config_id: str, model: ModelEntry, display: str | N
         args += [f"--{key.replace('_', '-')}", _flag_value(value)]
 
     def run() -> Any:
+        if model.engine == "vllm":
+            # vLLM cannot share this environment (it pins its own torch and transformers): run the
+            # printed command, which uses vLLM's environment, exactly as a user would
+            subprocess.run([str(a) for a in args], check=True)
+            return log_dir
         from inspect_ai import eval_set
 
         if model.eval_model.startswith("hf/"):
@@ -214,14 +218,18 @@ def _report_step(study: Study) -> Step:
 
 
 def _vllm_step(study: Study) -> Step:
+    # The study itself runs from procskill's own environment (training needs the `local` extra, which
+    # vLLM's pins exclude); only its vLLM evaluations run from VLLM_ENV, which must exist beforehand.
+    inspect = Path(VLLM_ENV) / "bin" / "inspect"
+
     def run() -> Any:
         raise StudyError(
-            f"{study.source}: this study evaluates through vLLM, which is not installed in this environment. "
-            f"Set up vLLM's own environment from the procskill checkout with `{VLLM_SETUP}` "
-            f"and run the study from it: `{VLLM_ENV}/bin/procskill study {study.source}`"
+            f"{study.source}: this study evaluates through vLLM, which needs its own environment: set it up "
+            f"from the procskill checkout with `{VLLM_SETUP}`, then rerun `procskill study {study.source}` "
+            "from there (finished steps are skipped)"
         )
 
-    return Step("vLLM environment", VLLM_SETUP, lambda: importlib.util.find_spec("vllm") is not None, run)
+    return Step("vLLM environment", VLLM_SETUP, inspect.is_file, run)
 
 
 def _setup_steps(study: Study) -> list[Step]:
