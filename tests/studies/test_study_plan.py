@@ -3,9 +3,7 @@ are exercised here through --dry-run)."""
 
 from __future__ import annotations
 
-import os
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
