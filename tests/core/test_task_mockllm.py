@@ -71,7 +71,11 @@ def test_delta_and_compliance_exact(tmp_path):
     meta = log.eval.metadata
     assert meta["dataset"]["tasks"] == 20 and len(meta["dataset"]["content_hash"]) == 64
     assert meta["generation"]["max_tokens"] == 2048
-    assert log.eval.task_version == "1.0.0"
+    assert log.eval.task_version == "1.1.0"
+    # Samples carry ids, not texts: the task text is in the input, the block in the solver.
+    assert {tuple(sorted(s.metadata)) for s in log.samples if not s.metadata.get("rubric")} == {
+        ("answer_type", "condition", "domain", "skill", "split", "task_id")
+    }
 
 
 def test_condition_and_subset(tmp_path):

@@ -26,7 +26,9 @@ from procskill.skills import (
 )
 from procskill.solvers import procedure_block, require_completion
 
-TASK_VERSION = "1.0.0"
+TASK_VERSION = "1.1.0"
+"""1.1.0: samples no longer carry the task text and the procedure block in their metadata (the input and
+the solver hold them); prompts, scoring and results are unchanged, and 1.0.0 logs still re-judge and report."""
 DEFAULT_MAX_TOKENS = 2048
 """Room for a five-step worked procedure plus the ANSWER line: the built-in worked
 solutions are 60–400 tokens; small models restate the procedure at length."""
