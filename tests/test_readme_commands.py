@@ -374,6 +374,61 @@ def test_covered_by_another_test(command):
     assert all(evidence in source for evidence in how.evidence), (how.node, how.evidence)
 
 
+# -- `procskill …` commands quoted in the README's prose ------------------------------------------------
+
+
+def readme_inline_commands(text: str) -> list[str]:
+    """The `procskill …` commands quoted inline in the prose (outside code blocks), sorted."""
+    prose = re.sub(r"^[ \t]*```.*?^[ \t]*```", "", text, flags=re.DOTALL | re.MULTILINE)
+    return sorted(set(re.findall(r"`(procskill [^`]+)`", prose)))
+
+
+INLINE_RUN = ("procskill catalog check my_skills", "procskill catalog card")
+"""Run here (cheap, in-process)."""
+
+INLINE_COVERAGE: dict[str, Covered] = {
+    "procskill corpus build": Covered(
+        "tests/training/test_sft_cli.py::test_corpus_build_and_a_refused_training_run", ('"corpus"', '"build"')),
+    "procskill train": Covered(
+        "tests/training/test_sft_cli.py::test_corpus_build_and_a_refused_training_run", ('["train"',)),
+    "procskill demo": Covered(DEMO_TEST, ("run_demo(",)),
+    "procskill demo --quick": Covered(DEMO_TEST, ("quick=True",)),
+    "procskill study paper-gpu-cluster --dry-run": Covered(
+        "tests/test_readme_commands.py::gpu_plan", ('"paper-gpu-cluster", "--dry-run"',)),
+    "procskill catalog build": Covered(
+        "tests/catalog/test_catalog.py::test_regenerating_reproduces_the_frozen_files_byte_for_byte",
+        ("build_catalog(", "read_bytes()")),
+}
+
+
+def test_every_inline_readme_command_is_run_or_covered():
+    commands = readme_inline_commands(README.read_text())
+    assert "procskill catalog check my_skills" in commands  # the pattern finds them
+    assert sorted(commands) == sorted([*INLINE_RUN, *INLINE_COVERAGE])
+    for command, how in INLINE_COVERAGE.items():
+        source = _test_source(how.node)
+        assert all(evidence in source for evidence in how.evidence), (command, how.node, how.evidence)
+
+
+def test_inline_catalog_commands(tmp_path, monkeypatch):
+    from procskill.generators.build import catalog_card
+    from procskill.testing.packs import write_synthetic_packs
+
+    monkeypatch.chdir(tmp_path)
+    write_synthetic_packs(tmp_path / "my_skills", skills=2, tasks_per_skill=2)
+    result = CliRunner().invoke(app, shlex.split("procskill catalog check my_skills")[1:])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("my_skills: 2 skills, ")
+    task_file = next((tmp_path / "my_skills").glob("*/*.jsonl"))
+    task_file.write_text(task_file.read_text().replace('"answer_type": "', '"answer_type": "x', 1))
+    result = CliRunner().invoke(app, shlex.split("procskill catalog check my_skills")[1:])
+    assert result.exit_code != 0 and f"{task_file.name}:1" in str(result.exception)
+    assert "answer_type" in str(result.exception)
+
+    result = CliRunner().invoke(app, shlex.split("procskill catalog card")[1:])
+    assert result.exit_code == 0 and result.output == catalog_card()
+
+
 # -- Planned -------------------------------------------------------------------------------------------
 
 
