@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from procskill.skills import SkillPackError, content_hash, load_packs, verify_manifest, write_manifest
+from procskill.skills import SkillPackError, content_hash, load_packs, select_packs, verify_manifest, write_manifest
 from procskill.testing.packs import write_synthetic_packs
 
 
@@ -101,6 +101,10 @@ def test_duplicate_id_across_packs(packs_dir):
 def test_unknown_skill_subset(packs_dir):
     with pytest.raises(SkillPackError, match=r"unknown skill id\(s\) \['nope'\]"):
         load_packs(packs_dir, ["nope"])
+    packs = load_packs(packs_dir)  # the task loads every pack once (for the manifest), then selects
+    with pytest.raises(SkillPackError, match=r"unknown skill id\(s\) \['nope'\]"):
+        select_packs(packs, ["skill_00", "nope"], packs_dir)
+    assert [p.id for p in select_packs(packs, ["skill_01"], packs_dir)] == ["skill_01"]
 
 
 def test_manifest_hash_mismatch_is_refused(packs_dir):

@@ -19,6 +19,7 @@ from procskill.skills._pack import (
     parse_skill_md,
     parse_task_file,
     read_manifest,
+    select_packs,
     verify_manifest,
     write_manifest,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "parse_skill_md",
     "parse_task_file",
     "read_manifest",
+    "select_packs",
     "verify_manifest",
     "write_manifest",
 ]

@@ -213,6 +213,20 @@ def load_pack(path: Path) -> SkillPack:
     )
 
 
+def _known_skills(skills_dir: Path, skills: Iterable[str], known: set[str]) -> set[str]:
+    wanted = list(skills)
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise SkillPackError(f"{skills_dir}: unknown skill id(s) {unknown}; known: {sorted(known)}")
+    return set(wanted)
+
+
+def select_packs(packs: list[SkillPack], skills: Iterable[str], skills_dir: Path) -> list[SkillPack]:
+    """The named subset of already loaded packs (an unknown id is an error, as in :func:`load_packs`)."""
+    wanted = _known_skills(skills_dir, skills, {p.id for p in packs})
+    return [p for p in packs if p.id in wanted]
+
+
 def load_packs(skills_dir: Path, skills: Iterable[str] | None = None) -> list[SkillPack]:
     """Load every pack under ``skills_dir`` (or the named subset), checking task ids are unique.
 
@@ -228,12 +242,8 @@ def load_packs(skills_dir: Path, skills: Iterable[str] | None = None) -> list[Sk
         raise SkillPackError(f"{skills_dir}: skills_dir is not a folder")
     folders = sorted(p for p in skills_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
     if skills is not None:
-        wanted = list(skills)
-        known = {p.name for p in folders}
-        unknown = [s for s in wanted if s not in known]
-        if unknown:
-            raise SkillPackError(f"{skills_dir}: unknown skill id(s) {unknown}; known: {sorted(known)}")
-        folders = [p for p in folders if p.name in set(wanted)]
+        wanted = _known_skills(skills_dir, skills, {p.name for p in folders})
+        folders = [p for p in folders if p.name in wanted]
     packs = [load_pack(p) for p in folders]
     if not packs:
         raise SkillPackError(f"{skills_dir}: no skill packs (folders with a SKILL.md) found")

@@ -22,6 +22,7 @@ from procskill.skills import (
     TaskRecord,
     content_hash,
     load_packs,
+    select_packs,
     verify_manifest,
 )
 from procskill.solvers import procedure_block, require_completion
@@ -165,7 +166,7 @@ def procskill(
     all_packs = load_packs(folder)
     version = verify_manifest(folder, all_packs, split) or "unversioned"
     selected = _parse_list(skills, "skills")
-    packs = load_packs(folder, selected) if selected else all_packs
+    packs = select_packs(all_packs, selected, folder) if selected else all_packs
     conditions = list(CONDITIONS) if condition == "both" else [condition]
     samples = [
         record_to_sample(record, pack, cond)
