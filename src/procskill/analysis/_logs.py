@@ -29,6 +29,7 @@ from inspect_ai.log import EvalLog, EvalSampleSummary, read_eval_log, read_eval_
 from inspect_ai.scorer import value_to_float
 
 from procskill.analysis.rejudge import is_procskill_log, log_files
+from procskill.errors import ProcskillError
 
 EXTRACT = "extract"
 """The deterministic scoring path's score name (no judge)."""
@@ -37,7 +38,7 @@ _SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kmbt]?)\s*$", re
 _SIZE_UNITS = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 
 
-class ReportInputError(ValueError):
+class ReportInputError(ProcskillError):
     """The logs cannot be read into a report (names the file and the field)."""
 
 

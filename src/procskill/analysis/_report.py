@@ -23,11 +23,12 @@ import pandas as pd
 
 from procskill import stats
 from procskill.analysis._logs import EXTRACT, Configuration, LogTables, base_model_matches
+from procskill.errors import ProcskillError
 
 CONDITIONS = ("base", "skill")
 
 
-class UnmatchedComparisonError(ValueError):
+class UnmatchedComparisonError(ProcskillError):
     """A pre-SFT and a post-SFT configuration that may not be compared (the message says why).
 
     Comparing Δ across different scoring paths, judges, holdouts, thinking settings or

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from procskill.errors import ProcskillError
 from procskill.prompts import (
     ANSWER_INSTRUCTION,
     PROMPT_TEMPLATE_VERSION,
@@ -43,7 +44,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML has it: the same documents, a tenth of the pack-loading time."""
 
 
-class SkillPackError(ValueError):
+class SkillPackError(ProcskillError):
     """A skill pack, task file or manifest is malformed. The message names file, line and field."""
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from procskill.errors import ProcskillError
+
 STUDIES_DIR = Path(__file__).parent
 """Where the shipped study files (``paper.yaml``, ``demo.yaml``) live."""
 
@@ -33,7 +35,7 @@ CHAT_TEMPLATE_ARGS = ("enable_thinking",)
 ``chat_template_kwargs``, which the vLLM server applies to the template."""
 
 
-class StudyError(ValueError):
+class StudyError(ProcskillError):
     """A study file is malformed; the message names the file and the field."""
 
 

@@ -32,6 +32,7 @@ from inspect_ai.scorer import value_to_float
 
 from procskill._files import atomic_write
 from procskill._local import require_local
+from procskill.errors import ProcskillError
 from procskill.prompts import PROMPT_TEMPLATE_VERSION, Placement, prompt_messages
 from procskill.scorers import answers_match, extract_answer, strip_thinking
 from procskill.skills import BUILTIN_DIR, SkillPack, content_hash, load_packs
@@ -65,7 +66,7 @@ JUDGE_SCORING_PATH = "llm"
 """The task's scoring path requested when a judge is bound (judge on every task)."""
 
 
-class CorpusError(ValueError):
+class CorpusError(ProcskillError):
     """A corpus cannot be built or read. The message names the file, line and field."""
 
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from procskill.errors import ProcskillError
 from procskill.skills import BUILTIN_DIR, load_packs
 from procskill.skills._text import normalise_prompt
 
 _SHOWN = 5
 
 
-class ContaminationError(ValueError):
+class ContaminationError(ProcskillError):
     """A training row is a holdout task. The message names each offending row and the holdout task."""
 
 

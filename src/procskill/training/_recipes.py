@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from procskill.errors import ProcskillError
 from procskill.skills._pack import read_text
 
 RECIPES_DIR = Path(__file__).parent / "recipes"
@@ -23,7 +24,7 @@ METHODS = ("lora", "full")
 LR_SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup", "cosine_with_restarts", "polynomial")
 
 
-class RecipeError(ValueError):
+class RecipeError(ProcskillError):
     """A recipe file is malformed. The message names the file, the line and the field."""
 
 

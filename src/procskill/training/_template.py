@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from procskill._local import require_local
+from procskill.errors import ProcskillError
 
 
-class TemplateMismatchError(ValueError):
+class TemplateMismatchError(ProcskillError):
     """The chat-templated training row does not start with the chat-templated evaluation prompt."""
 
 

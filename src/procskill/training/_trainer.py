@@ -23,6 +23,7 @@ from typing import Any
 from procskill._files import atomic_write
 from procskill._local import require_local
 from procskill.checkpoint_meta import CHECKPOINT_METADATA
+from procskill.errors import ProcskillError
 from procskill.prompts import prompt_messages
 from procskill.skills import BUILTIN_DIR
 from procskill.training._corpus import read_corpus
@@ -39,7 +40,7 @@ LIBRARIES = ("procskill", "torch", "transformers", "trl", "peft", "datasets", "a
 logger = logging.getLogger(__name__)
 
 
-class TrainingError(ValueError):
+class TrainingError(ProcskillError):
     """A training run cannot start or continue. The message says what to change."""
 
 
