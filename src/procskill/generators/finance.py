@@ -68,6 +68,11 @@ def _pct(r: Decimal) -> str:
 # --------------------------------------------------------------------------- compound interest
 
 
+def _larger_by(compound: Decimal, simple: Decimal) -> str:
+    """How much larger compound interest is than the simple estimate, in words the check step states."""
+    return f"{(compound / simple - 1) * 100:.0f}% larger"
+
+
 @skill(
     id="compound_interest",
     name="Compound interest",
@@ -79,7 +84,7 @@ def _pct(r: Decimal) -> str:
         "Convert each nominal annual rate to a periodic rate (annual rate / periods per year) and each term to a whole number of periods.",
         "Grow the balance segment by segment with balance x (1 + periodic rate)^periods, adding any deposit at the moment it is made; keep full precision.",
         "Derive the quantity asked for (final balance, or interest = final balance minus everything deposited) and apply the stated rounding only at the end.",
-        "Verify: check the result against a rough simple-interest estimate (it must be slightly larger) and recheck that the periodic rate and period count match the compounding frequency.",
+        "Verify: check the interest against a rough simple-interest estimate (compounding makes it larger) and recheck that the periodic rate and period count match the compounding frequency.",
     ],
     why="Models often apply the annual rate per period, miscount periods, or round intermediate balances; fixing the periodic rate and period count first prevents this.",
 )
@@ -163,19 +168,15 @@ def compound_interest(rng: random.Random, difficulty: int) -> GeneratedTask:
     total_years = sum(y for _, y in segments)
     wording += [rng.randrange(2), rng.randrange(2)]
     if ask == "balance":
-        question = (
-            [
-                f"What is the balance at the end of the {total_years} years?",
-                f"How much money is in the account after {total_years} years?",
-            ]
-        )[wording[1]]
+        question = [
+            f"What is the balance at the end of the {total_years} years?",
+            f"How much money is in the account after {total_years} years?",
+        ][wording[1]]
     else:
-        question = rng.choice(
-            [
-                f"How much interest in total has the account earned after {total_years} years (final balance minus all deposits)?",
-                f"What is the total interest credited over the {total_years} years, i.e. the closing balance less every amount paid in?",
-            ]
-        )[wording[1]]
+        question = [
+            f"How much interest in total has the account earned after {total_years} years (final balance minus all deposits)?",
+            f"What is the total interest credited over the {total_years} years, i.e. the closing balance less every amount paid in?",
+        ][wording[1]]
     rounding = [
         "Do not round intermediate values; round only the final amount to the nearest cent, with halves rounded up.",
         "Keep full precision throughout and round just the final figure to the cent (round half up).",
@@ -186,7 +187,7 @@ def compound_interest(rng: random.Random, difficulty: int) -> GeneratedTask:
     )
     check = (
         f"Simple-interest estimate of the interest is {simple:.2f}; the compound interest {_money(interest)} is "
-        f"slightly larger, as expected, and the final balance {_money(balance)} minus deposits "
+        f"{_larger_by(interest, simple)}, as expected, and the final balance {_money(balance)} minus deposits "
         f"{total_deposited} gives {_money(interest)}."
     )
     steps = [
