@@ -59,3 +59,11 @@ def parse_date(text: str) -> dt.date:
 def dates_in(text: str) -> list[dt.date]:
     """Every date in ``text``, in order."""
     return [parse_date(m.group(0)) for m in DATE_RE.finditer(text)]
+
+
+def first_match(patterns: list[str], text: str) -> re.Match:
+    """The match of the first pattern that occurs in ``text``; :class:`PromptUnreadable` when none does."""
+    for pattern in patterns:
+        if m := re.search(pattern, text):
+            return m
+    raise PromptUnreadable(f"none of {len(patterns)} question forms found")

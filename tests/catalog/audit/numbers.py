@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from ._common import need
+from ._common import first_match, need
 
 
 def luhn_check_digit(prompt: str) -> str:
@@ -58,7 +58,7 @@ def base_conversion(prompt: str) -> str:
         r"express \((?P<num>[0-9A-Z]+)\) in radix (?P<src>\d+) as a numeral in radix (?P<dst>\d+)\.",
         r"the number (?P<num>[0-9A-Z]+) is written in base (?P<src>\d+)\. Express the same number in base (?P<dst>\d+)\.",
     ]
-    m = next((m for p in patterns if (m := re.search(p, prompt))), None) or need("|".join(patterns), prompt)
+    m = first_match(patterns, prompt)
     dst = int(m["dst"])
     need(rf"Answer with the base-{dst} numeral only", prompt)
     return _to_base(int(m["num"], int(m["src"])), dst)
@@ -71,7 +71,7 @@ def modular_exponentiation(prompt: str) -> str:
         r"least non-negative residue of (?P<b>\d+)\^(?P<e>\d+) modulo (?P<m>\d+)\.",
         r"Compute (?P<b>\d+)\^(?P<e>\d+) mod (?P<m>\d+)\.",
     ]
-    m = next((m for p in patterns if (m := re.search(p, prompt))), None) or need("|".join(patterns), prompt)
+    m = first_match(patterns, prompt)
     return str(pow(int(m["b"]), int(m["e"]), int(m["m"])))
 
 
@@ -86,5 +86,5 @@ def gcd_euclid(prompt: str) -> str:
         r"gears have (\d+) and (\d+) teeth\. What is the largest number that divides both tooth counts\?",
         r"floor measures (\d+) mm by (\d+) mm\. What is the side length, in mm, of the largest square tile",
     ]
-    m = next((m for p in patterns if (m := re.search(p, prompt))), None) or need("|".join(patterns), prompt)
+    m = first_match(patterns, prompt)
     return str(math.gcd(int(m[1]), int(m[2])))
