@@ -83,7 +83,7 @@ def test_a_corrupted_target_is_caught(pack):
 
 _ASKING = re.compile(
     r"\?|\b(compute|find|convert|rewrite|express|restate|give|work out|evaluate|decode|encrypt|decrypt|encode|make|"
-    r"merge|put|list|order|join|count|check|decide|diagnose|triage|review|must be written|expects|wants it in|needs the "
+    r"merge|put|list|order|join|count|check|decide|report|diagnose|triage|review|must be written|expects|wants it in|needs the "
     r"equivalent)\b",
     re.IGNORECASE,
 )
