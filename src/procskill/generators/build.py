@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import random
+import re
+from collections import Counter
 from pathlib import Path
 
 from procskill.generators import load_generators
@@ -165,6 +167,40 @@ DOMAIN_WHY = {
 """One sentence per domain on why the procedure helps (the dataset card)."""
 
 
+DECISIONS = {
+    "incident_triage": r"^(SEV\d)",
+    "capacity_decision": r"^Choose option ([A-Z])",
+    "code_review_verdict": r"^(Approve|Request changes)",
+    "stat_test_choice": r"^Use (?:the )?(.+?):",
+    "log_root_cause": r"root cause is \S+, which (\S+ \S+ \S+)",
+    "flaky_test_diagnosis": r"fails exactly when (.+?) \(",
+    "data_quality_diagnosis": r" has an? (.+?) (?:on|from) \d",
+}
+"""Per free-form skill: the pattern that reads the decision the rubric turns on from a gold conclusion."""
+
+
+def decision(skill_id: str, target: str) -> str:
+    """The decision a target commits to: the normalised answer, or for free-form skills the deciding phrase."""
+    pattern = DECISIONS.get(skill_id)
+    if pattern is None:
+        return " ".join(target.lower().split())
+    match = re.search(pattern, target)
+    if match is None:
+        raise ValueError(f"skill {skill_id}: no decision in target {target!r}")
+    return match[1]
+
+
+def best_constant_guess(skill_id: str, targets: list[str]) -> tuple[str, int]:
+    """The single answer (decision) that matches the most of ``targets``, and how many it matches.
+
+    This is the score a model gets on the skill by always giving the same answer: the skill's floor.
+    Ties go to the alphabetically first decision, so the card is deterministic.
+    """
+    counts = Counter(decision(skill_id, t) for t in targets)
+    best = min(counts, key=lambda d: (-counts[d], d))
+    return best, counts[best]
+
+
 def catalog_card(skills_dir: Path = BUILTIN_DIR) -> str:
     """The dataset card's tables in Markdown: splits with hashes, domains, and one row per skill."""
     from procskill.skills import load_packs, read_manifest
@@ -190,4 +226,17 @@ def catalog_card(skills_dir: Path = BUILTIN_DIR) -> str:
     for p in packs:
         types = sorted({t.answer_type for t in p.tasks})
         lines.append(f"| `{p.id}` | {p.domain} | {', '.join(types)} | {p.description} |")
+    lines += [
+        "",
+        "Best constant guess per skill: the one answer (for free-form skills, the one decision) that matches the most "
+        "holdout tasks, and the holdout score a model gets by always giving it.",
+        "",
+        "| skill | best constant guess | holdout score |",
+        "|---|---|---|",
+    ]
+    for p in packs:
+        holdout = p.split("holdout")
+        guess, hits = best_constant_guess(p.id, [t.target for t in holdout])
+        shown = f"`{guess}`" if hits > 1 else "(none: no two holdout answers agree)"
+        lines.append(f"| `{p.id}` | {shown} | {hits}/{len(holdout)} |")
     return "\n".join(lines) + "\n"

@@ -27,7 +27,7 @@ from procskill.skills._pack import (
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 """The frozen built-in catalog shipped in the package."""
 
-CATALOG_VERSION = "1.0.0"
+CATALOG_VERSION = "1.1.0"
 """Version of the built-in catalog; bump it whenever the frozen files change."""
 
 
