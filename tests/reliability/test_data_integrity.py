@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from inspect_ai import eval as inspect_eval
 
-from procskill.skills import BUILTIN_DIR, SkillPackError, load_packs, parse_task_file
+from procskill.skills import BUILTIN_DIR, CATALOG_VERSION, SkillPackError, load_packs, parse_task_file
 from procskill.testing.scripted import scripted_model
 from procskill.training import (
     DEFAULT_RECIPE,
@@ -89,7 +89,7 @@ def test_an_untouched_or_reformatted_catalog_is_accepted(catalog, tmp_path):
     rows = [json.loads(line) for line in holdout.read_text(encoding="utf-8").splitlines()]
     holdout.write_text("".join(json.dumps(dict(reversed(r.items())), indent=None) + "\n\n" for r in rows[::-1]))
     (log,) = _run(skills, tmp_path)
-    assert log.status == "success" and log.eval.metadata["dataset"]["catalog_version"] == "1.0.0"
+    assert log.status == "success" and log.eval.metadata["dataset"]["catalog_version"] == CATALOG_VERSION
     # A tampered training pool does not block holdout evaluation, but its own split is refused.
     _edit_row(skills / "gcd_euclid" / "train.jsonl", 1, target="999")
     (log,) = _run(skills, tmp_path)
