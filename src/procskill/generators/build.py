@@ -60,7 +60,9 @@ def generate_split(
     """Generate ``count`` tasks for one split, disjoint from ``taken`` and from each other.
 
     Two tasks clash when they share generating params, normalised prompt text, or are
-    near-duplicates (character n-gram overlap, :func:`is_near_duplicate`).
+    near-duplicates (character n-gram overlap, :func:`is_near_duplicate`). In the holdout, a
+    candidate is also redrawn when its decision already covers as many tasks as the skill may share
+    (:func:`max_same_decision`), so no constant guess wins a skill.
 
     Args:
         spec: The skill.
@@ -80,7 +82,7 @@ def generate_split(
             rng = random.Random(f"procskill:{spec.id}:{split}:{index}:{attempt}")
             task = spec.generate(rng, difficulty)
             _check_task(spec, task)
-            if not any(_clashes(task, other) for other in seen):
+            if not any(_clashes(task, other) for other in seen) and not _too_common(spec, task, split, rows):
                 break
         else:
             raise RuntimeError(
@@ -91,6 +93,17 @@ def generate_split(
         rows.append(row)
         seen.append(row)
     return rows
+
+
+def _too_common(spec: SkillSpec, task: GeneratedTask, split: str, rows: list[dict]) -> bool:
+    """Whether a holdout candidate's decision is already taken by as many tasks as a skill may share.
+
+    This keeps a constant answer from winning a skill's holdout (see :func:`max_same_decision`).
+    """
+    if split != "holdout":
+        return False
+    chosen = decision(spec.id, task.target)
+    return sum(decision(spec.id, r["target"]) == chosen for r in rows) >= max_same_decision(spec.id)
 
 
 def _clashes(task: GeneratedTask, row: dict) -> bool:
@@ -167,27 +180,57 @@ DOMAIN_WHY = {
 """One sentence per domain on why the procedure helps (the dataset card)."""
 
 
-DECISIONS = {
+DECISIONS: dict[str, str | dict[str, str]] = {
     "incident_triage": r"^(SEV\d)",
     "capacity_decision": r"^Choose option ([A-Z])",
     "code_review_verdict": r"^(Approve|Request changes)",
     "stat_test_choice": r"^Use (?:the )?(.+?):",
-    "log_root_cause": r"root cause is \S+, which (\S+ \S+ \S+)",
-    "flaky_test_diagnosis": r"fails exactly when (.+?) \(",
-    "data_quality_diagnosis": r" has an? (.+?) (?:on|from) \d",
+    "log_root_cause": {
+        "out of memory": r"ran out of memory",
+        "disk full": r"filled its data volume",
+        "expired certificate": r"is serving an expired",
+        "bad configuration": r"bad configuration change",
+        "deadlock": r"deadlocked",
+        "lost primary (read-only)": r"lost its primary",
+    },
+    "flaky_test_diagnosis": {
+        "parallel workers": r"fails exactly when the suite runs with \d+ or more workers",
+        "time of day": r"fails exactly when the run starts between",
+        "test order": r"fails exactly when it runs right after",
+        "runner platform": r"fails exactly on the [\w.-]+ runners",
+        "locale": r"fails exactly when LANG",
+    },
+    "data_quality_diagnosis": {
+        "duplicate load": r" has a duplicate load",
+        "partial load": r" has a partial \(incomplete\) load",
+        "unit change": r" has a unit change",
+        "null spike": r" has a spike of missing \(null\)",
+    },
 }
-"""Per free-form skill: the pattern that reads the decision the rubric turns on from a gold conclusion."""
+"""Per free-form skill: how to read the decision the rubric turns on from a gold conclusion (one capture
+group, or one pattern per decision label)."""
+
+TWO_DECISION_SKILLS = frozenset({"code_review_verdict"})
+"""Skills with only two possible decisions (approve / request changes)."""
 
 
 def decision(skill_id: str, target: str) -> str:
     """The decision a target commits to: the normalised answer, or for free-form skills the deciding phrase."""
-    pattern = DECISIONS.get(skill_id)
-    if pattern is None:
+    rule = DECISIONS.get(skill_id)
+    if rule is None:
         return " ".join(target.lower().split())
-    match = re.search(pattern, target)
-    if match is None:
-        raise ValueError(f"skill {skill_id}: no decision in target {target!r}")
-    return match[1]
+    if isinstance(rule, dict):
+        labels = [label for label, pattern in rule.items() if re.search(pattern, target)]
+        if len(labels) == 1:
+            return labels[0]
+    elif match := re.search(rule, target):
+        return match[1]
+    raise ValueError(f"skill {skill_id}: no single decision in target {target!r}")
+
+
+def max_same_decision(skill_id: str) -> int:
+    """How many of a skill's holdout tasks may share one decision: 2 of 5, or 3 where only two exist."""
+    return 3 if skill_id in TWO_DECISION_SKILLS else 2
 
 
 def best_constant_guess(skill_id: str, targets: list[str]) -> tuple[str, int]:
