@@ -1458,6 +1458,12 @@ def incident_triage(rng: random.Random, difficulty: int) -> GeneratedTask:
             parts = [cuts[0], cuts[1] - cuts[0], affected - cuts[1]]
             tcuts = sorted(rng.sample(range(1, total), 2))
             tparts = [tcuts[0], tcuts[1] - tcuts[0], total - tcuts[1]]
+            if any(p > t for p, t in zip(parts, tparts)):
+                # A region cannot have more affected than active users: spread the unaffected users
+                # over the regions in the drawn proportions instead.
+                unaffected = total - affected
+                shares = [unaffected * t // total for t in tparts[:2]]
+                tparts = [p + u for p, u in zip(parts, [*shares, unaffected - sum(shares)])]
             users = "affected users by region: " + ", ".join(
                 f"{r} {p:,} (of {t:,} active)" for r, p, t in zip(regions, parts, tparts)
             )
