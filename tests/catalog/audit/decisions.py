@@ -96,3 +96,46 @@ def incident_triage(prompt: str) -> str:
     if pct >= x2 or "Card authorisations are failing" in report:
         return "SEV2"
     return "SEV3"
+
+
+def stat_test_choice(prompt: str) -> str:
+    need(r"Which statistical test should be used\?", prompt)
+    design = one_of(prompt, {
+        "paired": r"(measured .+? and again .+?\.|Design: paired)",
+        "repeated": r"(was measured in each of|Design: repeated measures)",
+        "two groups": r"(were randomly assigned to .+? or |Design: two independent groups)",
+        "three groups": r"(were split at random into|Design: three independent groups)",
+    })
+    outcome = "binary" if re.search(r"the outcome is whether", prompt) else (
+        "ordinal" if re.search(r"the outcome is [^.]*?(\d+-\d+ scale|grade \(\d+-\d+\))", prompt) else "continuous")
+    normal = all(float(p) >= 0.05 for p in re.findall(r"Shapiro-Wilk p = (\d*\.?\d+)", prompt))
+    parametric = outcome == "continuous" and normal
+    if outcome == "binary":
+        if design == "paired":
+            return "McNemar's test"
+        if design != "two groups":
+            raise PromptUnreadable("binary outcome outside two groups or a pair")
+        counts = [tuple(map(int, c)) for c in re.findall(r": (\d+) yes, (\d+) no", prompt)]
+        if len(counts) != 2:
+            raise PromptUnreadable("no 2x2 counts")
+        total = sum(map(sum, counts))
+        cols = [sum(c[i] for c in counts) for i in (0, 1)]
+        smallest = min(Fraction(sum(row) * col, total) for row in counts for col in cols)
+        return "chi-square test of independence on the 2x2 table" if smallest >= 5 else "Fisher's exact test"
+    if design == "paired":
+        return "paired t-test" if parametric else "Wilcoxon signed-rank test"
+    if design == "repeated":
+        if parametric and (m := re.search(r"Mauchly's test of sphericity p = (\d*\.?\d+)", prompt)) and float(m[1]) < 0.05:
+            raise PromptUnreadable("sphericity violated: the prompt's convention is not stated")
+        return "repeated-measures ANOVA" if parametric else "Friedman test"
+    if design == "three groups":
+        return "one-way ANOVA" if parametric and _equal_variances(prompt) else (
+            "Kruskal-Wallis test" if not parametric else "Welch's ANOVA")
+    if not parametric:
+        return "Mann-Whitney U test"
+    return "Student's two-sample t-test (pooled variance)" if _equal_variances(prompt) else "Welch's t-test"
+
+
+def _equal_variances(prompt: str) -> bool:
+    m = re.search(r"Levene's test p = (\d*\.?\d+)", prompt)
+    return m is None or float(m[1]) >= 0.05
