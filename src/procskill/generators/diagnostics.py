@@ -481,6 +481,10 @@ def flaky_test_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask:
                 ok = False
         if not {f["commit"] for f in fails} <= {p["commit"] for p in passes}:
             ok = False
+        if cause == "parallel" and not (
+            any(f["workers"] == 4 for f in fails) and any(p["workers"] == 2 for p in passes)
+        ):
+            ok = False  # "4 or more workers" needs a failing run at 4 and a passing one at 2 to pin it
         if ok:
             break
     else:  # pragma: no cover - the space is large
