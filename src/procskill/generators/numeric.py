@@ -186,6 +186,34 @@ _ACCOUNT_HOLDERS = (
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
+_RIB_LETTERS = {c: str(v) for v, group in enumerate(("AJ", "BKS", "CLT", "DMU", "ENV", "FOW", "GPX", "HQY", "IRZ"), 1)
+                for c in group}
+
+
+def _with_national_check(code: str, bban: str) -> str:
+    """The BBAN with its national check digits set, for the countries whose scheme is public and fixed.
+
+    Belgium: the last two digits are the first ten mod 97 (97 for 0). Spain: digits 9-10 are two mod-11
+    checks over the bank+branch and the account number. France: the last two digits are the RIB key,
+    97 - (89 x bank + 15 x branch + 3 x account) mod 97, with account letters mapped to digits.
+    """
+    if code == "BE":
+        check = int(bban[:10]) % 97 or 97
+        return f"{bban[:10]}{check:02d}"
+    if code == "ES":
+        weights = (1, 2, 4, 8, 5, 10, 9, 7, 3, 6)
+
+        def digit(number: str) -> str:
+            value = 11 - sum(w * int(d) for w, d in zip(weights, number.zfill(10))) % 11
+            return str({11: 0, 10: 1}.get(value, value))
+
+        return f"{bban[:8]}{digit(bban[:8])}{digit(bban[10:20])}{bban[10:]}"
+    if code == "FR":
+        bank, branch, account = int(bban[:5]), int(bban[5:10]), int("".join(_RIB_LETTERS.get(c, c) for c in bban[10:21]))
+        return f"{bban[:21]}{97 - (89 * bank + 15 * branch + 3 * account) % 97:02d}"
+    return bban
+
+
 def _iban_numeric(text: str) -> str:
     return "".join(str(int(c, 36)) for c in text)
 
@@ -225,7 +253,7 @@ def iban_mod97_check(rng: random.Random, difficulty: int) -> GeneratedTask:
     for count, kind in layout:
         alphabet = {"n": "0123456789", "a": _ALNUM[:26], "c": _ALNUM}[kind]
         parts.append("".join(rng.choice(alphabet) for _ in range(count)))
-    bban = "".join(parts)
+    bban = _with_national_check(code, "".join(parts))
     rearranged = bban + code + "00"
     numeric = _iban_numeric(rearranged)
     rem, log = _mod97_chunks(numeric)

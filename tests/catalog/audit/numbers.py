@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from ._common import first_match, need
+from ._common import PromptUnreadable, first_match, need
 
 
 def luhn_check_digit(prompt: str) -> str:
@@ -32,9 +32,29 @@ def isbn10_check_digit(prompt: str) -> str:
 def iban_mod97_check(prompt: str) -> str:
     need(r"Compute the two ISO 13616 \(mod 97\) check digits", prompt)
     country, bban = need(r"\b([A-Z]{2})\?\?((?: ?[0-9A-Z]{1,4})+)\.", prompt).groups()
-    rearranged = bban.replace(" ", "") + country + "00"
+    bban = bban.replace(" ", "")
+    if not _national_check_ok(country, bban):
+        raise PromptUnreadable(f"{country} account number fails its national check digits")
+    rearranged = bban + country + "00"
     number = int("".join(str(int(c, 36)) for c in rearranged))
     return f"{98 - number % 97:02d}"
+
+
+def _national_check_ok(country: str, bban: str) -> bool:
+    """National BBAN checks with a public fixed scheme (Belgium, Spain, France); other countries pass."""
+    if country == "BE":
+        return int(bban[10:]) == (int(bban[:10]) % 97 or 97)
+    if country == "ES":
+        def dc(digits: str) -> int:
+            r = 11 - sum(int(d) * (2 ** i % 11) for i, d in enumerate(digits)) % 11
+            return 0 if r == 11 else 1 if r == 10 else r
+        return bban[8:10] == f"{dc('00' + bban[:8])}{dc(bban[10:])}"
+    if country == "FR":
+        letters = {c: (ord(c) - 65) % 9 + 1 + (1 if c >= "S" else 0) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+        account = "".join(str(letters[c]) if c.isalpha() else c for c in bban[10:21])
+        # RIB key: bank, branch, account and key together are a multiple of 97.
+        return int(bban[:5] + bban[5:10] + account + bban[21:]) % 97 == 0
+    return True
 
 
 def _to_base(n: int, base: int) -> str:
