@@ -481,7 +481,7 @@ def duration_between(rng: random.Random, difficulty: int) -> GeneratedTask:
         b = a + dt.timedelta(days=rng.randint(1, 60), minutes=rng.randint(-1439, 1439))
         a_off = b_off = dt.timedelta(0)
         a_txt, b_txt = a.strftime("%Y-%m-%d %H:%M"), b.strftime("%Y-%m-%d %H:%M")
-        clock = "Both times are on the same local clock."
+        clock = "Both times are on the same local clock, which keeps one fixed UTC offset (no daylight-saving change)."
     else:
         offsets = [dt.timedelta(minutes=m) for m in range(-600, 841, 30)]
         a_off, b_off = rng.choice(offsets), rng.choice(offsets)

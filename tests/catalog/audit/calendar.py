@@ -49,7 +49,7 @@ def duration_between(prompt: str) -> str:
         raise PromptUnreadable("one timestamp has an offset, the other not")
     if a.tzinfo is None:
         # Naive wall-clock times: the prompt must say which clock rules (one fixed offset), else DST can intervene.
-        need(r"same (?:local )?clock", prompt)
+        need(r"same local clock, which keeps one fixed UTC offset \(no daylight-saving change\)", prompt)
     return str(int((b - a).total_seconds() // 60))
 
 

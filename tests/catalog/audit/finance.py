@@ -77,7 +77,8 @@ def discount_tax_chain(prompt: str) -> str:
     lines = {name: Decimal(qty) * Decimal(price)
              for qty, name, price in re.findall(rf"(\d+) x (.+?) at {money} each", cart)}
     rules = need(r"Pricing rules, in this order: (.+?)\. Every discount", prompt)[1]
-    for name, pct in re.findall(r"the (.+?) line is (\d+)% off", rules):
+    for name, pct in re.findall(r"the (.+?) line is (\d+)% off \(one discount on the line total, quantity x price\)",
+                                rules):
         lines[name] -= _cents(lines[name] * Decimal(pct) / 100)
     amount = sum(lines.values(), Decimal(0))
     order = re.search(r"a (\d+)% discount applies to the whole order", rules)
