@@ -577,7 +577,7 @@ def flaky_test_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask:
     wrong_attrs = [v for k, v in others.items() if k != cause]
     rubric = (
         f"Correct if the answer identifies the failure condition ({short}) and a mechanism consistent with it "
-        f"({mechanism.split(':')[0]}); a fix in the spirit of '{fix}' is expected. Incorrect: calling it a code "
+        f"({mechanism.split(':')[0]}); the fix is not graded (a sound one: '{fix}'). Incorrect: calling it a code "
         f"regression in a specific commit (the same commits also pass); blaming {', '.join(wrong_attrs[:-1])} or {wrong_attrs[-1]} "
         "(their failing values also occur in passing runs); or 'random/infrastructure noise' without the condition."
     )
@@ -1245,7 +1245,7 @@ def code_review_verdict(rng: random.Random, difficulty: int) -> GeneratedTask:
         ok_names = [n for k, n in enumerate(names) if k != buggy_idx]
         rubric = (
             f"Correct verdict: request changes, identifying the defect in `{f['fn']}` around line {line_no} ({defect}). "
-            f"A failing input such as {f['probe']} (gives {got}, should give {want}) is expected but any valid one counts. "
+            f"The failing input is not graded (one that works: {f['probe']} gives {got}, should give {want}). "
             "Incorrect: approving; or blaming a different defect or line"
             + (
                 f"; or claiming {_join_and([f'`{n}`' for n in ok_names])} "
@@ -1554,7 +1554,7 @@ def incident_triage(rng: random.Random, difficulty: int) -> GeneratedTask:
     rubric = (
         f"Correct: SEV{sev} because {reason}, with the matching response ({responses[sev]}). Incorrect: "
         + "; ".join(wrong)
-        + ". A correct level with a clearly wrong response is only partially correct."
+        + "; or the right level with a different response (who is paged or the status-page deadline)."
     )
     pct_note = (
         f"{affected:,} / {total:,} = {f['pct']:.2f}% of active users; thresholds are {x1}% (SEV1) and {x2}% (SEV2)."
@@ -1904,9 +1904,10 @@ def stat_test_choice(rng: random.Random, difficulty: int) -> GeneratedTask:
     }[case]
     target = f"Use {test}: {reason}."
     rubric = (
-        f"Correct test: {test} (accept {accept}). The justification should mention the outcome type ({outcome_kind}), the design ({design})"
+        f"Correct test: {test} (accept {accept}); the justification is not graded (it rests on the outcome type "
+        f"({outcome_kind}), the design ({design})"
         + (" and the deciding assumption check" if diag or expected_note else "")
-        + f". Incorrect: {alternatives}."
+        + f"). Incorrect: {alternatives}."
     )
     assumption_step = (
         "Assumption checks: "
@@ -2098,16 +2099,16 @@ def capacity_decision(rng: random.Random, difficulty: int) -> GeneratedTask:
         f"{'fall' if len(cheaper_fail) > 1 else 'falls'} short."
     )
     rubric = (
-        f"Correct: option {best['label']} ({best['desc']}). The answer should rest on a projected peak of about {rps(demand)} req/s"
+        f"Correct: option {best['label']} ({best['desc']}); the justifying numbers are not graded (a projected peak of about {rps(demand)} req/s"
         + (" (compound growth" + (" plus the sale uplift" if event != 1 else "") + ")" if growth else "")
         + (" and N+1 sizing" if n_plus_1 else "")
-        + ". Incorrect: "
+        + "). Incorrect: "
         + "; ".join(
             f"option {o['label']} ({'insufficient: ' + rps(o['usable']) + ' req/s usable' if not o['ok'] else 'compliant but costs $' + _commas(o['cost'])})"
             for o in opts
             if o is not best
         )
-        + ". Small rounding differences in the projected numbers are fine."
+        + "."
     )
     proj = f"{_commas(peak)}"
     if growth:
