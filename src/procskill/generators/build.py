@@ -7,6 +7,8 @@ generator code: a test regenerates into a temporary folder and compares byte for
 
 from __future__ import annotations
 
+import ast
+import builtins
 import json
 import random
 import re
@@ -82,7 +84,11 @@ def generate_split(
             rng = random.Random(f"procskill:{spec.id}:{split}:{index}:{attempt}")
             task = spec.generate(rng, difficulty)
             _check_task(spec, task)
-            if not any(_clashes(task, other) for other in seen) and not _too_common(spec, task, split, rows):
+            if (
+                not any(_clashes(task, other) for other in seen)
+                and not _too_common(spec, task, split, rows)
+                and not _leaks(spec, task, split, rows, taken)
+            ):
                 break
         else:
             raise RuntimeError(
@@ -93,6 +99,59 @@ def generate_split(
         rows.append(row)
         seen.append(row)
     return rows
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+class _Canonical(ast.NodeTransformer):
+    """Renames every non-builtin identifier to v0, v1, ... in order of first appearance."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def _name(self, name: str) -> str:
+        if name in _BUILTINS:
+            return name
+        return self.names.setdefault(name, f"v{len(self.names)}")
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        node.name = self._name(node.name)
+        if ast.get_docstring(node) is not None:
+            node.body = node.body[1:]
+        self.generic_visit(node)
+        return node
+
+    def visit_arg(self, node: ast.arg) -> ast.AST:
+        node.arg = self._name(node.arg)
+        return node
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        node.id = self._name(node.id)
+        return node
+
+
+def code_bodies(prompt: str) -> set[str]:
+    """Each function in a prompt's numbered code listing, docstring dropped and names normalised."""
+    code = "\n".join(re.sub(r"^ *\d+ \|(?: |$)", "", line) for line in re.findall(r"^ *\d+ \|.*$", prompt, re.M))
+    if not code:
+        return set()
+    return {ast.unparse(_Canonical().visit(fn)) for fn in ast.parse(code).body if isinstance(fn, ast.FunctionDef)}
+
+
+SUBSTANCE = {"code_review_verdict": code_bodies}
+"""Per skill: what an item's substance is, beyond its params and text (for code, the function bodies)."""
+
+
+def _leaks(spec: SkillSpec, task: GeneratedTask, split: str, rows: list[dict], taken: list[dict]) -> bool:
+    """Whether a candidate repeats substance: a train item that of a holdout item, a holdout item that of
+    another holdout item (no two holdout tasks test the same case)."""
+    substance = SUBSTANCE.get(spec.id)
+    if substance is None:
+        return False
+    against = rows if split == "holdout" else taken
+    mine = substance(task.prompt)
+    return any(mine & substance(r["prompt"]) for r in against)
 
 
 def _too_common(spec: SkillSpec, task: GeneratedTask, split: str, rows: list[dict]) -> bool:
