@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 
 import pytest
 
@@ -111,3 +112,13 @@ def test_datasets_view(packs):
     holdout = hf_dataset("holdout")
     assert holdout.num_rows == 200
     assert {"id", "skill", "domain", "prompt", "target", "answer_type", "skill_block"} <= set(holdout.column_names)
+
+
+HEDGES = re.compile(r"partially correct|is expected|should mention|should rest|ideally|bonus", re.IGNORECASE)
+
+
+def test_rubrics_state_a_binary_criterion(packs):
+    """The judge answers PASS or FAIL, so each rubric says what passes and what fails, without a middle."""
+    for task in (t for p in packs for t in p.tasks if t.answer_type == "free"):
+        assert "Correct" in task.rubric and "Incorrect" in task.rubric, task.id
+        assert not HEDGES.search(task.rubric), f"{task.id}: {HEDGES.search(task.rubric)[0]!r} leaves the verdict open"
