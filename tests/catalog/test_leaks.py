@@ -21,7 +21,7 @@ KEEP = set(dir(builtins))
 
 
 def _function_bodies(prompt: str) -> set[str]:
-    code = "\n".join(line.split("|", 1)[1][1:] for line in re.findall(r"^ *\d+ \|.*$", prompt, re.M))
+    code = "\n".join(line.split("|", 1)[1][1:] for line in re.findall(r"^ *\d+ \|.*$", prompt, re.MULTILINE))
     bodies = set()
     for fn in ast.parse(code).body:
         renamed: dict[str, str] = {}

@@ -133,7 +133,7 @@ class _Canonical(ast.NodeTransformer):
 
 def code_bodies(prompt: str) -> set[str]:
     """Each function in a prompt's numbered code listing, docstring dropped and names normalised."""
-    code = "\n".join(re.sub(r"^ *\d+ \|(?: |$)", "", line) for line in re.findall(r"^ *\d+ \|.*$", prompt, re.M))
+    code = "\n".join(re.sub(r"^ *\d+ \|(?: |$)", "", line) for line in re.findall(r"^ *\d+ \|.*$", prompt, re.MULTILINE))
     if not code:
         return set()
     return {ast.unparse(_Canonical().visit(fn)) for fn in ast.parse(code).body if isinstance(fn, ast.FunctionDef)}

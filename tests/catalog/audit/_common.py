@@ -34,11 +34,8 @@ def one_of(text: str, options: dict[str, str], flags: int = 0) -> str:
     return hits[0]
 
 
-_DATE = (
-    r"(?P<iso>\d{4}-\d{2}-\d{2})"
-    r"|(?P<mdy>(?:%(m)s) \d{1,2}, \d{4})"
-    r"|(?P<dmy>\d{1,2} (?:%(m)s) \d{4})" % {"m": "|".join(MONTHS)}
-)
+_MONTH = "|".join(MONTHS)
+_DATE = rf"(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})|(?P<mdy>(?:{_MONTH}) \d{{1,2}}, \d{{4}})|(?P<dmy>\d{{1,2}} (?:{_MONTH}) \d{{4}})"
 DATE_RE = re.compile(_DATE)
 
 

@@ -14,7 +14,7 @@ def topological_order(prompt: str) -> str:
     need(r"Put all \d+ \w+ in an order that respects every constraint\. Whenever more than one is ready to go next, "
          r"pick the one that comes first alphabetically\.", prompt)
     edges = []
-    for line in re.findall(r"^- (.+)$", prompt, re.M):
+    for line in re.findall(r"^- (.+)$", prompt, re.MULTILINE):
         m = (re.fullmatch(r"([\w-]+) must finish before ([\w-]+) starts", line)
              or re.fullmatch(r"([\w-]+) (?:is a prerequisite of|has to be done before) ([\w-]+)", line))
         if m:
@@ -45,7 +45,7 @@ def topological_order(prompt: str) -> str:
 
 def shortest_path(prompt: str) -> str:
     graph: dict[str, dict[str, int]] = {}
-    for a, b, w in re.findall(r"^- (.+?) – (.+?): (\d+)", prompt, re.M):
+    for a, b, w in re.findall(r"^- (.+?) – (.+?): (\d+)", prompt, re.MULTILINE):
         graph.setdefault(a, {})[b] = int(w)
         graph.setdefault(b, {})[a] = int(w)
     src, dst = need(r"Find the cheapest \w+ from (.+?) to (.+?) \(", prompt).groups()

@@ -63,9 +63,9 @@ def _review_references(doc: str, args: str):
 
 def code_review_verdict(prompt: str) -> str:
     need(r"Review the pull request for correctness\.", prompt)
-    code = "\n".join(re.sub(r"^\s*\d+ \| ?", "", line) for line in re.findall(r"^ *\d+ \|.*$", prompt, re.M))
+    code = "\n".join(re.sub(r"^\s*\d+ \| ?", "", line) for line in re.findall(r"^ *\d+ \|.*$", prompt, re.MULTILINE))
     namespace: dict = {}
-    exec(compile(code, "<pull request>", "exec"), namespace)  # noqa: S102 - the catalog's own code, audited
+    exec(compile(code, "<pull request>", "exec"), namespace)  # the catalog's own code, audited
     for name, args, doc in re.findall(r'def (\w+)\((.*?)\):\n\s*"""(.*?)"""', code):
         fn = namespace[name]
         reference, probes = _review_references(doc, args)
@@ -98,7 +98,7 @@ _MODES = {
 
 
 def _failure_mode(text: str) -> str:
-    hits = [mode for mode, pattern in _MODES.items() if re.search(pattern, text, re.I)]
+    hits = [mode for mode, pattern in _MODES.items() if re.search(pattern, text, re.IGNORECASE)]
     if not hits:
         raise PromptUnreadable(f"no failure mode in {text[:80]!r}")
     return hits[0]
@@ -114,7 +114,7 @@ def log_root_cause(prompt: str) -> str:
             raise PromptUnreadable(f"{node} calls several services: the request path is open")
         node = callees[0]
         path.append(node)
-    logs = re.findall(r"^\S+Z (\S+)\s+(ERROR|WARN|INFO|DEBUG)\s+(.*)$", prompt, re.M)
+    logs = re.findall(r"^\S+Z (\S+)\s+(ERROR|WARN|INFO|DEBUG)\s+(.*)$", prompt, re.MULTILINE)
     erring = [s for s in path if any(svc == s and level == "ERROR" for svc, level, _ in logs)]
     if not erring:
         raise PromptUnreadable("no error on the request path")
@@ -139,7 +139,7 @@ def _flake_kind(text: str) -> str:
 def flaky_test_diagnosis(prompt: str) -> str:
     need(r"Diagnose the flakiness\.", prompt)
     runs = re.findall(r"^#\d+\s*\| (\w+) \| (\S+)\s*\| (\d+) \| \S+ (\d\d):\d\d \| (\S+)\s*\| (\S+)\s*\| (pass|FAIL)",
-                      prompt, re.M)
+                      prompt, re.MULTILINE)
     if not runs:
         raise PromptUnreadable("no runs")
     failed = [r for r in runs if r[6] == "FAIL"]
@@ -166,7 +166,7 @@ def flaky_test_diagnosis(prompt: str) -> str:
 
 def data_quality_diagnosis(prompt: str) -> str:
     need(r"What data-quality problem explains the anomaly\?", prompt)
-    rows = re.findall(r"^(\d{4}-\d\d-\d\d) \| (\S+)\s*\|\s*(\d+) \|\s*(\d+) \|\s*([\d.]+) \|\s*([\d.]+)$", prompt, re.M)
+    rows = re.findall(r"^(\d{4}-\d\d-\d\d) \| (\S+)\s*\|\s*(\d+) \|\s*(\d+) \|\s*([\d.]+) \|\s*([\d.]+)$", prompt, re.MULTILINE)
     by_source: dict[str, list[tuple]] = {}
     for date, source, n, distinct, null, mean in rows:
         by_source.setdefault(source, []).append((date, int(n), int(distinct), float(null), float(mean)))

@@ -7,7 +7,7 @@ import io
 import json
 import re
 
-from ._common import PromptUnreadable, need, one_of
+from ._common import PromptUnreadable, need
 
 
 def _pipe_tables(prompt: str) -> dict[str, list[dict[str, str]]]:
@@ -85,7 +85,7 @@ def table_join(prompt: str) -> str:
 def csv_filter_extract(prompt: str) -> str:
     q = need(r"List the (\w+) of every row where (.+?), (in the order they appear in the file|sorted by (\w+) from "
              r"(highest to lowest|lowest to highest))\. Answer with the \1 values as a comma-separated list\.", prompt)
-    body = need(r"\n\n(.+?)\n\n", prompt, re.S)[1]
+    body = need(r"\n\n(.+?)\n\n", prompt, re.DOTALL)[1]
     rows = list(csv.DictReader(io.StringIO(body)))
     conds = [_condition(c) for c in q[2].split(" and ")]
     kept = [r for r in rows if all(c(r) for c in conds)]
@@ -98,7 +98,7 @@ def csv_filter_extract(prompt: str) -> str:
 
 
 def json_path_extract(prompt: str) -> str:
-    doc = json.loads(need(r"\n\n(\{.+\})\n\n", prompt, re.S)[1])
+    doc = json.loads(need(r"\n\n(\{.+\})\n\n", prompt, re.DOTALL)[1])
     path = need(r"What value does the path (\$\S+) select\?", prompt)[1]
     node = doc
     for dotted, bracket in re.findall(r"\.([\w-]+)|\[([^\]]+)\]", path[1:]):

@@ -60,7 +60,7 @@ _ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "X
 
 def _from_roman(s: str) -> int:
     values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
-    total = sum(-values[a] if values[a] < values[b] else values[a] for a, b in zip(s, s[1:]))
+    total = sum(-values[a] if values[a] < values[b] else values[a] for a, b in itertools.pairwise(s))
     return total + values[s[-1]]
 
 

@@ -22,7 +22,7 @@ _IRREGULAR = {"feet": "foot", "inches": "inch", "stone": "stone"}
 def _singular(unit: str) -> str:
     words = unit.split(" ")
     last = words[-1]
-    last = _IRREGULAR.get(last, last[:-1] if last.endswith("s") else last)
+    last = _IRREGULAR.get(last, last.removesuffix("s"))
     return " ".join([*words[:-1], last])
 
 
