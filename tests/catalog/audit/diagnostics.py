@@ -65,7 +65,7 @@ def code_review_verdict(prompt: str) -> str:
     need(r"Review the pull request for correctness\.", prompt)
     code = "\n".join(re.sub(r"^\s*\d+ \| ?", "", line) for line in re.findall(r"^ *\d+ \|.*$", prompt, re.MULTILINE))
     namespace: dict = {}
-    exec(compile(code, "<pull request>", "exec"), namespace)  # the catalog's own code, audited
+    exec(compile(code, "<pull request>", "exec"), namespace)  # noqa: S102 - the catalog's own code, audited
     for name, args, doc in re.findall(r'def (\w+)\((.*?)\):\n\s*"""(.*?)"""', code):
         fn = namespace[name]
         reference, probes = _review_references(doc, args)
