@@ -7,6 +7,7 @@ facts; the gold conclusion and the judge rubric are derived from those same fact
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
 from procskill.generators._base import GeneratedTask, skill
 from procskill.generators._diagnostics import DECIDE, _base_time, _hm
@@ -79,22 +80,8 @@ def _severity(f: dict, x1: int, x2: int) -> tuple[int, str]:
     return 4, "no functional customer impact (cosmetic or internal degradation only)"
 
 
-@skill(
-    id="incident_triage",
-    name="Incident severity triage",
-    domain=DECIDE,
-    description="Assign an incident severity and the required response from a written severity policy and the incident facts.",
-    answer_type="free",
-    procedure=[
-        "Extract the impact facts: who is affected (customers or internal staff), which capability and how badly (full outage, degradation, cosmetic), how many users, whether a workaround exists, and any data loss, data exposure or payment failure.",
-        "Convert raw numbers into the quantities the policy uses, e.g. affected users / active users as a percentage (summing across regions first).",
-        "Test the policy's levels from the most severe downward and take the first level whose criteria are all met.",
-        "Read off that level's required response (who is paged, communication deadlines) and ignore opinions or urgency that the criteria do not support.",
-        "Verify: confirm every more severe level fails on a specific fact and recheck any number close to a threshold.",
-    ],
-    why="Models anchor on alarming wording or stakeholder pressure; computing the policy's quantities and testing levels top-down makes the severity follow from the rules.",
-)
-def incident_triage(rng: random.Random, difficulty: int) -> GeneratedTask:
+def _choose_scenario(rng: random.Random, difficulty: int) -> SimpleNamespace:
+    """Draw the policy thresholds and the incident facts, aimed at one severity level."""
     x1 = rng.choice([10, 15, 20, 25, 30])
     x2 = rng.choice([1, 2, 3, 5])
     m1 = rng.choice([10, 15, 20])
@@ -159,6 +146,16 @@ def incident_triage(rng: random.Random, difficulty: int) -> GeneratedTask:
 
     team = rng.choice(_TEAMS)
     start = _base_time(rng)
+    return SimpleNamespace(
+        x1=x1, x2=x2, m1=m1, m2=m2, f=f, cap=cap, internal=internal, cosmetic=cosmetic, affected=affected,
+        total=total, sev=sev, reason=reason, team=team, start=start, difficulty=difficulty,
+    )
+
+
+def _render_prompt(rng: random.Random, s: SimpleNamespace) -> str:
+    """The policy and the incident report (wording, user counts and stakeholder opinion are drawn here)."""
+    x1, x2, m1, m2, f, cap, internal, cosmetic = s.x1, s.x2, s.m1, s.m2, s.f, s.cap, s.internal, s.cosmetic
+    affected, total, sev, team, start, difficulty = s.affected, s.total, s.sev, s.team, s.start, s.difficulty
     # Impact description.
     if f["customer"]:
         if f["impact"] == "outage":
@@ -237,6 +234,13 @@ def incident_triage(rng: random.Random, difficulty: int) -> GeneratedTask:
         f"{policy}\n\n{facts}\n\nTriage this incident. Answer in one or two sentences: the severity level, the "
         "policy criterion that decides it, and the response the policy requires."
     )
+    s.opinion = opinion
+    return prompt
+
+
+def _target_and_rubric(s: SimpleNamespace) -> tuple[str, str]:
+    """The gold conclusion and the rubric, from the policy applied top-down to the facts."""
+    x1, x2, m1, m2, f, sev, reason, team, opinion = s.x1, s.x2, s.m1, s.m2, s.f, s.sev, s.reason, s.team, s.opinion
     responses = {
         1: f"page the incident commander and the {team} on-call immediately and post a status-page update within {m1} minutes",
         2: f"page the {team} on-call and post a status-page update within {m2} minutes",
@@ -273,6 +277,14 @@ def incident_triage(rng: random.Random, difficulty: int) -> GeneratedTask:
         + "; ".join(wrong)
         + "; or the right level with a different response (who is paged or the status-page deadline)."
     )
+    s.responses, s.higher_fail = responses, higher_fail
+    return target, rubric
+
+
+def _worked_solution(s: SimpleNamespace) -> list[str]:
+    """The five steps, each stating its own result."""
+    x1, x2, f, affected, total, sev, reason = s.x1, s.x2, s.f, s.affected, s.total, s.sev, s.reason
+    responses, higher_fail, opinion = s.responses, s.higher_fail, s.opinion
     pct_note = (
         f"{affected:,} / {total:,} = {f['pct']:.2f}% of active users; thresholds are {x1}% (SEV1) and {x2}% (SEV2)."
         if f["customer"]
@@ -300,6 +312,31 @@ def incident_triage(rng: random.Random, difficulty: int) -> GeneratedTask:
             else "SEV1 is the most severe level, so nothing outranks it."
         ),
     ]
+    return steps
+
+
+@skill(
+    id="incident_triage",
+    name="Incident severity triage",
+    domain=DECIDE,
+    description="Assign an incident severity and the required response from a written severity policy and the incident facts.",
+    answer_type="free",
+    procedure=[
+        "Extract the impact facts: who is affected (customers or internal staff), which capability and how badly (full outage, degradation, cosmetic), how many users, whether a workaround exists, and any data loss, data exposure or payment failure.",
+        "Convert raw numbers into the quantities the policy uses, e.g. affected users / active users as a percentage (summing across regions first).",
+        "Test the policy's levels from the most severe downward and take the first level whose criteria are all met.",
+        "Read off that level's required response (who is paged, communication deadlines) and ignore opinions or urgency that the criteria do not support.",
+        "Verify: confirm every more severe level fails on a specific fact and recheck any number close to a threshold.",
+    ],
+    why="Models anchor on alarming wording or stakeholder pressure; computing the policy's quantities and testing levels top-down makes the severity follow from the rules.",
+)
+def incident_triage(rng: random.Random, difficulty: int) -> GeneratedTask:
+    s = _choose_scenario(rng, difficulty)
+    prompt = _render_prompt(rng, s)
+    target, rubric = _target_and_rubric(s)
+    steps = _worked_solution(s)
+    f, sev, team, start, affected, total, cap, internal = s.f, s.sev, s.team, s.start, s.affected, s.total, s.cap, s.internal
+    x1, x2, m1, m2 = s.x1, s.x2, s.m1, s.m2
     return GeneratedTask(
         prompt=prompt,
         target=target,
