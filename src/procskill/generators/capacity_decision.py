@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from fractions import Fraction
+from types import SimpleNamespace
 
 from procskill.generators._base import GeneratedTask, skill
 from procskill.generators._diagnostics import DECIDE, _commas, _join_and
@@ -36,22 +37,13 @@ def _ceil(x: Fraction) -> int:
     return -((-x.numerator) // x.denominator)
 
 
-@skill(
-    id="capacity_decision",
-    name="Capacity planning decision",
-    domain=DECIDE,
-    description="Pick the cheapest fleet option that keeps projected peak utilisation within policy, including growth and redundancy.",
-    answer_type="free",
-    procedure=[
-        "Establish the current peak demand, the growth rate and the horizon the new capacity must cover, plus any one-off event multiplier.",
-        "Project the peak to the end of the horizon: current peak x (1 + monthly growth)^months x any event multiplier.",
-        "Turn the policy into a usable-capacity rule: capacity that survives the redundancy rule (drop the largest node for N+1) x the maximum utilisation.",
-        "Compute each option's usable capacity and monthly cost, discard options whose usable capacity is below the projected peak, and choose the cheapest remaining one.",
-        "Verify: recompute the chosen option's utilisation at the projected peak and confirm every cheaper option fails the rule.",
-    ],
-    why="Models eyeball capacity against today's load or forget redundancy and compounding; projecting demand and applying the policy per option makes the cheapest compliant choice explicit.",
-)
-def capacity_decision(rng: random.Random, difficulty: int) -> GeneratedTask:
+def _rps(x: Fraction) -> str:
+    """A request rate rounded to a whole number, with thousands separators."""
+    return _commas(int(x.__round__())) if isinstance(x, Fraction) else _commas(int(x))
+
+
+def _choose_scenario(rng: random.Random, difficulty: int) -> SimpleNamespace:
+    """Draw the fleet, traffic and policy, and options of which exactly one is the cheapest compliant one."""
     service = rng.choice(_CAP_SERVICES)
     small, big = rng.choice(_NODE_FAMILIES)
     n_opts = {1: 3, 2: 4, 3: 5}[difficulty]
@@ -139,10 +131,12 @@ def capacity_decision(rng: random.Random, difficulty: int) -> GeneratedTask:
         else:
             o["desc"] = f"grow to {o['nl']} x {small}"
     best = min((o for o in opts if o["ok"]), key=lambda o: o["cost"])
+    return SimpleNamespace(service=service, small=small, big=big, cap=cap, cost=cost, xl_cap=xl_cap, xl_cost=xl_cost, util=util, n0=n0, peak=peak, growth=growth, months=months, event=event, n_plus_1=n_plus_1, opts=opts, best=best, demand=demand, u=u)
 
-    def rps(x: Fraction) -> str:
-        return _commas(int(x.__round__())) if isinstance(x, Fraction) else _commas(int(x))
 
+def _render_prompt(s: SimpleNamespace) -> str:
+    """The fleet, traffic, policy and lettered options."""
+    service, small, big, cap, cost, xl_cap, xl_cost, util, n0, peak, growth, months, event, n_plus_1, opts = s.service, s.small, s.big, s.cap, s.cost, s.xl_cap, s.xl_cost, s.util, s.n0, s.peak, s.growth, s.months, s.event, s.n_plus_1, s.opts
     option_txt = "; ".join(f"{o['label']}) {o['desc']} (${_commas(o['cost'])}/month)" for o in opts)
     growth_txt = (
         f"Peak traffic grows {growth}% per month, compounding, and the fleet must cover the peak {months} months from now"
@@ -159,30 +153,43 @@ def capacity_decision(rng: random.Random, difficulty: int) -> GeneratedTask:
     )
     prompt = (
         f"{service[0].upper()}{service[1:]} runs on {n0} x {small} nodes. Each {small} node serves {_commas(cap)} requests/s at the "
-        f"latency SLO and costs ${_commas(cost)}/month; each {big} node serves {rps(xl_cap)} requests/s and costs "
+        f"latency SLO and costs ${_commas(cost)}/month; each {big} node serves {_rps(xl_cap)} requests/s and costs "
         f"${_commas(xl_cost)}/month. Today's peak is {_commas(peak)} requests/s. {growth_txt}{event_txt}. "
         f"Capacity policy: {policy_txt}. Options: {option_txt}. Which option should be chosen? Answer in one or "
         "two sentences naming the option and the numbers that justify it."
     )
+    return prompt
+
+
+def _target_and_rubric(s: SimpleNamespace) -> tuple[str, str]:
+    """The gold conclusion and the rubric: the cheapest compliant option, and why each other one fails."""
+    growth, event, n_plus_1, opts, best, demand = s.growth, s.event, s.n_plus_1, s.opts, s.best, s.demand
     cheaper_fail = [o for o in opts if o["cost"] < best["cost"]]
     target = (
         f"Choose option {best['label']} ({best['desc']}, ${_commas(best['cost'])}/month): the projected peak is about "
-        f"{rps(demand)} requests/s and it gives {rps(best['usable'])} requests/s of usable capacity under the policy, while the cheaper "
+        f"{_rps(demand)} requests/s and it gives {_rps(best['usable'])} requests/s of usable capacity under the policy, while the cheaper "
         f"option{'s' if len(cheaper_fail) > 1 else ''} {_join_and([o['label'] for o in cheaper_fail])} "
         f"{'fall' if len(cheaper_fail) > 1 else 'falls'} short."
     )
     rubric = (
-        f"Correct: option {best['label']} ({best['desc']}); the justifying numbers are not graded (a projected peak of about {rps(demand)} req/s"
+        f"Correct: option {best['label']} ({best['desc']}); the justifying numbers are not graded (a projected peak of about {_rps(demand)} req/s"
         + (" (compound growth" + (" plus the sale uplift" if event != 1 else "") + ")" if growth else "")
         + (" and N+1 sizing" if n_plus_1 else "")
         + "). Incorrect: "
         + "; ".join(
-            f"option {o['label']} ({'insufficient: ' + rps(o['usable']) + ' req/s usable' if not o['ok'] else 'compliant but costs $' + _commas(o['cost'])})"
+            f"option {o['label']} ({'insufficient: ' + _rps(o['usable']) + ' req/s usable' if not o['ok'] else 'compliant but costs $' + _commas(o['cost'])})"
             for o in opts
             if o is not best
         )
         + "."
     )
+    return target, rubric
+
+
+def _worked_solution(s: SimpleNamespace) -> list[str]:
+    """The five steps, each stating its own result."""
+    peak, growth, months, event, util, n_plus_1, opts, best, demand, u = s.peak, s.growth, s.months, s.event, s.util, s.n_plus_1, s.opts, s.best, s.demand, s.u
+    cheaper_fail = [o for o in opts if o["cost"] < best["cost"]]
     proj = f"{_commas(peak)}"
     if growth:
         proj += f" x {1 + growth / 100:.2f}^{months}"
@@ -200,7 +207,7 @@ def capacity_decision(rng: random.Random, difficulty: int) -> GeneratedTask:
         f"Usable capacity = ({'total capacity - largest node' if n_plus_1 else 'total capacity'}) x {util}%.",
         "Options: "
         + "; ".join(
-            f"{o['label']}: total {rps(o['total'])}, usable {rps(o['usable'])} -> {'meets' if o['ok'] else 'fails'}, ${_commas(o['cost'])}/month"
+            f"{o['label']}: total {_rps(o['total'])}, usable {_rps(o['usable'])} -> {'meets' if o['ok'] else 'fails'}, ${_commas(o['cost'])}/month"
             for o in opts
         )
         + f". Cheapest compliant: {best['label']}.",
@@ -210,6 +217,30 @@ def capacity_decision(rng: random.Random, difficulty: int) -> GeneratedTask:
         + ", ".join(f"{o['label']} ({float(demand / (o['usable'] / u) * 100):.1f}%)" for o in cheaper_fail)
         + f" exceed{'s' if len(cheaper_fail) == 1 else ''} the limit.",
     ]
+    return steps
+
+
+@skill(
+    id="capacity_decision",
+    name="Capacity planning decision",
+    domain=DECIDE,
+    description="Pick the cheapest fleet option that keeps projected peak utilisation within policy, including growth and redundancy.",
+    answer_type="free",
+    procedure=[
+        "Establish the current peak demand, the growth rate and the horizon the new capacity must cover, plus any one-off event multiplier.",
+        "Project the peak to the end of the horizon: current peak x (1 + monthly growth)^months x any event multiplier.",
+        "Turn the policy into a usable-capacity rule: capacity that survives the redundancy rule (drop the largest node for N+1) x the maximum utilisation.",
+        "Compute each option's usable capacity and monthly cost, discard options whose usable capacity is below the projected peak, and choose the cheapest remaining one.",
+        "Verify: recompute the chosen option's utilisation at the projected peak and confirm every cheaper option fails the rule.",
+    ],
+    why="Models eyeball capacity against today's load or forget redundancy and compounding; projecting demand and applying the policy per option makes the cheapest compliant choice explicit.",
+)
+def capacity_decision(rng: random.Random, difficulty: int) -> GeneratedTask:
+    s = _choose_scenario(rng, difficulty)
+    prompt = _render_prompt(s)
+    target, rubric = _target_and_rubric(s)
+    steps = _worked_solution(s)
+    service, small, big, cap, cost, xl_cap, xl_cost, util, n0, peak, growth, months, event, opts = s.service, s.small, s.big, s.cap, s.cost, s.xl_cap, s.xl_cost, s.util, s.n0, s.peak, s.growth, s.months, s.event, s.opts
     return GeneratedTask(
         prompt=prompt,
         target=target,
