@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from fractions import Fraction
+from types import SimpleNamespace
 
 from procskill.generators._base import GeneratedTask, skill
 from procskill.generators._diagnostics import DECIDE, _join_and
@@ -119,22 +120,9 @@ def _p(rng: random.Random, lo: float, hi: float) -> str:
     return f"{rng.uniform(lo, hi):.3f}" if hi < 0.01 else f"{rng.uniform(lo, hi):.2f}"
 
 
-@skill(
-    id="stat_test_choice",
-    name="Statistical test choice",
-    domain=DECIDE,
-    description="Choose the appropriate hypothesis test from a study's outcome type, design and assumption checks.",
-    answer_type="free",
-    procedure=[
-        "Classify the outcome variable: continuous, ordinal, or binary/categorical.",
-        "Determine the design: how many groups or conditions, and whether observations are independent or paired/repeated on the same units.",
-        "Check the assumptions the parametric option needs using the reported diagnostics: normality of each group or of the paired differences, equality of variances, sphericity, or expected cell counts >= 5 (compute them as row total x column total / grand total).",
-        "Pick the test matching type, design and assumptions: the parametric test when its assumptions hold, otherwise its robust or rank-based / exact counterpart.",
-        "Verify: check the chosen test's requirements against every reported fact and name the specific fact that rules out each close alternative.",
-    ],
-    why="Models default to a t-test or chi-square; walking outcome type, design and assumptions in order selects the test the facts actually support.",
-)
-def stat_test_choice(rng: random.Random, difficulty: int) -> GeneratedTask:
+def _choose_scenario(rng: random.Random, difficulty: int) -> SimpleNamespace:
+    """Draw the study: design, outcome, sample sizes and assumption checks that make one test correct."""
+    s = SimpleNamespace(difficulty=difficulty)
     ctx = rng.choice(_STAT_CONTEXTS)
     case = rng.choice(list(_STAT_CASES))
     explicit = difficulty == 1
@@ -281,6 +269,24 @@ def stat_test_choice(rng: random.Random, difficulty: int) -> GeneratedTask:
         reason = "the outcome is binary and measured twice on the same units, so the proportions are paired"
     if difficulty == 3:
         facts.append(rng.choice(_STAT_DISTRACTORS))
+    s.case = case
+    s.ctx = ctx
+    s.design = design
+    s.diag = diag
+    s.expected_note = expected_note
+    s.facts = facts
+    s.g1 = g1
+    s.g2 = g2
+    s.outcome = outcome
+    s.outcome_kind = outcome_kind
+    s.reason = reason
+    return s
+
+
+def _render_prompt(s: SimpleNamespace) -> str:
+    """The study description and the question."""
+    ctx, design, diag, facts = s.ctx, s.design, s.diag, s.facts
+    g1, g2, outcome = s.g1, s.g2, s.outcome
     q_groups = {
         "two independent groups": f"{g1} and {g2}",
         "paired measurements on the same units": f"the two measurement occasions ({ctx['pair'][0]} vs {ctx['pair'][1]})",
@@ -295,6 +301,13 @@ def stat_test_choice(rng: random.Random, difficulty: int) -> GeneratedTask:
         + f" The question is whether the outcome differs between {q_groups} (two-sided, alpha = 0.05). Which statistical "
         "test should be used? Answer in one or two sentences naming the single most appropriate test and the facts that decide it."
     )
+    return prompt
+
+
+def _target_and_rubric(s: SimpleNamespace) -> tuple[str, str]:
+    """The gold conclusion and the rubric: the one correct test and why the alternatives fail."""
+    case, design, diag, expected_note = s.case, s.design, s.diag, s.expected_note
+    outcome_kind, reason = s.outcome_kind, s.reason
     test, accept = _STAT_CASES[case]
     alternatives = {
         "student_t": "a paired t-test (groups are independent), Mann-Whitney U (data are normal), ANOVA (only two groups)",
@@ -317,6 +330,15 @@ def stat_test_choice(rng: random.Random, difficulty: int) -> GeneratedTask:
         + (" and the deciding assumption check" if diag or expected_note else "")
         + f"). Incorrect: {alternatives}."
     )
+    s.alternatives = alternatives
+    s.test = test
+    return target, rubric
+
+
+def _worked_solution(s: SimpleNamespace) -> list[str]:
+    """The five steps, each stating its own result."""
+    alternatives, design, diag, expected_note = s.alternatives, s.design, s.diag, s.expected_note
+    outcome, outcome_kind, reason, test = s.outcome, s.outcome_kind, s.reason, s.test
     assumption_step = (
         "Assumption checks: "
         + ("; ".join(diag) if diag else "none needed beyond the design")
@@ -330,6 +352,31 @@ def stat_test_choice(rng: random.Random, difficulty: int) -> GeneratedTask:
         f"Test: {test}, because {reason}.",
         f"Ruled out: {alternatives}.",
     ]
+    return steps
+
+
+@skill(
+    id="stat_test_choice",
+    name="Statistical test choice",
+    domain=DECIDE,
+    description="Choose the appropriate hypothesis test from a study's outcome type, design and assumption checks.",
+    answer_type="free",
+    procedure=[
+        "Classify the outcome variable: continuous, ordinal, or binary/categorical.",
+        "Determine the design: how many groups or conditions, and whether observations are independent or paired/repeated on the same units.",
+        "Check the assumptions the parametric option needs using the reported diagnostics: normality of each group or of the paired differences, equality of variances, sphericity, or expected cell counts >= 5 (compute them as row total x column total / grand total).",
+        "Pick the test matching type, design and assumptions: the parametric test when its assumptions hold, otherwise its robust or rank-based / exact counterpart.",
+        "Verify: check the chosen test's requirements against every reported fact and name the specific fact that rules out each close alternative.",
+    ],
+    why="Models default to a t-test or chi-square; walking outcome type, design and assumptions in order selects the test the facts actually support.",
+)
+def stat_test_choice(rng: random.Random, difficulty: int) -> GeneratedTask:
+    s = _choose_scenario(rng, difficulty)
+    prompt = _render_prompt(s)
+    target, rubric = _target_and_rubric(s)
+    steps = _worked_solution(s)
+    case, ctx, diag, facts = s.case, s.ctx, s.diag, s.facts
+    outcome_kind = s.outcome_kind
     return GeneratedTask(
         prompt=prompt,
         target=target,
