@@ -7,6 +7,7 @@ facts; the gold conclusion and the judge rubric are derived from those same fact
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
 from procskill.generators._base import GeneratedTask, skill
 from procskill.generators._diagnostics import DIAG, _join_and
@@ -327,22 +328,9 @@ def _run_probe(lines: list[str], probe: str) -> str:
         return f"raises {type(exc).__name__}"
 
 
-@skill(
-    id="code_review_verdict",
-    name="Code review verdict",
-    domain=DIAG,
-    description="Review a small pull request against its documented behaviour and give an approve / request-changes verdict.",
-    answer_type="free",
-    procedure=[
-        "Restate each changed function's contract from its docstring as concrete input -> output expectations, including edge cases (empty input, boundaries, repeated calls, special values).",
-        "Trace each function line by line on those edge-case inputs and write down what it actually returns.",
-        "Flag every line where the traced result differs from the contract and name the defect class (off-by-one, wrong comparison, shared mutable state, missing guard, wrong operand).",
-        "Decide: request changes if any correctness defect exists (cite the function, the line and a failing input), otherwise approve; style preferences alone never block.",
-        "Verify: re-trace the failing input through the cited line to confirm the wrong result (or, for an approval, re-check the edge cases) and make sure the other functions really meet their contracts.",
-    ],
-    why="Models skim code and either rubber-stamp it or invent problems; checking each contract on explicit edge cases grounds the verdict in a concrete failing input.",
-)
-def code_review_verdict(rng: random.Random, difficulty: int) -> GeneratedTask:
+def _choose_scenario(rng: random.Random, difficulty: int) -> SimpleNamespace:
+    """Draw the functions, at most one seeded defect, and the probe results that expose it."""
+    s = SimpleNamespace(difficulty=difficulty)
     n_fns = difficulty
     templates = rng.sample(range(len(_CR_TEMPLATES)), n_fns)
     funcs = [_CR_TEMPLATES[t](rng) for t in templates]
@@ -375,6 +363,19 @@ def code_review_verdict(rng: random.Random, difficulty: int) -> GeneratedTask:
     for k, (got, want) in enumerate(results):
         if k != buggy_idx:
             assert got == want
+    s.bug = bug
+    s.buggy_idx = buggy_idx
+    s.funcs = funcs
+    s.n_fns = n_fns
+    s.numbered = numbered
+    s.offsets = offsets
+    s.results = results
+    return s
+
+
+def _render_prompt(rng: random.Random, s: SimpleNamespace) -> str:
+    """The pull request: author, module and numbered listing."""
+    funcs, numbered = s.funcs, s.numbered
     author = rng.choice(_AUTHORS)
     module = rng.choice(_MODULES)
     names = [f["fn"] for f in funcs]
@@ -385,6 +386,17 @@ def code_review_verdict(rng: random.Random, difficulty: int) -> GeneratedTask:
         "Review the pull request for correctness. Answer in one or two sentences: your verdict (approve or request "
         "changes) and, if you request changes, the defect, its line number, and an input that exposes it."
     )
+    s.author = author
+    s.module = module
+    s.names = names
+    s.pr = pr
+    return prompt
+
+
+def _target_and_rubric(s: SimpleNamespace) -> tuple[str, str]:
+    """The gold verdict and the rubric, from the probe results."""
+    bug, buggy_idx, funcs, n_fns = s.bug, s.buggy_idx, s.funcs, s.n_fns
+    names, offsets, results = s.names, s.offsets, s.results
     if buggy_idx is None:
         target = (
             f"Approve: {_join_and([f'`{n}`' for n in names])} "
@@ -423,6 +435,15 @@ def code_review_verdict(rng: random.Random, difficulty: int) -> GeneratedTask:
         )
         finding = f"line {line_no} in `{f['fn']}`: {defect}"
         verdict = "request changes"
+    s.finding = finding
+    s.verdict = verdict
+    return target, rubric
+
+
+def _worked_solution(s: SimpleNamespace) -> list[str]:
+    """The five steps, each stating its own result."""
+    bug, buggy_idx, finding, funcs = s.bug, s.buggy_idx, s.finding, s.funcs
+    offsets, results, verdict = s.offsets, s.results, s.verdict
     steps = [
         "Contracts: " + "; ".join(f"`{f['fn']}` must give {f['expect']}" for f in funcs) + ".",
         "Traces: "
@@ -437,6 +458,31 @@ def code_review_verdict(rng: random.Random, difficulty: int) -> GeneratedTask:
             f"{results[buggy_idx][0]}, while the other functions return what their docstrings promise."
         ),
     ]
+    return steps
+
+
+@skill(
+    id="code_review_verdict",
+    name="Code review verdict",
+    domain=DIAG,
+    description="Review a small pull request against its documented behaviour and give an approve / request-changes verdict.",
+    answer_type="free",
+    procedure=[
+        "Restate each changed function's contract from its docstring as concrete input -> output expectations, including edge cases (empty input, boundaries, repeated calls, special values).",
+        "Trace each function line by line on those edge-case inputs and write down what it actually returns.",
+        "Flag every line where the traced result differs from the contract and name the defect class (off-by-one, wrong comparison, shared mutable state, missing guard, wrong operand).",
+        "Decide: request changes if any correctness defect exists (cite the function, the line and a failing input), otherwise approve; style preferences alone never block.",
+        "Verify: re-trace the failing input through the cited line to confirm the wrong result (or, for an approval, re-check the edge cases) and make sure the other functions really meet their contracts.",
+    ],
+    why="Models skim code and either rubber-stamp it or invent problems; checking each contract on explicit edge cases grounds the verdict in a concrete failing input.",
+)
+def code_review_verdict(rng: random.Random, difficulty: int) -> GeneratedTask:
+    s = _choose_scenario(rng, difficulty)
+    prompt = _render_prompt(rng, s)
+    target, rubric = _target_and_rubric(s)
+    steps = _worked_solution(s)
+    author, bug, buggy_idx, funcs = s.author, s.bug, s.buggy_idx, s.funcs
+    module, names, offsets, pr = s.module, s.names, s.offsets, s.pr
     return GeneratedTask(
         prompt=prompt,
         target=target,
