@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import random
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from procskill.generators._base import GeneratedTask, skill
 from procskill.generators._diagnostics import DIAG, _base_time, _hm, _iso, _join_and
@@ -129,22 +130,9 @@ def _failure_lines(kind: str, root: str, rng: random.Random, t0: datetime) -> tu
     )
 
 
-@skill(
-    id="log_root_cause",
-    name="Log root-cause analysis",
-    domain=DIAG,
-    description="Find the root cause of an outage from merged multi-service logs and a dependency map.",
-    answer_type="free",
-    procedure=[
-        "Pin down the symptom: which user-facing request fails, where it is first reported, and from what time.",
-        "Use the dependency map to trace the failing request's call path and mark every service on it; services off that path cannot cause this symptom.",
-        "Order the abnormal log events on the path by timestamp and find the earliest one, discarding off-path errors and warnings that recovered before the incident.",
-        "Check causality: the candidate must precede the errors in its callers and its failure mode must explain their messages (e.g. a killed process explains 'connection refused' upstream); services below it should look healthy.",
-        "Verify: confirm no earlier abnormal event exists on the path and state why each other error (callers' symptoms, off-path failures) is an effect or unrelated.",
-    ],
-    why="Models tend to blame the loudest or earliest error in the log; restricting to the request path and checking time order plus causal fit isolates the true origin.",
-)
-def log_root_cause(rng: random.Random, difficulty: int) -> GeneratedTask:
+def _choose_scenario(rng: random.Random, difficulty: int) -> SimpleNamespace:
+    """Draw the call path, the root failure, its cascade, red herrings and filler log lines."""
+    s = SimpleNamespace(difficulty=difficulty)
     depth = {1: 3, 2: 4, 3: 5}[difficulty]
     entry = rng.choice(_ENTRY)
     mids = rng.sample(_MIDS, depth - 2)
@@ -235,6 +223,32 @@ def log_root_cause(rng: random.Random, difficulty: int) -> GeneratedTask:
         benign = (svc, bt)
 
     events.sort(key=lambda e: (e[0], services.index(e[1]) if e[1] in services else 0))
+    s.benign = benign
+    s.caller = caller
+    s.caller_msg = caller_msg
+    s.cascade = cascade
+    s.desc = desc
+    s.endpoint = endpoint
+    s.entry = entry
+    s.events = events
+    s.first_root_line = first_root_line
+    s.herring_notes = herring_notes
+    s.herrings = herrings
+    s.j = j
+    s.keywords = keywords
+    s.kind = kind
+    s.path = path
+    s.root = root
+    s.services = services
+    s.t0 = t0
+    s.t_entry_first = t_entry_first
+    return s
+
+
+def _render_prompt(rng: random.Random, s: SimpleNamespace) -> str:
+    """The user report, dependency list and merged log excerpt."""
+    endpoint, entry, events, herrings = s.endpoint, s.entry, s.events, s.herrings
+    path, services, t_entry_first = s.path, s.services, s.t_entry_first
     width = max(len(s) for s in services)
     log = "\n".join(f"{_iso(dt)} {svc:<{width}} {line}" for dt, svc, line in events)
 
@@ -259,7 +273,14 @@ def log_root_cause(rng: random.Random, difficulty: int) -> GeneratedTask:
         "What is the root cause of the failing requests? Answer in one or two sentences that name the service "
         "where the failure originated and what went wrong there, and say briefly why the other errors are not the cause."
     )
+    return prompt
 
+
+def _target_and_rubric(s: SimpleNamespace) -> tuple[str, str]:
+    """The gold root cause and the rubric: the origin, and why each other error is not it."""
+    benign, cascade, desc, endpoint = s.benign, s.cascade, s.desc, s.endpoint
+    first_root_line, herring_notes, j, keywords = s.first_root_line, s.herring_notes, s.j, s.keywords
+    path, root, t0 = s.path, s.root, s.t0
     callers = [c for c, _, _ in cascade]
     below = path[j + 1 :]
     herring_names = [h[0] for h in herring_notes]
@@ -286,6 +307,17 @@ def log_root_cause(rng: random.Random, difficulty: int) -> GeneratedTask:
         + ". "
         "An answer that names the right service but the wrong failure mode, or lists several candidates without choosing, is incorrect."
     )
+    s.below = below
+    s.herring_names = herring_names
+    return target, rubric
+
+
+def _worked_solution(s: SimpleNamespace) -> list[str]:
+    """The five steps, each stating its own result."""
+    below, benign, caller, caller_msg = s.below, s.benign, s.caller, s.caller_msg
+    cascade, desc, endpoint, entry = s.cascade, s.desc, s.endpoint, s.entry
+    first_root_line, herring_names, herring_notes, path = s.first_root_line, s.herring_names, s.herring_notes, s.path
+    root, t0, t_entry_first = s.root, s.t0, s.t_entry_first
     steps = [
         f"Symptom: {endpoint} fails for users; {entry} first logs the error at {_hm(t_entry_first)}:{t_entry_first.strftime('%S')} UTC.",
         f"Call path: {' -> '.join(path)}. Off the path: {_join_and(herring_names)}"
@@ -317,6 +349,31 @@ def log_root_cause(rng: random.Random, difficulty: int) -> GeneratedTask:
         )
         + ".",
     ]
+    return steps
+
+
+@skill(
+    id="log_root_cause",
+    name="Log root-cause analysis",
+    domain=DIAG,
+    description="Find the root cause of an outage from merged multi-service logs and a dependency map.",
+    answer_type="free",
+    procedure=[
+        "Pin down the symptom: which user-facing request fails, where it is first reported, and from what time.",
+        "Use the dependency map to trace the failing request's call path and mark every service on it; services off that path cannot cause this symptom.",
+        "Order the abnormal log events on the path by timestamp and find the earliest one, discarding off-path errors and warnings that recovered before the incident.",
+        "Check causality: the candidate must precede the errors in its callers and its failure mode must explain their messages (e.g. a killed process explains 'connection refused' upstream); services below it should look healthy.",
+        "Verify: confirm no earlier abnormal event exists on the path and state why each other error (callers' symptoms, off-path failures) is an effect or unrelated.",
+    ],
+    why="Models tend to blame the loudest or earliest error in the log; restricting to the request path and checking time order plus causal fit isolates the true origin.",
+)
+def log_root_cause(rng: random.Random, difficulty: int) -> GeneratedTask:
+    s = _choose_scenario(rng, difficulty)
+    prompt = _render_prompt(rng, s)
+    target, rubric = _target_and_rubric(s)
+    steps = _worked_solution(s)
+    endpoint, herring_names, kind, path = s.endpoint, s.herring_names, s.kind, s.path
+    root, t0 = s.root, s.t0
     return GeneratedTask(
         prompt=prompt,
         target=target,
