@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from types import SimpleNamespace
 
 from procskill.generators._base import GeneratedTask, skill
 from procskill.generators._diagnostics import DIAG, _base_time
@@ -57,22 +58,9 @@ def _flaky_condition(cause: str, run: dict, polluter: str) -> bool:
     return run["locale"] == "de_DE.UTF-8"
 
 
-@skill(
-    id="flaky_test_diagnosis",
-    name="Flaky test diagnosis",
-    domain=DIAG,
-    description="Diagnose why a CI test fails intermittently from its run history, and name the mechanism and fix.",
-    answer_type="free",
-    procedure=[
-        "Confirm it is a flake, not a regression: check whether the same commit has both passing and failing runs.",
-        "Tabulate every recorded run attribute (runner, parallelism, start time, preceding test, environment) against pass/fail.",
-        "Find the attribute condition that holds in every failing run and in no passing run; discard attributes whose failing values also occur in passing runs.",
-        "Match the failure message to the mechanism that condition implies (shared state, clock/date boundary, resource collision, platform or locale dependence) and name the fix that removes it.",
-        "Verify: re-check each run against the condition (all failures satisfy it, no pass does) and make sure no other attribute explains the failures equally well.",
-    ],
-    why="Models jump to 'it's random' or to the failure message alone; cross-tabulating attributes against outcomes exposes the single condition that separates failures.",
-)
-def flaky_test_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask:
+def _choose_scenario(rng: random.Random, difficulty: int) -> SimpleNamespace:
+    """Draw the cause and a run history in which exactly one attribute separates failing from passing runs."""
+    s = SimpleNamespace(difficulty=difficulty)
     n_runs = {1: 8, 2: 12, 3: 16}[difficulty]
     test, things = rng.choice(_TESTS)
     cause = rng.choice(_FLAKE_CAUSES)
@@ -129,7 +117,21 @@ def flaky_test_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask:
             break
     else:  # pragma: no cover - the space is large
         raise RuntimeError("flaky_test_diagnosis: could not build a separable history")
+    s.cause = cause
+    s.commits = commits
+    s.n_runs = n_runs
+    s.polluter = polluter
+    s.port = port
+    s.runs = runs
+    s.test = test
+    s.things = things
+    return s
 
+
+def _render_prompt(rng: random.Random, s: SimpleNamespace) -> str:
+    """The run table, its failure messages and the mechanism texts."""
+    cause, n_runs, polluter, port = s.cause, s.n_runs, s.polluter, s.port
+    runs, test, things = s.runs, s.test, s.things
     def failure_message(r: dict) -> str:
         if cause == "order":
             k = rng.randint(2, 9)
@@ -206,6 +208,20 @@ def flaky_test_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask:
         "Diagnose the flakiness. Answer in one or two sentences: the condition under which it fails, the "
         "likely mechanism, and the fix."
     )
+    s.condition = condition
+    s.fail_ids = fail_ids
+    s.fix = fix
+    s.mechanism = mechanism
+    s.n_fail = n_fail
+    s.pass_ids = pass_ids
+    s.short = short
+    return prompt
+
+
+def _target_and_rubric(s: SimpleNamespace) -> tuple[str, str]:
+    """The gold diagnosis and the rubric."""
+    cause, condition, fix, mechanism = s.cause, s.condition, s.fix, s.mechanism
+    n_fail, short, test = s.n_fail, s.short, s.test
     target = f"{test} is a flake, not a regression: {condition} ({n_fail} of {n_fail} failures, no passing run), which points to {mechanism}; fix: {fix}."
     others = {
         "order": "the preceding test",
@@ -221,6 +237,13 @@ def flaky_test_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask:
         f"regression in a specific commit (the same commits also pass); blaming {', '.join(wrong_attrs[:-1])} or {wrong_attrs[-1]} "
         "(their failing values also occur in passing runs); or 'random/infrastructure noise' without the condition."
     )
+    return target, rubric
+
+
+def _worked_solution(s: SimpleNamespace) -> list[str]:
+    """The five steps, each stating its own result."""
+    commits, fail_ids, fix, mechanism = s.commits, s.fail_ids, s.fix, s.mechanism
+    n_fail, pass_ids, runs, short = s.n_fail, s.pass_ids, s.runs, s.short
     commit_mix = [c for c in commits if any(r["commit"] == c and r["failed"] for r in runs)]
     step2 = []
     for attr, label in (
@@ -242,6 +265,30 @@ def flaky_test_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask:
         f"The failure message ({next(r for r in runs if r['failed'])['msg']}) fits {mechanism}; fix: {fix}.",
         f"Re-check: runs {', '.join(fail_ids)} all satisfy '{short}', and none of the other {len(pass_ids)} runs does.",
     ]
+    return steps
+
+
+@skill(
+    id="flaky_test_diagnosis",
+    name="Flaky test diagnosis",
+    domain=DIAG,
+    description="Diagnose why a CI test fails intermittently from its run history, and name the mechanism and fix.",
+    answer_type="free",
+    procedure=[
+        "Confirm it is a flake, not a regression: check whether the same commit has both passing and failing runs.",
+        "Tabulate every recorded run attribute (runner, parallelism, start time, preceding test, environment) against pass/fail.",
+        "Find the attribute condition that holds in every failing run and in no passing run; discard attributes whose failing values also occur in passing runs.",
+        "Match the failure message to the mechanism that condition implies (shared state, clock/date boundary, resource collision, platform or locale dependence) and name the fix that removes it.",
+        "Verify: re-check each run against the condition (all failures satisfy it, no pass does) and make sure no other attribute explains the failures equally well.",
+    ],
+    why="Models jump to 'it's random' or to the failure message alone; cross-tabulating attributes against outcomes exposes the single condition that separates failures.",
+)
+def flaky_test_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask:
+    s = _choose_scenario(rng, difficulty)
+    prompt = _render_prompt(rng, s)
+    target, rubric = _target_and_rubric(s)
+    steps = _worked_solution(s)
+    cause, polluter, runs, test = s.cause, s.polluter, s.runs, s.test
     return GeneratedTask(
         prompt=prompt,
         target=target,
