@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from types import SimpleNamespace
 
 from procskill.generators._base import GeneratedTask, skill
 from procskill.generators._diagnostics import DIAG, _base_time, _commas
@@ -34,22 +35,9 @@ _DQ_DATASETS = (
 _DQ_ISSUES = ("duplicate", "partial", "unit", "null")
 
 
-@skill(
-    id="data_quality_diagnosis",
-    name="Data-quality diagnosis",
-    domain=DIAG,
-    description="Localise a metric anomaly to one data source and name the data-quality defect from per-source profiles.",
-    answer_type="free",
-    procedure=[
-        "Pin down the symptom: which metric moved, in which direction, by roughly how much, and from which date.",
-        "Break the metric down by segment (source) and day, and find the segment whose contribution changed at that date.",
-        "For that segment compare the profile columns before and after the change: row count vs distinct keys, null rate, and the scale of values.",
-        "Name the defect the pattern matches (rows up but keys flat = duplicate load; rows and keys down = partial load; values scaled by a round factor = unit change; null rate up = missing values) and check it explains the size and direction of the symptom.",
-        "Verify: confirm the other segments stay within normal variation, and that any real change (rows and distinct keys moving together with normal values) is not mistaken for a defect.",
-    ],
-    why="Models guess a cause from the headline number; segmenting first and then reading the profile columns pins the defect to one source and one signature.",
-)
-def data_quality_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask:
+def _choose_scenario(rng: random.Random, difficulty: int) -> SimpleNamespace:
+    """Draw the sources, dates, the one defective source and day, and a genuine-growth red herring."""
+    s = SimpleNamespace(difficulty=difficulty)
     n_days = {1: 5, 2: 6, 3: 7}[difficulty]
     n_src = {1: 3, 2: 4, 3: 5}[difficulty]
     table, dashboard, key, col = rng.choice(_DQ_DATASETS)
@@ -74,15 +62,15 @@ def data_quality_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask
     profile: list[list[dict]] = []
     for d in range(n_days):
         row = []
-        for s in range(n_src):
+        for si in range(n_src):
             scale = 1.0
-            if herring and s == herring[0] and d >= herring[1]:
+            if herring and si == herring[0] and d >= herring[1]:
                 scale = herring[2] / 100
-            distinct = round(base_rows[s] * rng.uniform(0.95, 1.05) * scale)
+            distinct = round(base_rows[si] * rng.uniform(0.95, 1.05) * scale)
             rows = distinct
             nulls = round(rng.uniform(0.0, 0.4), 1)
-            mean = round(base_mean[s] * rng.uniform(0.97, 1.03), 2)
-            hit = s == bad and (d == d_bad or (persistent and d > d_bad))
+            mean = round(base_mean[si] * rng.uniform(0.97, 1.03), 2)
+            hit = si == bad and (d == d_bad or (persistent and d > d_bad))
             if hit and issue == "duplicate":
                 rows = 2 * distinct
             elif hit and issue == "partial":
@@ -99,7 +87,29 @@ def data_quality_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask
         with localcontext() as ctx:
             ctx.prec = 40
             return Decimal(p["rows"]) * (1 - Decimal(str(p["nulls"])) / 100) * Decimal(str(p["mean"]))
+    s.bad = bad
+    s.col = col
+    s.d_bad = d_bad
+    s.dashboard = dashboard
+    s.dates = dates
+    s.herring = herring
+    s.issue = issue
+    s.key = key
+    s.n_src = n_src
+    s.persistent = persistent
+    s.profile = profile
+    s.revenue = revenue
+    s.sources = sources
+    s.table = table
+    return s
 
+
+def _render_prompt(rng: random.Random, s: SimpleNamespace) -> str:
+    """The daily totals, the per-source profile and the evidence texts."""
+    bad, col, d_bad, dashboard = s.bad, s.col, s.d_bad, s.dashboard
+    dates, herring, issue, key = s.dates, s.herring, s.issue, s.key
+    persistent, profile, revenue, sources = s.persistent, s.profile, s.revenue, s.sources
+    table = s.table
     daily = [sum((revenue(p) for p in day), Decimal(0)) for day in profile]
     daily_txt = ", ".join(
         f"{dt}: {_commas(int(v.to_integral_value(ROUND_HALF_UP)))}" for dt, v in zip(dates, daily)
@@ -110,8 +120,8 @@ def data_quality_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask
 
     lines = []
     for d, dt in enumerate(dates):
-        for s, src in enumerate(sources):
-            p = profile[d][s]
+        for si, src in enumerate(sources):
+            p = profile[d][si]
             lines.append(
                 f"{dt} | {src:<11} | {p['rows']:>6} | {p['distinct']:>6} | {p['nulls']:>4.1f} | {p['mean']:>9.2f}"
             )
@@ -161,6 +171,26 @@ def data_quality_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask
         "What data-quality problem explains the anomaly? Answer in one or two sentences naming the source, when it "
         "starts, the kind of defect, and the evidence from the profile."
     )
+    s.after = after
+    s.before = before
+    s.change = change
+    s.cur = cur
+    s.defect = defect
+    s.direction = direction
+    s.herring_txt = herring_txt
+    s.prev = prev
+    s.proof = proof
+    s.signature = signature
+    s.span = span
+    s.src_name = src_name
+    return prompt
+
+
+def _target_and_rubric(s: SimpleNamespace) -> tuple[str, str]:
+    """The gold diagnosis and the rubric."""
+    d_bad, dates, defect, herring = s.d_bad, s.dates, s.defect, s.herring
+    herring_txt, issue, proof, signature = s.herring_txt, s.issue, s.proof, s.signature
+    sources, span, src_name = s.sources, s.span, s.src_name
     target = f"{src_name} has {defect} {span}: {proof}.{herring_txt}"
     wrong = [
         f"blaming another source than {src_name}",
@@ -180,13 +210,23 @@ def data_quality_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask
         f"Correct if it names {src_name} as the affected source, the start date {dates[d_bad]}, and the defect as "
         f"{defect} (signature: {signature}). Incorrect: " + "; ".join(wrong) + f"; diagnosing {other_issues}."
     )
-    contrib_prev = [revenue(profile[d_bad - 1][s]) for s in range(n_src)]
-    contrib_cur = [revenue(profile[d_bad][s]) for s in range(n_src)]
+    return target, rubric
+
+
+def _worked_solution(s: SimpleNamespace) -> list[str]:
+    """The five steps, each stating its own result."""
+    after, bad, before, change = s.after, s.bad, s.before, s.change
+    cur, d_bad, dates, defect = s.cur, s.d_bad, s.dates, s.defect
+    direction, herring, n_src, prev = s.direction, s.herring, s.n_src, s.prev
+    profile, revenue, signature, sources = s.profile, s.revenue, s.signature, s.sources
+    span, src_name = s.span, s.src_name
+    contrib_prev = [revenue(profile[d_bad - 1][si]) for si in range(n_src)]
+    contrib_cur = [revenue(profile[d_bad][si]) for si in range(n_src)]
     contrib = "; ".join(
-        f"{sources[s]} {_commas(int(a.to_integral_value(ROUND_HALF_UP)))} -> {_commas(int(b.to_integral_value(ROUND_HALF_UP)))}"
-        for s, (a, b) in enumerate(zip(contrib_prev, contrib_cur))
+        f"{sources[si]} {_commas(int(a.to_integral_value(ROUND_HALF_UP)))} -> {_commas(int(b.to_integral_value(ROUND_HALF_UP)))}"
+        for si, (a, b) in enumerate(zip(contrib_prev, contrib_cur))
     )
-    others = [s for s in range(n_src) if s != bad]
+    others = [si for si in range(n_src) if si != bad]
     steps = [
         (
             f"The daily total {direction} on {dates[d_bad]}: {_commas(int(prev.to_integral_value(ROUND_HALF_UP)))} -> "
@@ -206,7 +246,7 @@ def data_quality_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask
         ),
         f"Pattern: {signature}, i.e. {defect} {span}; that explains why the total {direction} by about {abs(change):.0f}%.",
         "Check: "
-        + ", ".join(sources[s] for s in others)
+        + ", ".join(sources[si] for si in others)
         + " keep rows equal to distinct keys, null rates under 0.5% and stable means"
         + (
             f"; {sources[herring[0]]}'s rise from {dates[herring[1]]} has rows and distinct keys rising together with a normal mean, so it is real growth."
@@ -214,6 +254,31 @@ def data_quality_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask
             else "."
         ),
     ]
+    return steps
+
+
+@skill(
+    id="data_quality_diagnosis",
+    name="Data-quality diagnosis",
+    domain=DIAG,
+    description="Localise a metric anomaly to one data source and name the data-quality defect from per-source profiles.",
+    answer_type="free",
+    procedure=[
+        "Pin down the symptom: which metric moved, in which direction, by roughly how much, and from which date.",
+        "Break the metric down by segment (source) and day, and find the segment whose contribution changed at that date.",
+        "For that segment compare the profile columns before and after the change: row count vs distinct keys, null rate, and the scale of values.",
+        "Name the defect the pattern matches (rows up but keys flat = duplicate load; rows and keys down = partial load; values scaled by a round factor = unit change; null rate up = missing values) and check it explains the size and direction of the symptom.",
+        "Verify: confirm the other segments stay within normal variation, and that any real change (rows and distinct keys moving together with normal values) is not mistaken for a defect.",
+    ],
+    why="Models guess a cause from the headline number; segmenting first and then reading the profile columns pins the defect to one source and one signature.",
+)
+def data_quality_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask:
+    s = _choose_scenario(rng, difficulty)
+    prompt = _render_prompt(rng, s)
+    target, rubric = _target_and_rubric(s)
+    steps = _worked_solution(s)
+    d_bad, dates, herring, issue = s.d_bad, s.dates, s.herring, s.issue
+    sources, src_name, table = s.sources, s.src_name, s.table
     return GeneratedTask(
         prompt=prompt,
         target=target,
