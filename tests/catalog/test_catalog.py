@@ -122,3 +122,17 @@ def test_rubrics_state_a_binary_criterion(packs):
     for task in (t for p in packs for t in p.tasks if t.answer_type == "free"):
         assert "Correct" in task.rubric and "Incorrect" in task.rubric, task.id
         assert not HEDGES.search(task.rubric), f"{task.id}: {HEDGES.search(task.rubric)[0]!r} leaves the verdict open"
+
+
+FREE_FORM_MODULES = ("log_root_cause", "flaky_test_diagnosis", "data_quality_diagnosis", "code_review_verdict",
+                     "incident_triage", "stat_test_choice", "capacity_decision")
+
+
+@pytest.mark.parametrize("name", FREE_FORM_MODULES)
+def test_free_form_generators_are_built_in_four_stages(name):
+    """Choose the scenario; render the prompt; derive target and rubric; write the worked solution."""
+    import importlib
+
+    module = importlib.import_module(f"procskill.generators.{name}")
+    stages = ("_choose_scenario", "_render_prompt", "_target_and_rubric", "_worked_solution")
+    assert all(callable(getattr(module, stage, None)) for stage in stages), name
