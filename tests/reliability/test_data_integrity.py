@@ -15,7 +15,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from inspect_ai import eval as inspect_eval
 
-from procskill.skills import BUILTIN_DIR, CATALOG_VERSION, SkillPackError, load_packs, parse_task_file
+from procskill.skills import (
+    BUILTIN_DIR,
+    CATALOG_VERSION,
+    SkillPackError,
+    content_hash,
+    load_packs,
+    parse_task_file,
+)
 from procskill.testing.scripted import scripted_model
 from procskill.training import (
     DEFAULT_RECIPE,
@@ -90,6 +97,10 @@ def test_an_untouched_or_reformatted_catalog_is_accepted(catalog, tmp_path):
     holdout.write_text("".join(json.dumps(dict(reversed(r.items())), indent=None) + "\n\n" for r in rows[::-1]))
     (log,) = _run(skills, tmp_path)
     assert log.status == "success" and log.eval.metadata["dataset"]["catalog_version"] == CATALOG_VERSION
+    # The log names the catalog content it ran, so runs of different catalog versions can be told apart.
+    dataset = log.eval.metadata["dataset"]
+    ran = [p for p in load_packs(BUILTIN_DIR) if p.id in dataset["skills"]]
+    assert dataset["content_hash"] == content_hash(ran, "holdout")
     # A tampered training pool does not block holdout evaluation, but its own split is refused.
     _edit_row(skills / "gcd_euclid" / "train.jsonl", 1, target="999")
     (log,) = _run(skills, tmp_path)
