@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import json
 import random
 import re
@@ -131,12 +132,15 @@ class _Canonical(ast.NodeTransformer):
         return node
 
 
-def code_bodies(prompt: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def code_bodies(prompt: str) -> frozenset[str]:
     """Each function in a prompt's numbered code listing, docstring dropped and names normalised."""
     code = "\n".join(re.sub(r"^ *\d+ \|(?: |$)", "", line) for line in re.findall(r"^ *\d+ \|.*$", prompt, re.MULTILINE))
     if not code:
-        return set()
-    return {ast.unparse(_Canonical().visit(fn)) for fn in ast.parse(code).body if isinstance(fn, ast.FunctionDef)}
+        return frozenset()
+    return frozenset(
+        ast.unparse(_Canonical().visit(fn)) for fn in ast.parse(code).body if isinstance(fn, ast.FunctionDef)
+    )
 
 
 SUBSTANCE = {"code_review_verdict": code_bodies}
