@@ -68,6 +68,11 @@ def _pct(r: Decimal) -> str:
 # --------------------------------------------------------------------------- compound interest
 
 
+def _a(noun: str) -> str:
+    """The noun with its indefinite article ("an equipment loan")."""
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
 def _larger_by(compound: Decimal, simple: Decimal) -> str:
     """How much larger compound interest is than the simple estimate, in words the check step states."""
     return f"{(compound / simple - 1) * 100:.0f}% larger"
@@ -304,8 +309,8 @@ def loan_payment(rng: random.Random, difficulty: int) -> GeneratedTask:
 
     lead_form = rng.randrange(3)
     lead = [
-        f"{person} takes out a {kind} of {principal} {currency} for {purpose}.",
-        f"To pay for {purpose}, {person} borrows {principal} {currency} as a {kind}.",
+        f"{person} takes out {_a(kind)} of {principal} {currency} for {purpose}.",
+        f"To pay for {purpose}, {person} borrows {principal} {currency} as {_a(kind)}.",
         f"A lender approves {person}'s {kind}: {principal} {currency}, used for {purpose}.",
     ][lead_form]
     terms = (
