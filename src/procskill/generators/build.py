@@ -150,7 +150,7 @@ SUBSTANCE = {"code_review_verdict": code_bodies}
 def _leaks(spec: SkillSpec, task: GeneratedTask, split: str, rows: list[dict], taken: list[dict]) -> bool:
     """Whether a candidate repeats substance: a train item that of a holdout item, a holdout item that of
     another holdout item (no two holdout tasks test the same case)."""
-    substance = SUBSTANCE.get(spec.id)
+    substance = SUBSTANCE.get(spec.id.replace("-", "_"))
     if substance is None:
         return False
     against = rows if split == "holdout" else taken
@@ -279,7 +279,7 @@ TWO_DECISION_SKILLS = frozenset({"code_review_verdict"})
 
 def decision(skill_id: str, target: str) -> str:
     """The decision a target commits to: the normalised answer, or for free-form skills the deciding phrase."""
-    rule = DECISIONS.get(skill_id)
+    rule = DECISIONS.get(skill_id.replace("-", "_"))  # ids may be written with hyphens (Agent Skills names)
     if rule is None:
         return " ".join(target.lower().split())
     if isinstance(rule, dict):
@@ -293,7 +293,7 @@ def decision(skill_id: str, target: str) -> str:
 
 def max_same_decision(skill_id: str) -> int:
     """How many of a skill's holdout tasks may share one decision: 2 of 5, or 3 where only two exist."""
-    return 3 if skill_id in TWO_DECISION_SKILLS else 2
+    return 3 if skill_id.replace("-", "_") in TWO_DECISION_SKILLS else 2
 
 
 def best_constant_guess(skill_id: str, targets: list[str]) -> tuple[str, int]:
