@@ -80,7 +80,7 @@ def test_outputs_written_and_documented(report):
     assert {p.name for p in out.iterdir()} == {"report.md", "summary.json", "trajectory.png", "lift.png",
                                               "compliance.png", "skills_heatmap.png"}
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["primary_scorer"] == "extract" and summary["version"] == 1
+    assert summary["primary_scorer"] == "extract" and summary["version"] == 2
     traj = summary["trajectory"]
     assert [p["parameters"] for p in traj["points"] if not p["sft"]] == [0.8e9, 2e9, 4e9]
     assert [r["config"] for r in traj["references"]] == ["claude-haiku-4-5"]
@@ -92,7 +92,8 @@ def test_outputs_written_and_documented(report):
     # every documented top-level key is present
     doc_keys = {"version", "primary_scorer", "scorers", "method", "configurations", "deltas", "lifts", "refused",
                 "unpaired", "lift_missing", "claim_check", "recipe_sweeps", "trajectory", "compliance", "tokens",
-                "agreement", "findings", "skills", "skipped_logs", "figures"}
+                "agreement", "findings", "skills", "skipped_logs", "figures", "refusals", "size_pattern",
+                "seed_pools"}
     assert set(summary) == doc_keys
 
 
