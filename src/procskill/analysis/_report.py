@@ -559,14 +559,14 @@ def judge_agreement(tables: Tables, configs: Sequence[Configuration], resamples:
             excluded = len(fa[keys].merge(fb[keys], on=keys, how="outer")) - len(both)
             if not len(both) or not both[["value_a", "value_b"]].isin([0.0, 1.0]).all().all():
                 continue
-            result = stats.agreement(both["value_a"], both["value_b"], both["skill"].tolist(),
+            result = stats.agreement(both["value_a"], both["value_b"], both["task_id"].tolist(),
                                      resamples=resamples, seed=seed)
             rows.append({"config": c.label, "a": a, "b": b, "excluded": excluded, **result.as_dict()})
-            both = both.assign(stratum=c.label + ":" + both["skill"].astype(str))
             pooled.setdefault((a, b), []).append(both)
     for (a, b), parts in pooled.items():
         both = pd.concat(parts)
-        result = stats.agreement(both["value_a"], both["value_b"], both["stratum"].tolist(), resamples=resamples,
+        # the same task in several configurations is one cluster: its episodes share the task
+        result = stats.agreement(both["value_a"], both["value_b"], both["task_id"].tolist(), resamples=resamples,
                                  seed=seed)
         rows.append({"config": "pooled", "a": a, "b": b, "configs": len(parts),
                      "excluded": sum(r["excluded"] for r in rows if r["a"] == a and r["b"] == b
