@@ -18,7 +18,10 @@ def test_cli_writes_the_report(judged_logs, tmp_path):
     result = CliRunner().invoke(app, ["report", str(judged_logs), "--out", str(out), "--size", "mockllm/tiny=1M",
                                       "--resamples", "300", "--no-figures"])
     assert result.exit_code == 0, result.output
-    assert "lift tiny+SFT (r_a):" in result.output and "refused tiny vs tiny+SFT (r_c)" in result.output
+    assert "lift tiny+SFT (r_a):" in result.output
+    assert "REFUSED lift of tiny+SFT (r_c) over tiny: max_tokens differs" in result.output
+    # named at the top of report.md, before any table
+    assert "comparison(s) refused" in (out / "report.md").read_text().split("## Configurations")[0]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["method"]["resamples"] == 300 and summary["figures"] == {}
     assert sorted(p.name for p in out.iterdir()) == ["report.md", "summary.json"]
