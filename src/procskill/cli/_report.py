@@ -96,3 +96,29 @@ def report_command(
             typer.echo(f"  size ({kind}): {part['verdict']}")
     for name, path in sorted(report.files.items()):
         typer.echo(f"wrote {path}")
+
+
+@app.command("plan")
+def plan_command(
+    logs: Annotated[list[Path], typer.Argument(help="Pilot log files and/or folders (searched recursively).")],
+    delta: Annotated[float | None, typer.Option(help="Δ to detect, as a fraction (0.05 = 5 points).")] = None,
+    lift: Annotated[float | None, typer.Option(help="SFT lift to detect, as a fraction.")] = None,
+    scorer: Annotated[str | None, typer.Option(help="Score to plan for (default: extract).")] = None,
+) -> None:
+    """Epochs (and tasks) needed to detect a Δ or lift with 80% power, from pilot logs."""
+    from procskill.analysis import ReportInputError
+    from procskill.analysis.plan import plan_study
+
+    try:
+        rows = plan_study(logs, delta=delta, lift=lift, scorer=scorer)
+    except (ReportInputError, FileNotFoundError, ValueError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+    for r in rows:
+        head = (f"{r['kind']:<5} {r['config']} ({r['scorer']}): now {r['tasks']} tasks x {r['epochs']} epoch(s), "
+                f"MDE {r['mde_now']:.3f}; to detect {r['target']:.3f}:")
+        epochs = r.get("epochs_needed")
+        detail = (f" {epochs} epoch(s)" if epochs else "") + (
+            f"; or {r['tasks_needed_at_these_epochs']} tasks at {r['epochs']} epoch(s)"
+            if "tasks_needed_at_these_epochs" in r else "")
+        typer.echo(head + detail + (f" ({r['note']})" if r.get("note") else ""))
