@@ -136,8 +136,9 @@ def _deltas(s: dict[str, Any]) -> list[str]:
 
 def _lift(s: dict[str, Any]) -> list[str]:
     lines = ["## SFT-attributable lift", "",
-             ("lift = Δ_post − Δ_pre on the tasks scored in both logs; the interval resamples tasks jointly in "
-             "both logs. gain = pass_post − pass_pre per condition."), ""]
+             ("lift = Δ_post − Δ_pre on the tasks scored in both logs: per task (skill − base after SFT) − "
+             "(skill − base before), so a task stays paired with itself across models and conditions; its mean is "
+             "clustered by skill like every other. gain = pass_post − pass_pre per condition."), ""]
     rows = []
     for r in s["lifts"]:
         rows.append([r["post"], f"`{r['scorer']}`", _ci(r["delta_pre"]), _ci(r["delta_post"]), f"**{_ci(r['lift'])}**",
