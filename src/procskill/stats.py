@@ -84,17 +84,19 @@ def _nan_interval(n: int = 0) -> Interval:
     return Interval(_NAN, _NAN, _NAN, n)
 
 
+# scipy.special, not scipy.stats: the same functions (scipy.stats.t calls these), without
+# scipy.stats' half-second import on every report and every eval's metrics.
 @lru_cache(maxsize=256)
 def _t_ppf(q: float, df: int) -> float:
-    from scipy.stats import t
+    from scipy.special import stdtrit
 
-    return float(t.ppf(q, df)) if df >= 1 else _NAN
+    return float(stdtrit(df, q)) if df >= 1 else _NAN
 
 
 def _t_p(stat: float, df: int) -> float:
-    from scipy.stats import t
+    from scipy.special import stdtr
 
-    return float(2 * t.sf(abs(stat), df)) if df >= 1 else _NAN
+    return float(2 * stdtr(df, -abs(stat))) if df >= 1 else _NAN
 
 
 def _clusters(strata: Sequence[object]) -> tuple[np.ndarray, int]:
@@ -410,10 +412,10 @@ def joint_equality(columns: np.ndarray, strata: Sequence[object], level: float =
     df2 = g - q
     if df2 < 1 or not np.isfinite(wald):
         return JointTest(means.tolist(), intervals, wald, _NAN, q, max(df2, 0))
-    from scipy.stats import f
+    from scipy.special import fdtrc
 
     stat = wald * df2 / (q * (g - 1))
-    return JointTest(means.tolist(), intervals, stat, float(f.sf(stat, q, df2)), q, df2)
+    return JointTest(means.tolist(), intervals, stat, float(fdtrc(q, df2, stat)), q, df2)
 
 
 @dataclass(frozen=True)
@@ -513,9 +515,12 @@ def agreement(
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
-    from scipy.stats import rankdata
+    """Average ranks along the last axis (ties share their mean rank, as scipy's ``rankdata``)."""
+    import pandas as pd
 
-    return rankdata(x, axis=-1)
+    rows = np.atleast_2d(x)
+    ranks = pd.DataFrame(rows).rank(axis=1, method="average").to_numpy(float)
+    return ranks.reshape(x.shape)
 
 
 def _pearson_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -22,7 +22,8 @@ CONDITION_COLORS = {"base": "#8DA0CB", "skill": "#FC8D62"}
 
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
+    # fast zlib level: ~0.2 s less per report for ~8 % larger files
+    fig.savefig(buffer, format="png", dpi=110, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
@@ -202,7 +203,9 @@ def skills_heatmap_png(view: dict[str, Any], configs: Sequence[str]) -> bytes | 
     ax.set_xticklabels(configs, rotation=30, ha="right", fontsize=8)
     ax.set_yticks(np.arange(len(skills)))
     ax.set_yticklabels(skills, fontsize=7)
-    if data.size <= 600:
+    # Cell labels only while they stay legible and cheap (each is a text artist: ~3 ms to draw); the
+    # numbers of every cell are in report.md's per-skill table.
+    if data.size <= 120:
         for (i, j), v in np.ndenumerate(data):
             if np.isfinite(v):
                 ax.text(j, i, f"{v:+.0f}", ha="center", va="center", fontsize=6,

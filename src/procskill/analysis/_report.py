@@ -162,7 +162,7 @@ class Tables:
         if frame is None or frame.empty:
             return pd.DataFrame(columns=["base", "skill", "skill_id"])
         scored = frame[frame["value"].notna()]
-        wide = scored.pivot_table(index="task_id", columns="condition", values="value", aggfunc="mean")
+        wide = scored.groupby(["task_id", "condition"], sort=False)["value"].mean().unstack("condition")
         for cond in CONDITIONS:
             if cond not in wide:
                 wide[cond] = np.nan
@@ -188,8 +188,10 @@ def path_result(tables: Tables, config: str, scorer: str, resamples: int, seed: 
     """Pass rates and Δ on per-task means (stage two), their test, and the per-epoch Δ spread."""
     frame = tables.frames[(config, scorer)]
     first = frame.iloc[0]
-    paired = tables.paired_epochs(config, scorer)
     per_task = tables.tasks(config, scorer)
+    # the per-epoch spread exists only with several epochs (one epoch: the tasks table already is it)
+    several = frame["epoch"].nunique() > 1
+    paired = tables.paired_epochs(config, scorer) if several else per_task.reset_index().assign(epoch=1)
     strata = per_task["skill_id"].tolist()
     opts = _opts(resamples, seed, mode)
     epochs: list[EpochDelta] = []
