@@ -75,7 +75,12 @@ def test_paper_intervals_tests_and_size_pattern_beside_the_arithmetic(report):
     for part in ("delta_pre", "delta_post", "lift"):
         assert pattern[part]["p"] >= 0.05 and "do not support a size pattern" in pattern[part]["verdict"]
     assert summary["method"]["smallest_p_per_skill_cell"] == 0.0625
-    assert "Per-skill view (exploratory)" in (report.out_dir / "report.md").read_text()
+    text = (report.out_dir / "report.md").read_text()
+    assert "Per-skill view (exploratory)" in text
+    summary_md = text.split("## Summary")[1].split("## Configurations")[0]  # the summary opens the report
+    assert "- Δ of **qwen3.5-2b+SFT (lora_r16_lr2e-4)**: +0.100 [" in summary_md
+    assert "but not after correcting for the other comparisons" in summary_md and "**Power**" in summary_md
+    assert "do not support a size pattern" in summary_md
 
 
 def test_mcnemar_matches_statsmodels_and_scipy_on_the_same_verdicts(report, paper_logs):

@@ -57,6 +57,7 @@ def render(summary: dict[str, Any]) -> str:
         "",
     ]
     lines += _refusals(s)
+    lines += _summary(s)
     lines += [
         (f"{len(s['configurations'])} configurations from {sum(len(c['logs']) for c in s['configurations'])} logs; "
         f"headline score: `{s['primary_scorer']}`. All rates and differences are fractions of tasks (0.05 = 5 "
@@ -83,6 +84,53 @@ def render(summary: dict[str, Any]) -> str:
         lines += ["## Logs not used", ""]
         lines += _table(["log", "reason"], [[x["log"], x["reason"]] for x in s["skipped_logs"]])
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _significance(iv: dict[str, Any], p_holm: Any) -> str:
+    if _missing(iv.get("p")):
+        return "not tested"
+    if iv["p"] >= 0.05:
+        return f"not distinguishable from 0 (p = {_p(iv['p'])})"
+    if not _missing(p_holm) and p_holm >= 0.05:
+        return f"p = {_p(iv['p'])}, but not after correcting for the other comparisons (Holm p = {_p(p_holm)})"
+    return f"distinguishable from 0 (p = {_p(iv['p'])}, Holm p = {_p(p_holm)})"
+
+
+def _summary(s: dict[str, Any]) -> list[str]:
+    """The findings in plain words: largest effects with intervals, what the power allows, refusals, size."""
+    scorer = s["primary_scorer"]
+    deltas = [r for r in s["deltas"] if r["scorer"] == scorer and not _missing(r["delta"]["estimate"])]
+    lifts = [r for r in s["lifts"] if r["scorer"] == scorer and not _missing(r["lift"]["estimate"])]
+    bullets = []
+    for r in sorted(deltas, key=lambda r: -abs(r["delta"]["estimate"]))[:3]:
+        bullets.append(f"- Δ of **{r['config']}**: {_ci(r['delta'])} — {_significance(r['delta'], r.get('p_holm'))}.")
+    for r in sorted(lifts, key=lambda r: -abs(r["lift"]["estimate"]))[:3]:
+        bullets.append(f"- SFT lift of **{r['post']}**: {_ci(r['lift'])} — {_significance(r['lift'], r.get('p_holm'))}.")
+    rows = {(r["config"], r["condition"]): r for r in s["compliance"]}
+    for r in lifts:
+        for cond in ("base", "skill"):
+            pre, post = rows.get((r["pre"], cond)), rows.get((r["post"], cond))
+            if pre and post and not _missing(pre["compliance"]) and not _missing(post["compliance"]) and abs(
+                    post["compliance"] - pre["compliance"]) >= 0.2:
+                bullets.append(f"- ANSWER-line compliance ({cond} condition) went from {_f(pre['compliance'], 2)} "
+                               f"({r['pre']}) to {_f(post['compliance'], 2)} ({r['post']}).")
+    mdes = [r["delta"]["mde"] for r in deltas if not _missing(r["delta"].get("mde"))]
+    lift_mdes = [r["lift"]["mde"] for r in lifts if not _missing(r["lift"].get("mde"))]
+    if mdes:
+        text = (f"- **Power**: with these tasks this design detects (80 % power) a Δ of about "
+                f"{_f(sorted(mdes)[len(mdes) // 2], 2)}")
+        if lift_mdes:
+            text += f" and a lift of about {_f(sorted(lift_mdes)[len(lift_mdes) // 2], 2)}"
+        bullets.append(text + "; smaller true effects are likely to be missed (median MDE; per row in the tables).")
+    pattern = s.get("size_pattern") or {}
+    if "delta_pre" in pattern:
+        bullets.append(f"- **Size**: {pattern['delta_pre']['verdict']}")
+    if s.get("refusals"):
+        bullets.append(f"- **Refused**: {len(s['refusals'])} comparison(s), listed above.")
+    if not bullets:
+        return []
+    return ["## Summary", "", (f"Headline score `{scorer}`; fractions of tasks (0.05 = 5 points), 95 % intervals."),
+            "", *bullets, ""]
 
 
 def _refusals(s: dict[str, Any]) -> list[str]:
