@@ -197,3 +197,29 @@ def test_atomic_write_never_leaves_a_half_written_file(tmp_path, monkeypatch):
         atomic_write(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_seed_pools_pool_the_per_task_lift_over_seeds():
+    from types import SimpleNamespace
+
+    from procskill.analysis._report import seed_pools
+
+    rng = np.random.default_rng(5)
+    tasks = [f"s{i // 5}-{i}" for i in range(40)]
+    configs = {name: rng.integers(0, 2, (40, 2)).astype(float) for name in ("pre", "seed0", "seed1", "seed2")}
+    frame = pd.DataFrame([
+        {"config": c, "task_id": t, "skill": t.split("-")[0], "domain": "d", "condition": cond, "answer_type": "x",
+         "epoch": 1, "scorer": "extract", "path": "extract", "judge": None, "value": v[i, j], "compliant": 1.0,
+         "truncated": 0.0, "lenient_correct": v[i, j]}
+        for c, v in configs.items() for i, t in enumerate(tasks) for j, cond in enumerate(("base", "skill"))])
+    tables = Tables(LogTables([], frame, frame[["config", "task_id", "skill", "condition", "epoch"]]))
+    delta = {c: (v[:, 1] - v[:, 0]) for c, v in configs.items()}
+    lifts = [SimpleNamespace(pre="pre", post=c, recipe="r", scorer="extract",
+                             lift=stats.Interval(float((delta[c] - delta["pre"]).mean()), 0, 0, 40))
+             for c in ("seed0", "seed1", "seed2")]
+    [pool] = seed_pools(tables, lifts, "extract", "cluster")
+    per_task = np.mean([delta[c] - delta["pre"] for c in ("seed0", "seed1", "seed2")], axis=0)  # by hand
+    assert pool["seeds"] == 3 and pool["tasks"] == 40
+    assert pool["pooled_lift"]["estimate"] == pytest.approx(per_task.mean())
+    assert pool["pooled_lift"]["se"] == pytest.approx(stats.clustered_se(per_task, [t.split("-")[0] for t in tasks])[0])
+    assert pool["between_seed_sd"] == pytest.approx(np.std([lf.lift.estimate for lf in lifts], ddof=1))
