@@ -378,7 +378,9 @@ def read_logs(
         )
 
     groups: dict[str, list[_LogRead]] = {}
-    for read in sorted(reads, key=lambda r: (r.created, r.file)):
+    # eval.created has one-second resolution: two runs started within a second (a quick rerun) are
+    # ordered by when their files were last written, so the rerun still wins.
+    for read in sorted(reads, key=lambda r: (r.created, os.stat(r.file).st_mtime_ns, r.file)):
         groups.setdefault(read.key, []).append(read)
     configs = [_configuration(group) for group in groups.values()]
     configs = _unique_labels(configs)
