@@ -27,15 +27,15 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _points(x: float) -> float:
-    return 100 * x
+def _points(x: float | None) -> float:
+    return np.nan if x is None else 100 * x
 
 
 def _errors(entries: Sequence[dict[str, Any]]) -> np.ndarray:
-    est = np.array([e["estimate"] for e in entries])
-    low = np.array([e["low"] for e in entries])
-    high = np.array([e["high"] for e in entries])
-    return 100 * np.vstack([np.clip(est - low, 0, None), np.clip(high - est, 0, None)])
+    # an interval may be missing (null: e.g. one skill only, no variability across skills): no bar
+    est, low, high = (np.array([np.nan if e[k] is None else e[k] for e in entries], dtype=float)
+                      for k in ("estimate", "low", "high"))
+    return 100 * np.nan_to_num(np.vstack([np.clip(est - low, 0, None), np.clip(high - est, 0, None)]))
 
 
 def _size_label(parameters: float) -> str:
@@ -73,8 +73,8 @@ def trajectory_png(trajectory: dict[str, Any]) -> bytes | None:
         color = REFERENCE_COLORS[i % len(REFERENCE_COLORS)]
         d = ref["delta"]
         ax.axhline(_points(d["estimate"]), color=color, linestyle="--", linewidth=1.4,
-                   label=f"{ref['config']} (reference): {_points(d['estimate']):+.1f} "
-                         f"[{_points(d['low']):+.1f}, {_points(d['high']):+.1f}]")
+                   label=f"{ref['config']} (reference): {_points(d['estimate']):+.1f}"
+                   + (f" [{_points(d['low']):+.1f}, {_points(d['high']):+.1f}]" if d["low"] is not None else ""))
         if d["low"] is not None and np.isfinite(d["low"]):
             ax.axhspan(_points(d["low"]), _points(d["high"]), color=color, alpha=0.08)
     ax.axhline(0, color="black", linewidth=0.8)
