@@ -71,8 +71,8 @@ def _responder(name: str, p_base: float, p_skill: float, targets: dict[str, str]
     return respond
 
 
-def make_logs(log_dir: Path, skills_dir: str | Path | None = None) -> list[Path]:
-    """Seven logs of the built-in holdout, or of ``skills_dir``'s (reused when already there)."""
+def make_logs(log_dir: Path, skills_dir: str | Path | None = None, epochs: int = 1) -> list[Path]:
+    """Seven logs of the built-in holdout, or of ``skills_dir``'s (reused when already there), ``epochs`` each."""
     existing = sorted(log_dir.glob("*.eval"))
     if len(existing) == len(MODELS):
         return existing
@@ -109,7 +109,8 @@ def make_logs(log_dir: Path, skills_dir: str | Path | None = None) -> list[Path]
         old.unlink()
     task_args = {"skills_dir": str(skills_dir)} if skills_dir else {}
     logs = inspect_eval("procskill/procskill", model=models, task_args=task_args, log_dir=str(log_dir), display="none",
-                        log_realtime=False, max_samples=400, max_connections=400, max_tasks=len(models))
+                        log_realtime=False, max_samples=400, max_connections=400, max_tasks=len(models),
+                        epochs=epochs)
     failed = [log.error for log in logs if log.status != "success"]
     if failed:
         raise RuntimeError(f"making the report's logs failed: {failed}")
@@ -173,13 +174,58 @@ def run(
     return out
 
 
+def versus_samples_df(log_dir: Path, out_dir: Path, rounds: int = 3) -> dict[str, Any]:
+    """Whole-process wall and CPU seconds: ``procskill report`` (numbers + figures) vs Inspect's ``samples_df``.
+
+    Both read the same logs in fresh processes (imports included), alternating, ``rounds`` times each.
+    CPU = user + system seconds of the child process (steadier than wall on a shared machine).
+    """
+    import os
+    import resource
+    import subprocess
+
+    sizes = [arg for model, size in SIZES.items() for arg in ("--size", f"{model}={size}")]
+    procskill = str(Path(sys.executable).parent / "procskill")
+    arms = {
+        "procskill_report": [procskill, "report", str(log_dir), "--out", str(out_dir), *sizes],
+        "samples_df": [sys.executable, "-c",
+                       f"from inspect_ai.analysis import samples_df; print(len(samples_df({str(log_dir)!r})))"],
+    }
+    times: dict[str, dict[str, list[float]]] = {k: {"wall": [], "cpu": []} for k in arms}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    for _ in range(rounds):
+        for name, cmd in arms.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            with Stopwatch() as sw:
+                subprocess.run(cmd, check=True, capture_output=True, env=env)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            times[name]["wall"].append(round(sw.seconds, 2))
+            times[name]["cpu"].append(round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 2))
+    med = {k: {m: statistics.median(v) for m, v in t.items()} for k, t in times.items()}
+    return {
+        "rounds": times,
+        "median": med,
+        "ratio_wall": round(med["procskill_report"]["wall"] / med["samples_df"]["wall"], 2),
+        "ratio_cpu": round(med["procskill_report"]["cpu"] / med["samples_df"]["cpu"], 2),
+    }
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--work-dir", default=None)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--vs-samples-df", action="store_true",
+                        help="Time whole processes: procskill report vs Inspect's samples_df on the same logs.")
+    parser.add_argument("--epochs", type=int, default=1, help="Epochs per log (10 gives 28,000 episodes).")
     args = parser.parse_args(argv)
+    if args.vs_samples_df:
+        work = Path(args.work_dir) if args.work_dir else Path(tempfile.gettempdir()) / "procskill-bench" / "report"
+        files = make_logs(work / "logs", epochs=args.epochs)
+        result = {"episodes_per_log": 400 * args.epochs, "logs": len(files),
+                  **versus_samples_df(work / "logs", work / "out", args.repeats)}
+        return emit(f"report_vs_samples_df_epochs{args.epochs}", result, args.out)
     return emit("report", run(args.repeats, args.work_dir, not args.no_profile), args.out)
 
 

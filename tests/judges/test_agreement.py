@@ -59,9 +59,9 @@ def test_known_verdicts_give_exact_numbers(two_logs, logs_dir) -> None:
     assert pooled.table == [[8, 4], [4, 8]] and pooled.n == 24 and pooled.kappa == pytest.approx(1 / 3)
 
     log = two_logs[0]
-    va, vb, skills, _ = paired_verdicts(log, "llm@mockllm/a", "llm@mockllm/b")
+    va, vb, tasks, _ = paired_verdicts(log, "llm@mockllm/a", "llm@mockllm/b")
     assert one.kappa == cohen_kappa_score(va, vb)
-    assert skills == [s.metadata["skill"] for s in log.samples]
+    assert tasks == [s.metadata["task_id"] for s in log.samples]  # κ's resampling clusters
     assert rows == agreement(logs_dir, "llm@mockllm/a", "llm@mockllm/b", resamples=500)  # seeded
 
 
@@ -173,7 +173,7 @@ def test_cli_agreement_on_a_mixed_folder(mixed_dir) -> None:
     assert result.exit_code == 0, result.output
     assert "[[8, 4], [4, 8]]" in result.stdout
     assert result.stderr.splitlines() == [
-        "skipped 1 log(s) without both scores:",
+        "skipped 1 log(s):",
         f"  {plain}: no score named 'llm@mockllm/a' and 'llm@mockllm/b'; the log has ['extract']",
     ]
     rows = json.loads(CliRunner().invoke(app, [*args, "--json"]).stdout)  # the skip note stays off stdout
@@ -183,3 +183,29 @@ def test_cli_agreement_on_a_mixed_folder(mixed_dir) -> None:
     assert failed.exit_code == 1
     assert failed.stderr.startswith("error: no log has both scores 'llm@mockllm/a' and 'llm@mockllm/z':")
     assert "Traceback" not in failed.output
+
+
+def test_copies_corrupt_and_unfinished_logs(logs_dir, tmp_path) -> None:
+    """Each evaluation counts once; a corrupt or unfinished log is skipped with a note naming it (issue 19)."""
+    folder = tmp_path / "logs"
+    shutil.copytree(logs_dir, folder)
+    first = sorted(folder.glob("*.eval"))[0]
+    (folder / "copy").mkdir()
+    shutil.copy(first, folder / "copy" / first.name)  # the same evaluation found twice
+    (folder / "broken.eval").write_bytes(b"PK\x03\x04 not a zip archive")
+    log = read_eval_log(str(first))
+    log.status = "started"
+    log.eval.eval_id = "a-killed-rerun"
+    from inspect_ai.log import write_eval_log
+    write_eval_log(log, str(folder / "unfinished.eval"))
+    rows = agreement(folder, "llm@mockllm/a", "llm@mockllm/b", resamples=200)
+    clean = agreement(logs_dir, "llm@mockllm/a", "llm@mockllm/b", resamples=200)
+    assert [(r.n, r.kappa, r.kappa_low, r.kappa_high) for r in rows] == [
+        (r.n, r.kappa, r.kappa_low, r.kappa_high) for r in clean]
+    reasons = {s.log.rsplit("/", 1)[-1]: s.reason for s in rows.skipped}
+    assert reasons["broken.eval"].startswith("unreadable (")
+    assert "counted once" in reasons[first.name]
+    assert reasons["unfinished.eval"] == "evaluation status 'started' (only finished runs count)"
+    result = CliRunner().invoke(app, ["agreement", str(folder), "--a", "llm@mockllm/a", "--b", "llm@mockllm/b",
+                                      "--resamples", "200"])
+    assert result.exit_code == 0 and "broken.eval: unreadable" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from report_helpers import responder_for, run, scripted
 from typer.testing import CliRunner
@@ -18,7 +19,10 @@ def test_cli_writes_the_report(judged_logs, tmp_path):
     result = CliRunner().invoke(app, ["report", str(judged_logs), "--out", str(out), "--size", "mockllm/tiny=1M",
                                       "--resamples", "300", "--no-figures"])
     assert result.exit_code == 0, result.output
-    assert "lift tiny+SFT (r_a):" in result.output and "refused tiny vs tiny+SFT (r_c)" in result.output
+    assert "lift tiny+SFT (r_a):" in result.output
+    assert "REFUSED lift of tiny+SFT (r_c) over tiny: max_tokens differs" in result.output
+    # named at the top of report.md, before any table
+    assert "comparison(s) refused" in (out / "report.md").read_text().split("## Configurations")[0]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["method"]["resamples"] == 300 and summary["figures"] == {}
     assert sorted(p.name for p in out.iterdir()) == ["report.md", "summary.json"]
@@ -54,3 +58,30 @@ def test_logs_of_one_configuration_combine_latest_wins(tmp_path):
 
         other_task(tmp_path / "other")
         read_logs([*(tmp_path / "other").glob("*.eval")])
+
+
+def test_cli_plan_from_pilot_logs(judged_logs):
+    result = CliRunner().invoke(app, ["plan", str(judged_logs), "--delta", "0.05", "--lift", "0.1"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith(("delta", "lift"))]
+    assert any(line.startswith("delta tiny (extract): now") for line in lines)
+    assert any(line.startswith("lift  tiny+SFT (r_a)") for line in lines)
+    assert "run the pilot with --epochs 2 or more" in result.output  # one-epoch pilot: tasks only
+    bad = CliRunner().invoke(app, ["plan", str(judged_logs)])
+    assert bad.exit_code == 1 and "give --delta and/or --lift" in bad.output
+
+
+def test_plan_epochs_by_hand():
+    from procskill import stats
+    from procskill.analysis.plan import _plan
+
+    rng = np.random.default_rng(0)
+    strata = [f"s{i // 5}" for i in range(200)]
+    values = rng.normal(0.02, 0.3, 200)
+    out = _plan(values, strata, within=0.08, k0=1, target=0.05)
+    se, g = stats.clustered_se(values, strata)
+    mde0 = stats.mde(se, g - 1)
+    between = np.var(values, ddof=1) - 0.08
+    for k, m in out["mde_at_epochs"].items():
+        assert m == pytest.approx(mde0 * np.sqrt((between + 0.08 / k) / (between + 0.08)))
+    assert out["tasks_needed_at_these_epochs"] == int(np.ceil(200 * (mde0 / 0.05) ** 2))

@@ -120,3 +120,18 @@ def test_sizes_and_reference_lines(report):
     assert {(p["config"], p["parameters"]) for p in traj["points"]} == {
         ("tiny", 1e6), ("tiny+SFT (r_a)", 1e6), ("tiny+SFT (r_b)", 1e6), ("tiny+SFT (r_c)", 1e6)}
     assert [r["config"] for r in traj["references"]] == ["frontier"]
+
+
+def test_agreement_command_and_report_give_the_same_kappa(report, judged_logs):
+    """`procskill agreement` and report.md compute κ with the same code: same numbers for the same logs."""
+    from procskill.analysis import agreement
+
+    rows = agreement(judged_logs, JUDGE_A, JUDGE_B)
+    in_report = {r["config"]: r for r in report.summary["agreement"] if (r["a"], r["b"]) == (JUDGE_A, JUDGE_B)}
+    by_model = {c.model: c.label for c in report.configurations}
+    assert len(rows) == len(in_report) == 6
+    for row in rows:
+        theirs = in_report["pooled" if row.model is None else by_model[row.model]]
+        mine = (row.n, row.kappa, row.kappa_low, row.kappa_high, row.table, row.excluded)
+        assert mine == (theirs["n"], theirs["kappa"], theirs["kappa_low"], theirs["kappa_high"], theirs["table"],
+                        theirs["excluded"])

@@ -57,6 +57,32 @@ def test_paper_deltas_and_lifts_exact(report):
     assert lifts == pytest.approx({f"{m}+SFT ({RECIPE})": v for m, v in LIFT.items()})
 
 
+def test_paper_intervals_tests_and_size_pattern_beside_the_arithmetic(report):
+    from statsmodels.stats.multitest import multipletests
+
+    summary = report.summary
+    deltas = [r for r in summary["deltas"] if r["scorer"] == "extract"]
+    assert [r["p_holm"] for r in deltas] == pytest.approx(list(multipletests([r["p"] for r in deltas],
+                                                                              method="holm")[1]))
+    for iv in [r["delta"] for r in deltas] + [r["lift"] for r in summary["lifts"]]:
+        assert iv["mde"] > 0 and iv["clusters"] == 40 and iv["df"] == 39
+        # the interval excludes 0 exactly when the test rejects at 5 %
+        assert (iv["low"] > 0 or iv["high"] < 0) == (iv["p"] < 0.05)
+    pattern = summary["size_pattern"]
+    assert pattern["delta_pre"]["configs"] == ["qwen3.5-0.8b", "qwen3.5-2b", "qwen3.5-4b"]
+    steps = pattern["delta_pre"]["differences"]
+    assert [d["estimate"] for d in steps] == pytest.approx([0.060 + 0.075, -0.010 - 0.060])
+    for part in ("delta_pre", "delta_post", "lift"):
+        assert pattern[part]["p"] >= 0.05 and "do not support a size pattern" in pattern[part]["verdict"]
+    assert summary["method"]["smallest_p_per_skill_cell"] == 0.0625
+    text = (report.out_dir / "report.md").read_text()
+    assert "Per-skill view (exploratory)" in text
+    summary_md = text.split("## Summary")[1].split("## Configurations")[0]  # the summary opens the report
+    assert "- Δ of **qwen3.5-2b+SFT (lora_r16_lr2e-4)**: +0.100 [" in summary_md
+    assert "but not after correcting for the other comparisons" in summary_md and "**Power**" in summary_md
+    assert "do not support a size pattern" in summary_md
+
+
 def test_mcnemar_matches_statsmodels_and_scipy_on_the_same_verdicts(report, paper_logs):
     logs = {read_eval_log(str(f), header_only=True).eval.model: f for f in paper_logs.glob("*.eval")}
     log = read_eval_log(str(logs["mockllm/qwen3.5-0.8b"]))
@@ -80,7 +106,7 @@ def test_outputs_written_and_documented(report):
     assert {p.name for p in out.iterdir()} == {"report.md", "summary.json", "trajectory.png", "lift.png",
                                               "compliance.png", "skills_heatmap.png"}
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["primary_scorer"] == "extract" and summary["version"] == 1
+    assert summary["primary_scorer"] == "extract" and summary["version"] == 2
     traj = summary["trajectory"]
     assert [p["parameters"] for p in traj["points"] if not p["sft"]] == [0.8e9, 2e9, 4e9]
     assert [r["config"] for r in traj["references"]] == ["claude-haiku-4-5"]
@@ -92,7 +118,8 @@ def test_outputs_written_and_documented(report):
     # every documented top-level key is present
     doc_keys = {"version", "primary_scorer", "scorers", "method", "configurations", "deltas", "lifts", "refused",
                 "unpaired", "lift_missing", "claim_check", "recipe_sweeps", "trajectory", "compliance", "tokens",
-                "agreement", "findings", "skills", "skipped_logs", "figures"}
+                "agreement", "findings", "skills", "skipped_logs", "figures", "refusals", "size_pattern",
+                "seed_pools"}
     assert set(summary) == doc_keys
 
 

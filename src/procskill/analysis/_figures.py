@@ -22,19 +22,20 @@ CONDITION_COLORS = {"base": "#8DA0CB", "skill": "#FC8D62"}
 
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
+    # fast zlib level: ~0.2 s less per report for ~8 % larger files
+    fig.savefig(buffer, format="png", dpi=110, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
-def _points(x: float) -> float:
-    return 100 * x
+def _points(x: float | None) -> float:
+    return np.nan if x is None else 100 * x
 
 
 def _errors(entries: Sequence[dict[str, Any]]) -> np.ndarray:
-    est = np.array([e["estimate"] for e in entries])
-    low = np.array([e["low"] for e in entries])
-    high = np.array([e["high"] for e in entries])
-    return 100 * np.vstack([np.clip(est - low, 0, None), np.clip(high - est, 0, None)])
+    # an interval may be missing (null: e.g. one skill only, no variability across skills): no bar
+    est, low, high = (np.array([np.nan if e[k] is None else e[k] for e in entries], dtype=float)
+                      for k in ("estimate", "low", "high"))
+    return 100 * np.nan_to_num(np.vstack([np.clip(est - low, 0, None), np.clip(high - est, 0, None)]))
 
 
 def _size_label(parameters: float) -> str:
@@ -72,8 +73,8 @@ def trajectory_png(trajectory: dict[str, Any]) -> bytes | None:
         color = REFERENCE_COLORS[i % len(REFERENCE_COLORS)]
         d = ref["delta"]
         ax.axhline(_points(d["estimate"]), color=color, linestyle="--", linewidth=1.4,
-                   label=f"{ref['config']} (reference): {_points(d['estimate']):+.1f} "
-                         f"[{_points(d['low']):+.1f}, {_points(d['high']):+.1f}]")
+                   label=f"{ref['config']} (reference): {_points(d['estimate']):+.1f}"
+                   + (f" [{_points(d['low']):+.1f}, {_points(d['high']):+.1f}]" if d["low"] is not None else ""))
         if d["low"] is not None and np.isfinite(d["low"]):
             ax.axhspan(_points(d["low"]), _points(d["high"]), color=color, alpha=0.08)
     ax.axhline(0, color="black", linewidth=0.8)
@@ -202,7 +203,9 @@ def skills_heatmap_png(view: dict[str, Any], configs: Sequence[str]) -> bytes | 
     ax.set_xticklabels(configs, rotation=30, ha="right", fontsize=8)
     ax.set_yticks(np.arange(len(skills)))
     ax.set_yticklabels(skills, fontsize=7)
-    if data.size <= 600:
+    # Cell labels only while they stay legible and cheap (each is a text artist: ~3 ms to draw); the
+    # numbers of every cell are in report.md's per-skill table.
+    if data.size <= 120:
         for (i, j), v in np.ndenumerate(data):
             if np.isfinite(v):
                 ax.text(j, i, f"{v:+.0f}", ha="center", va="center", fontsize=6,

@@ -76,6 +76,8 @@ class Configuration:
     epochs: int
     logs: tuple[str, ...]
     created: str
+    catalog_version: str | None = None
+    """The skill catalog's version the log records (``log.eval.metadata.dataset.catalog_version``)."""
 
     @property
     def is_sft(self) -> bool:
@@ -84,7 +86,8 @@ class Configuration:
     def settings(self) -> dict[str, Any]:
         """What must be equal for two configurations' numbers to be comparable."""
         return {
-            "holdout hash": self.dataset_hash,
+            "holdout hash (catalog content)": self.dataset_hash,
+            "catalog version": self.catalog_version,
             "thinking": self.thinking,
             "max_tokens": self.max_tokens,
             "placement": self.placement,
@@ -334,9 +337,19 @@ def read_logs(
     overrides = {str(k): parse_size(v) for k, v in (size_overrides or {}).items()}
     reads: list[_LogRead] = []
     skipped: list[dict[str, str]] = []
+    seen: dict[str, str] = {}
     for path, named in log_files(logs):
         file = str(path)
-        header = read_eval_log(file, header_only=True)
+        try:
+            header = read_eval_log(file, header_only=True)
+        except Exception as err:  # noqa: BLE001 - a corrupt file is skipped and named, the rest is reported
+            skipped.append({"log": file, "reason": f"unreadable ({type(err).__name__}: {err})"})
+            continue
+        eval_id = header.eval.eval_id
+        if eval_id in seen:
+            skipped.append({"log": file, "reason": f"the same evaluation (eval id {eval_id}) as {seen[eval_id]}"})
+            continue
+        seen[eval_id] = file
         if not is_procskill_log(header):
             if named:
                 raise ReportInputError(f"{file}: not a procskill log (no procskill_version in log.eval.metadata)")
@@ -352,7 +365,12 @@ def read_logs(
             continue
         _require(meta, ("dataset", "content_hash"), file)
         _require(meta, ("generation",), file)
-        reads.append(_LogRead(file, header, _summaries(file, header), _config_key(header), header.eval.created))
+        try:
+            summaries = _summaries(file, header)
+        except Exception as err:  # noqa: BLE001 - header readable, samples not (truncated archive)
+            skipped.append({"log": file, "reason": f"unreadable samples ({type(err).__name__}: {err})"})
+            continue
+        reads.append(_LogRead(file, header, summaries, _config_key(header), header.eval.created))
     if not reads:
         raise ReportInputError(
             "no usable procskill log: "
@@ -360,7 +378,9 @@ def read_logs(
         )
 
     groups: dict[str, list[_LogRead]] = {}
-    for read in sorted(reads, key=lambda r: (r.created, r.file)):
+    # eval.created has one-second resolution: two runs started within a second (a quick rerun) are
+    # ordered by when their files were last written, so the rerun still wins.
+    for read in sorted(reads, key=lambda r: (r.created, os.stat(r.file).st_mtime_ns, r.file)):
         groups.setdefault(read.key, []).append(read)
     configs = [_configuration(group) for group in groups.values()]
     configs = _unique_labels(configs)
@@ -478,6 +498,7 @@ def _configuration(group: list[_LogRead]) -> Configuration:
         epochs=int(epochs),
         logs=tuple(read.file for read in group),
         created=group[-1].created,
+        catalog_version=(meta.get("dataset") or {}).get("catalog_version"),
     )
 
 

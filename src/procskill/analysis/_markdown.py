@@ -55,15 +55,24 @@ def render(summary: dict[str, Any]) -> str:
     lines = [
         "# procskill study report",
         "",
+    ]
+    lines += _refusals(s)
+    lines += _summary(s)
+    lines += [
         (f"{len(s['configurations'])} configurations from {sum(len(c['logs']) for c in s['configurations'])} logs; "
-        f"headline score: `{s['primary_scorer']}`. Intervals: 95% percentile bootstrap, {method['resamples']} "
-        f"replicates, seed {method['seed']}, tasks resampled {method['mode_description']}. McNemar: exact, "
-        "two-sided, on the discordant task pairs (with several epochs: the largest per-epoch p)."),
+        f"headline score: `{s['primary_scorer']}`. All rates and differences are fractions of tasks (0.05 = 5 "
+        f"points). Intervals: 95%, {method['mode_description']}"
+        + (f" ({method['resamples']} replicates, seed {method['seed']})" if method["mode"] != "cluster" else "")
+        + ". p: paired test of Δ = 0 on per-task means (mean over epochs), same method as the interval; "
+        "p (Holm): adjusted across the configurations (Δ) or checkpoints (lift) under the same score. "
+        "MDE: the smallest true Δ / lift this design detects with 80% power at the 5% level, from the observed "
+        "variability and clustering. See docs/report.md for methods and assumptions."),
         "",
     ]
     lines += _configurations(s)
     lines += _deltas(s)
     lines += _lift(s)
+    lines += _size_pattern(s)
     lines += _sweeps(s)
     lines += _compliance(s)
     lines += _agreement(s)
@@ -75,6 +84,68 @@ def render(summary: dict[str, Any]) -> str:
         lines += ["## Logs not used", ""]
         lines += _table(["log", "reason"], [[x["log"], x["reason"]] for x in s["skipped_logs"]])
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _significance(iv: dict[str, Any], p_holm: Any) -> str:
+    if _missing(iv.get("p")):
+        return "not tested"
+    if iv["p"] >= 0.05:
+        return f"not distinguishable from 0 (p = {_p(iv['p'])})"
+    if not _missing(p_holm) and p_holm >= 0.05:
+        return f"p = {_p(iv['p'])}, but not after correcting for the other comparisons (Holm p = {_p(p_holm)})"
+    return f"distinguishable from 0 (p = {_p(iv['p'])}, Holm p = {_p(p_holm)})"
+
+
+def _summary(s: dict[str, Any]) -> list[str]:
+    """The findings in plain words: largest effects with intervals, what the power allows, refusals, size."""
+    scorer = s["primary_scorer"]
+    deltas = [r for r in s["deltas"] if r["scorer"] == scorer and not _missing(r["delta"]["estimate"])]
+    lifts = [r for r in s["lifts"] if r["scorer"] == scorer and not _missing(r["lift"]["estimate"])]
+    bullets = []
+    for r in sorted(deltas, key=lambda r: -abs(r["delta"]["estimate"]))[:3]:
+        bullets.append(f"- Δ of **{r['config']}**: {_ci(r['delta'])} — {_significance(r['delta'], r.get('p_holm'))}.")
+    for r in sorted(lifts, key=lambda r: -abs(r["lift"]["estimate"]))[:3]:
+        bullets.append(f"- SFT lift of **{r['post']}**: {_ci(r['lift'])} — {_significance(r['lift'], r.get('p_holm'))}.")
+    rows = {(r["config"], r["condition"]): r for r in s["compliance"]}
+    for r in lifts:
+        for cond in ("base", "skill"):
+            pre, post = rows.get((r["pre"], cond)), rows.get((r["post"], cond))
+            if pre and post and not _missing(pre["compliance"]) and not _missing(post["compliance"]) and abs(
+                    post["compliance"] - pre["compliance"]) >= 0.2:
+                bullets.append(f"- ANSWER-line compliance ({cond} condition) went from {_f(pre['compliance'], 2)} "
+                               f"({r['pre']}) to {_f(post['compliance'], 2)} ({r['post']}).")
+    mdes = [r["delta"]["mde"] for r in deltas if not _missing(r["delta"].get("mde"))]
+    lift_mdes = [r["lift"]["mde"] for r in lifts if not _missing(r["lift"].get("mde"))]
+    if mdes:
+        text = (f"- **Power**: with these tasks this design detects (80 % power) a Δ of about "
+                f"{_f(sorted(mdes)[len(mdes) // 2], 2)}")
+        if lift_mdes:
+            text += f" and a lift of about {_f(sorted(lift_mdes)[len(lift_mdes) // 2], 2)}"
+        bullets.append(text + "; smaller true effects are likely to be missed (median MDE; per row in the tables).")
+    pattern = s.get("size_pattern") or {}
+    if "delta_pre" in pattern:
+        bullets.append(f"- **Size**: {pattern['delta_pre']['verdict']}")
+    if s.get("refusals"):
+        bullets.append(f"- **Refused**: {len(s['refusals'])} comparison(s), listed above.")
+    if not bullets:
+        return []
+    return ["## Summary", "", (f"Headline score `{scorer}`; fractions of tasks (0.05 = 5 points), 95 % intervals."),
+            "", *bullets, ""]
+
+
+def _refusals(s: dict[str, Any]) -> list[str]:
+    refusals = s.get("refusals") or []
+    skipped = s.get("skipped_logs") or []
+    lines: list[str] = []
+    if refusals:
+        lines += [f"> **{len(refusals)} comparison(s) refused** (not computed; `--strict` makes this an error):", ">"]
+        lines += [f"> - {r['what']}: {r['why']}" for r in refusals]
+        lines += [""]
+    unreadable = [x for x in skipped if x["reason"].startswith(("unreadable", "run status", "the same evaluation"))]
+    if unreadable:
+        lines += [f"> **{len(unreadable)} log file(s) not used**: "
+                  + "; ".join(f"`{x['log']}`: {x['reason']}" for x in unreadable), ""]
+    return lines
 
 
 def _configurations(s: dict[str, Any]) -> list[str]:
@@ -94,13 +165,14 @@ def _deltas(s: dict[str, Any]) -> list[str]:
     rows = []
     for r in s["deltas"]:
         rows.append([r["config"], f"`{r['scorer']}`", _ci(r["pass_base"], False), _ci(r["pass_skill"], False),
-                     f"**{_ci(r['delta'])}**", _p(r["mcnemar_p"]), f"{r['base_only']}/{r['skill_only']}", r["n"],
-                     r["pairs_dropped"]])
+                     f"**{_ci(r['delta'])}**", _p(r["p"]), _p(r.get("p_holm")), _f(r["delta"].get("mde")),
+                     _p(r["mcnemar_p"]), f"{r['base_only']}/{r['skill_only']}", r["n"], r["pairs_dropped"]])
     lines = ["## Procedural Δ per configuration", "",
-             ("Δ = pass(skill) − pass(base) on the same tasks. Discordant = tasks passing only without / only "
-             "with the block."), ""]
-    lines += _table(["configuration", "score", "pass(base)", "pass(skill)", "Δ [95% CI]", "McNemar p",
-                     "discordant b/s", "tasks", "dropped"], rows)
+             ("Δ = pass(skill) − pass(base) on the same tasks (per task: mean over epochs). Discordant = tasks "
+             "doing better without / with the block. McNemar (exact) is shown with one epoch only. Dropped = tasks "
+             "missing a scored side."), ""]
+    lines += _table(["configuration", "score", "pass(base)", "pass(skill)", "Δ [95% CI]", "p", "p (Holm)",
+                     "MDE (80%)", "McNemar p", "discordant b/s", "tasks", "dropped"], rows)
     multi = [r for r in s["deltas"] if len(r["epochs"]) > 1]
     if multi:
         lines += ["### Per epoch", ""]
@@ -112,16 +184,18 @@ def _deltas(s: dict[str, Any]) -> list[str]:
 
 def _lift(s: dict[str, Any]) -> list[str]:
     lines = ["## SFT-attributable lift", "",
-             ("lift = Δ_post − Δ_pre on the tasks scored in both logs; the interval resamples tasks jointly in "
-             "both logs. gain = pass_post − pass_pre per condition."), ""]
+             ("lift = Δ_post − Δ_pre on the tasks scored in both logs: per task (skill − base after SFT) − "
+             "(skill − base before), so a task stays paired with itself across models and conditions; its mean is "
+             "clustered by skill like every other. gain = pass_post − pass_pre per condition."), ""]
     rows = []
     for r in s["lifts"]:
         rows.append([r["post"], f"`{r['scorer']}`", _ci(r["delta_pre"]), _ci(r["delta_post"]), f"**{_ci(r['lift'])}**",
+                     _p(r["lift"].get("p")), _p(r.get("p_holm")), _f(r["lift"].get("mde")),
                      _ci(r["gain_base"]), _ci(r["gain_skill"]),
                      f"{_f(r['pre_pass_base'])} / {_f(r['pre_pass_skill'])}", r["n"]])
     if rows:
-        lines += _table(["checkpoint", "score", "Δ_pre", "Δ_post", "lift [95% CI]", "gain (base)", "gain (skill)",
-                         "pre-SFT pass base / skill", "tasks"], rows)
+        lines += _table(["checkpoint", "score", "Δ_pre", "Δ_post", "lift [95% CI]", "p", "p (Holm)", "MDE (80%)",
+                         "gain (base)", "gain (skill)", "pre-SFT pass base / skill", "tasks"], rows)
     else:
         lines += ["No SFT checkpoint was paired with its base model.", ""]
     claim = s.get("claim_check")
@@ -134,6 +208,10 @@ def _lift(s: dict[str, Any]) -> list[str]:
             f"no regression-to-the-mean artefact); {_ci(mrho, True, 2)} over {mrho['n']} (base model, condition) "
             f"points. Verdict: {claim['verdict']}."), "",
         ]
+    for pool in s.get("seed_pools") or []:
+        lines += [(f"**Pooled over {pool['seeds']} SFT seeds** ({pool['base_model']}, recipe {pool['recipe']}, "
+                   f"`{pool['scorer']}`): lift {_ci(pool['pooled_lift'])} on {pool['tasks']} tasks; between-seed "
+                   f"SD {_f(pool['between_seed_sd'])} (range {_f(pool['between_seed_range'])})."), ""]
     for r in s["refused"]:
         lines += [f"- **Refused**: {r['pre']} vs {r['post']}: " + "; ".join(r["reasons"])]
     for r in s["unpaired"]:
@@ -141,6 +219,23 @@ def _lift(s: dict[str, Any]) -> list[str]:
     for r in s["lift_missing"]:
         lines += [f"- Not compared under `{r['scorer']}`: {r['reason']}"]
     return lines + [""]
+
+
+def _size_pattern(s: dict[str, Any]) -> list[str]:
+    pattern = s.get("size_pattern") or {}
+    parts = [(k, pattern[k]) for k in ("delta_pre", "delta_post", "lift") if k in pattern]
+    if not parts:
+        return []
+    lines = ["## Does the effect depend on model size?", "",
+             ("Consecutive-size differences with 95% intervals from the joint clustered covariance (the same tasks "
+              "in every configuration), and a joint test that all sizes are equal (Wald, F with G−1 df)."), ""]
+    names = {"delta_pre": "Δ (base models)", "delta_post": "Δ (after SFT)", "lift": "lift"}
+    for kind, part in parts:
+        rows = [[f"{a} → {b}", _ci(d)] for a, b, d in zip(part["configs"], part["configs"][1:], part["differences"])]
+        lines += [f"**{names[kind]}** on {part['tasks']} common tasks: joint test p = {_p(part['p'])}.", ""]
+        lines += _table(["step", "difference [95% CI]"], rows)
+        lines += [f"Verdict: {part['verdict']}", ""]
+    return lines
 
 
 def _sweeps(s: dict[str, Any]) -> list[str]:
@@ -223,8 +318,11 @@ def _skills(s: dict[str, Any]) -> list[str]:
     view = s["skills"]
     if not view or not view["summary"]:
         return []
-    lines = ["## Per-skill view", "", (f"Δ per skill under `{view['scorer']}`, mean over configurations; "
-             "helped / hurt = configurations with Δ > 0 / Δ < 0."), ""]
+    smallest = s["method"].get("smallest_p_per_skill_cell")
+    lines = ["## Per-skill view (exploratory)", "", (f"Δ per skill under `{view['scorer']}`, mean over configurations; "
+             "helped / hurt = configurations with Δ > 0 / Δ < 0. **Exploratory**: each cell rests on ~5 tasks; the "
+             f"smallest p-value an exact paired test on five tasks can reach is {_f(smallest, 4)}, so no single cell "
+             "can be significant at 5%, let alone after correcting for the many cells shown."), ""]
     configs = [c["label"] for c in s["configurations"] if any(c["label"] in v for v in view["delta"].values())]
     rows = [[r["skill"], _s(r["mean_delta"], 2), f"{r['helped']}/{r['configs']}", f"{r['hurt']}/{r['configs']}",
              *[_s(view["delta"][r["skill"]].get(c), 2) for c in configs]] for r in view["summary"]]

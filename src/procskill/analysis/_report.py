@@ -1,20 +1,19 @@
-"""The study's numbers, computed from the log tables.
+"""The study's numbers, computed from the log tables (logs → tables → estimates; rendering is elsewhere).
 
-Every interval and test comes from :mod:`procskill.stats` (one seed, one resampling
-design): pass rates and Δ resample *tasks* (``mode="within"``: within each skill, the
-default; ``mode="cluster"``: whole skills), the lift resamples tasks jointly in the
-pre- and post-SFT logs, McNemar is exact on the discordant task pairs and κ is Cohen's
-with a bootstrap interval.
+Every interval and test comes from :mod:`procskill.stats`: by default means over tasks are
+clustered by skill (clustered SE, t with G−1 df — Inspect's ``ci(cluster=)``), κ resamples
+tasks, and the claim check resamples skills.
 
-With several epochs a task's pass in a condition is its mean over the epochs in which
-both conditions were scored; Δ and its interval use those per-task means.
+Epochs are aggregated in two stages: a task's pass in a condition is its mean over the epochs
+scored in that condition; Δ, its interval and its test are computed on those per-task means.
+A task counts as paired when both conditions have at least one scored epoch.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
@@ -60,21 +59,28 @@ class PathResult:
     path: str
     judge: str | None
     n: int
-    """Paired tasks (both conditions scored)."""
+    """Paired tasks (both conditions have a scored epoch)."""
     pairs_dropped: int
-    """Tasks with only one condition scored (e.g. an unparseable judge reply)."""
+    """Tasks in the log missing a scored side (one or both conditions never scored, e.g. an
+    unparseable judge reply)."""
     pass_base: stats.Interval
     pass_skill: stats.Interval
     delta: stats.Interval
     base_only: int
-    """Discordant pairs passing only without the block (summed over epochs)."""
+    """Tasks whose mean pass over epochs is higher without the block."""
     skill_only: int
-    """Discordant pairs passing only with the block (summed over epochs)."""
-    mcnemar_p: float
-    """Exact McNemar p on the task pairs; with several epochs the largest per-epoch p."""
+    """Tasks whose mean pass over epochs is higher with the block."""
+    p: float
+    """Two-sided p of Δ = 0: the paired test on per-task means, same method as the interval
+    (clustered t by default); equals ``delta.p``."""
+    mcnemar_p: float | None
+    """Exact McNemar p on the discordant tasks, with one epoch only (per-task pass is 0/1);
+    ``None`` with several epochs."""
     epochs: list[EpochDelta]
     epoch_sd: float | None
     epoch_range: float | None
+    p_holm: float | None = None
+    """``p`` Holm-adjusted across the configurations under this score (set by the report)."""
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -103,6 +109,8 @@ class LiftResult:
     pre_pass_skill: float
     post_pass_base: float
     post_pass_skill: float
+    p_holm: float | None = None
+    """The lift's p Holm-adjusted across the checkpoints under this score (set by the report)."""
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -117,6 +125,7 @@ class Tables:
 
     logs: LogTables
     frames: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+    _tasks: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for (config, scorer), group in self.logs.scores.groupby(["config", "scorer"], sort=False):
@@ -142,19 +151,33 @@ class Tables:
         return wide
 
     def tasks(self, config: str, scorer: str) -> pd.DataFrame:
-        """Per task: mean pass per condition over paired epochs, indexed and sorted by task_id."""
-        paired = self.paired_epochs(config, scorer)
-        if paired.empty:
-            return pd.DataFrame(columns=["base", "skill", "skill_id"])
-        out = paired.groupby("task_id").agg(base=("base", "mean"), skill=("skill", "mean"),
-                                            skill_id=("skill_id", "first"))
-        return out.sort_index()
+        """Stage one: per task, the mean pass of each condition over its scored epochs.
 
-    def scored_tasks(self, config: str, scorer: str) -> set[str]:
+        Indexed and sorted by task_id; only tasks with both conditions scored (paired tasks).
+        """
+        key = (config, scorer)
+        if key in self._tasks:
+            return self._tasks[key]
+        frame = self.frames.get(key)
+        if frame is None or frame.empty:
+            return pd.DataFrame(columns=["base", "skill", "skill_id"])
+        scored = frame[frame["value"].notna()]
+        wide = scored.groupby(["task_id", "condition"], sort=False)["value"].mean().unstack("condition")
+        for cond in CONDITIONS:
+            if cond not in wide:
+                wide[cond] = np.nan
+        wide = wide[list(CONDITIONS)].dropna()
+        skills = frame.drop_duplicates("task_id").set_index("task_id")["skill"]
+        wide["skill_id"] = wide.index.map(skills)
+        wide.columns.name = None
+        out = wide.sort_index()
+        self._tasks[key] = out
+        return out
+
+    def all_tasks(self, config: str, scorer: str) -> set[str]:
+        """Every task the configuration's log holds under this score, scored or not."""
         frame = self.frames.get((config, scorer))
-        if frame is None:
-            return set()
-        return set(frame.loc[frame["value"].notna(), "task_id"])
+        return set() if frame is None else set(frame["task_id"])
 
 
 def _opts(resamples: int, seed: int, mode: str) -> dict[str, Any]:
@@ -162,11 +185,13 @@ def _opts(resamples: int, seed: int, mode: str) -> dict[str, Any]:
 
 
 def path_result(tables: Tables, config: str, scorer: str, resamples: int, seed: int, mode: str) -> PathResult:
-    """Pass rates, Δ with its paired bootstrap interval, McNemar and per-epoch Δ."""
+    """Pass rates and Δ on per-task means (stage two), their test, and the per-epoch Δ spread."""
     frame = tables.frames[(config, scorer)]
     first = frame.iloc[0]
-    paired = tables.paired_epochs(config, scorer)
     per_task = tables.tasks(config, scorer)
+    # the per-epoch spread exists only with several epochs (one epoch: the tasks table already is it)
+    several = frame["epoch"].nunique() > 1
+    paired = tables.paired_epochs(config, scorer) if several else per_task.reset_index().assign(epoch=1)
     strata = per_task["skill_id"].tolist()
     opts = _opts(resamples, seed, mode)
     epochs: list[EpochDelta] = []
@@ -176,19 +201,24 @@ def path_result(tables: Tables, config: str, scorer: str, resamples: int, seed: 
         epochs.append(EpochDelta(int(epoch), len(rows), float((rows["skill"] - rows["base"]).mean()), b, c,
                                  stats.mcnemar_exact(b, c)))
     deltas = [e.delta for e in epochs]
+    base, skill = per_task["base"].to_numpy(float), per_task["skill"].to_numpy(float)
+    base_only, skill_only = int((base > skill).sum()), int((skill > base).sum())
+    binary = bool(np.isin(base, (0.0, 1.0)).all() and np.isin(skill, (0.0, 1.0)).all())
+    delta = stats.paired_delta(base, skill, strata, **opts)
     return PathResult(
         config=config,
         scorer=scorer,
         path=str(first["path"]),
         judge=None if first["judge"] is None or first["judge"] != first["judge"] else str(first["judge"]),
         n=len(per_task),
-        pairs_dropped=len(tables.scored_tasks(config, scorer) - set(per_task.index)),
-        pass_base=stats.bootstrap_mean(per_task["base"].to_numpy(float), strata, **opts),
-        pass_skill=stats.bootstrap_mean(per_task["skill"].to_numpy(float), strata, **opts),
-        delta=stats.paired_delta(per_task["base"].to_numpy(float), per_task["skill"].to_numpy(float), strata, **opts),
-        base_only=sum(e.base_only for e in epochs),
-        skill_only=sum(e.skill_only for e in epochs),
-        mcnemar_p=max((e.mcnemar_p for e in epochs), default=1.0),
+        pairs_dropped=len(tables.all_tasks(config, scorer) - set(per_task.index)),
+        pass_base=stats.bootstrap_mean(base, strata, bounds=(0.0, 1.0), **opts),
+        pass_skill=stats.bootstrap_mean(skill, strata, bounds=(0.0, 1.0), **opts),
+        delta=delta,
+        base_only=base_only,
+        skill_only=skill_only,
+        p=delta.p,
+        mcnemar_p=stats.mcnemar_exact(base_only, skill_only) if binary else None,
         epochs=epochs,
         epoch_sd=float(np.std(deltas, ddof=1)) if len(deltas) > 1 else None,
         epoch_range=float(max(deltas) - min(deltas)) if len(deltas) > 1 else None,
@@ -223,7 +253,7 @@ def sft_lift(
     post_scorer: str | None = None,
     resamples: int = stats.DEFAULT_RESAMPLES,
     seed: int = stats.DEFAULT_SEED,
-    mode: str = "within",
+    mode: str = stats.DEFAULT_MODE,
 ) -> LiftResult:
     """Δ_post − Δ_pre on the tasks scored in both conditions in both logs.
 
@@ -325,7 +355,8 @@ def claim_check(
     """Does SFT help most where the base model struggles?
 
     Spearman ρ between a skill's pre-SFT pass rate and its gain after SFT, over every
-    (base model, skill, condition) cell, resampling skills within base models. The gain in
+    (base model, skill, condition) cell, resampling *skills* (all cells of a drawn skill, across
+    base models and conditions, enter a replicate together: they share the skill). The gain in
     one condition is set against the pre-SFT pass rate in the *other* condition: a skill's
     difficulty shows in both, but their sampling noise is independent, so regression to
     the mean (a noisy low pre-SFT score tends to rise) cannot fake a negative ρ. Also
@@ -345,12 +376,12 @@ def claim_check(
         for cond, other in zip(CONDITIONS, reversed(CONDITIONS)):
             xs += pre_mean[other].tolist()
             ys += gain[cond].tolist()
-            strata += [r.pre] * len(pre_mean)
+            strata += [str(k) for k in pre_mean.index]
         for cond in CONDITIONS:
             pre_pass = getattr(r, f"pre_pass_{cond}")
             cells.append({"base_model": r.pre, "post": r.post, "condition": cond, "pre_pass": pre_pass,
                           "gain": getattr(r, f"post_pass_{cond}") - pre_pass})
-    rho = stats.spearman(xs, ys, strata, resamples=resamples, seed=seed)
+    rho = stats.spearman(xs, ys, strata, resamples=resamples, seed=seed, mode="cluster-bootstrap")
     model_rho = stats.spearman([c["pre_pass"] for c in cells], [c["gain"] for c in cells], resamples=resamples,
                                seed=seed)
     if rho.estimate != rho.estimate:
@@ -530,14 +561,14 @@ def judge_agreement(tables: Tables, configs: Sequence[Configuration], resamples:
             excluded = len(fa[keys].merge(fb[keys], on=keys, how="outer")) - len(both)
             if not len(both) or not both[["value_a", "value_b"]].isin([0.0, 1.0]).all().all():
                 continue
-            result = stats.agreement(both["value_a"], both["value_b"], both["skill"].tolist(),
+            result = stats.agreement(both["value_a"], both["value_b"], both["task_id"].tolist(),
                                      resamples=resamples, seed=seed)
             rows.append({"config": c.label, "a": a, "b": b, "excluded": excluded, **result.as_dict()})
-            both = both.assign(stratum=c.label + ":" + both["skill"].astype(str))
             pooled.setdefault((a, b), []).append(both)
     for (a, b), parts in pooled.items():
         both = pd.concat(parts)
-        result = stats.agreement(both["value_a"], both["value_b"], both["stratum"].tolist(), resamples=resamples,
+        # the same task in several configurations is one cluster: its episodes share the task
+        result = stats.agreement(both["value_a"], both["value_b"], both["task_id"].tolist(), resamples=resamples,
                                  seed=seed)
         rows.append({"config": "pooled", "a": a, "b": b, "configs": len(parts),
                      "excluded": sum(r["excluded"] for r in rows if r["a"] == a and r["b"] == b
@@ -618,3 +649,144 @@ def trajectory(path_results: Sequence[PathResult], configs: Sequence[Configurati
             references.append(entry)
     points.sort(key=lambda p: (p["sft"], p["parameters"]))
     return {"scorer": scorer, "points": points, "references": references}
+
+
+def adjust_holm(
+    deltas: Sequence[PathResult], lift_results: Sequence[LiftResult]
+) -> tuple[list[PathResult], list[LiftResult]]:
+    """Holm-adjust the Δ p-values across configurations and the lift p-values across checkpoints, per score."""
+    out_d = list(deltas)
+    for scorer in {r.scorer for r in out_d}:
+        idx = [i for i, r in enumerate(out_d) if r.scorer == scorer]
+        for i, p in zip(idx, stats.holm([out_d[i].p for i in idx])):
+            out_d[i] = replace(out_d[i], p_holm=p)
+    out_l = list(lift_results)
+    for scorer in {r.scorer for r in out_l}:
+        idx = [i for i, r in enumerate(out_l) if r.scorer == scorer]
+        for i, p in zip(idx, stats.holm([out_l[i].lift.p for i in idx])):
+            out_l[i] = replace(out_l[i], p_holm=p)
+    return out_d, out_l
+
+
+def all_refusals(pairing: Pairing, lift_missing: Sequence[dict[str, Any]],
+                 skipped_logs: Sequence[dict[str, str]] = ()) -> list[dict[str, str]]:
+    """Every comparison the report refused, each with what was refused and why, in one list.
+
+    Kinds: ``settings`` (holdout/catalog content, catalog version, thinking, token limit or
+    placement differ between a checkpoint and its base model's log), ``score`` (the scoring
+    path or judge is in only one of the two logs). Logs that were skipped are not refusals
+    of a comparison and are listed separately (``skipped_logs``).
+    """
+    out = []
+    for r in pairing.refused:
+        out.append({"kind": "settings", "what": f"lift of {r['post']} over {r['pre']}",
+                    "why": "; ".join(r["reasons"]) or "settings differ"})
+    for r in lift_missing:
+        out.append({"kind": "score", "what": f"lift of {r['post']} over {r['pre']} under {r['scorer']!r}",
+                    "why": r["reason"]})
+    return out
+
+
+def _shape_verdict(labels: Sequence[str], test: stats.JointTest, what: str, level: float = stats.DEFAULT_LEVEL) -> str:
+    alpha = 1 - level
+    if len(labels) < 2:
+        return f"Only one size: no {what} trajectory to describe."
+    if not test.p == test.p:
+        return f"Too few skills to test whether {what} differs across sizes."
+    if test.p >= alpha:
+        return (f"The data do not support a size pattern in {what}: it is consistent with being equal at all "
+                f"{len(labels)} sizes (joint test p = {test.p:.3f}); an apparent shape across sizes is within noise.")
+    steps, unresolved = [], []
+    for (a, b), d in zip(zip(labels, labels[1:]), test.differences):
+        if d.low > 0:
+            steps.append(f"rises from {a} to {b}")
+        elif d.high < 0:
+            steps.append(f"falls from {a} to {b}")
+        else:
+            unresolved.append(f"{a}→{b}")
+    text = f"{what} differs across sizes (joint test p = {test.p:.3g})"
+    text += (": it " + ", ".join(steps) if steps else "")
+    if unresolved:
+        text += (f"; the step(s) {', '.join(unresolved)} are not resolved (95% interval includes 0), so the "
+                 "trajectory's shape is only partly supported by the data")
+    return text + "."
+
+
+def size_pattern(tables: Tables, configs: Sequence[Configuration], pairing: Pairing, scorer: str) -> dict[str, Any]:
+    """Is the Δ-vs-size trajectory real? Consecutive-size differences and joint tests.
+
+    For the sized base models (and separately their checkpoints), Δ per task on the tasks all
+    of them scored forms a task × size matrix; the consecutive differences get intervals from
+    the joint clustered covariance (the same tasks in every configuration, so the
+    differences' errors are correlated and accounted for) and a Wald/F test asks whether Δ
+    differs across sizes. The same for the lift (per-task lift of each sized pair).
+    """
+    level = stats.DEFAULT_LEVEL
+
+    def matrix(frames: list[pd.DataFrame]) -> tuple[np.ndarray, list[str]]:
+        common = frames[0].index
+        for f in frames[1:]:
+            common = common.intersection(f.index)
+        cols = np.column_stack([(f.loc[common, "skill"] - f.loc[common, "base"]).to_numpy(float) for f in frames])
+        return cols, frames[0].loc[common, "skill_id"].tolist()
+
+    out: dict[str, Any] = {"scorer": scorer}
+    for kind, members in (("delta_pre", [c for c in configs if not c.is_sft]),
+                          ("delta_post", [c for c in configs if c.is_sft])):
+        sized = sorted((c for c in members if c.parameters and scorer in c.scorers), key=lambda c: c.parameters)
+        if len(sized) < 2:
+            continue
+        cols, strata = matrix([tables.tasks(c.label, scorer) for c in sized])
+        test = stats.joint_equality(cols, strata, level)
+        labels = [c.label for c in sized]
+        out[kind] = {"configs": labels, "tasks": int(cols.shape[0]), **test.as_dict(),
+                     "verdict": _shape_verdict(labels, test, "Δ" if kind == "delta_pre" else "post-SFT Δ", level)}
+    pairs = sorted(((pre, post) for pre, post in pairing.pairs if pre.parameters and scorer in pre.scorers
+                    and scorer in post.scorers), key=lambda p: p[0].parameters)
+    if len(pairs) >= 2:
+        pre_f = [tables.tasks(pre.label, scorer) for pre, _ in pairs]
+        post_f = [tables.tasks(post.label, scorer) for _, post in pairs]
+        common = pre_f[0].index
+        for f in pre_f + post_f:
+            common = common.intersection(f.index)
+        cols = np.column_stack([
+            (q.loc[common, "skill"] - q.loc[common, "base"] - (p.loc[common, "skill"] - p.loc[common, "base"]))
+            .to_numpy(float) for p, q in zip(pre_f, post_f)])
+        test = stats.joint_equality(cols, pre_f[0].loc[common, "skill_id"].tolist(), level)
+        labels = [post.label for _, post in pairs]
+        out["lift"] = {"configs": labels, "tasks": int(cols.shape[0]), **test.as_dict(),
+                       "verdict": _shape_verdict([pre.label for pre, _ in pairs], test, "the lift", level)}
+    return out
+
+
+def seed_pools(tables: Tables, lift_results: Sequence[LiftResult], scorer: str, mode: str) -> list[dict[str, Any]]:
+    """SFT runs of one recipe on one base model with several seeds: a pooled lift and the between-seed spread.
+
+    The pooled lift is the mean over seeds of each task's lift (on the tasks every run scored),
+    with the usual clustered interval; the between-seed SD is of the seeds' own lifts.
+    """
+    groups: dict[tuple[str, str | None], list[LiftResult]] = {}
+    for r in lift_results:
+        if r.scorer == scorer:
+            groups.setdefault((r.pre, r.recipe), []).append(r)
+    pools = []
+    for (pre, recipe), members in groups.items():
+        if len(members) < 2:
+            continue
+        a = tables.tasks(pre, scorer)
+        posts = [tables.tasks(m.post, scorer) for m in members]
+        common = a.index
+        for p in posts:
+            common = common.intersection(p.index)
+        d_pre = (a.loc[common, "skill"] - a.loc[common, "base"]).to_numpy(float)
+        per_task = np.mean([(p.loc[common, "skill"] - p.loc[common, "base"]).to_numpy(float) - d_pre
+                            for p in posts], axis=0)
+        lifts_ = [m.lift.estimate for m in members]
+        pools.append({
+            "base_model": pre, "recipe": recipe, "scorer": scorer, "runs": [m.post for m in members],
+            "seeds": len(members), "tasks": len(common),
+            "pooled_lift": stats.bootstrap_mean(per_task, a.loc[common, "skill_id"].tolist(), mode=mode).as_dict(),
+            "seed_lifts": lifts_, "between_seed_sd": float(np.std(lifts_, ddof=1)),
+            "between_seed_range": float(max(lifts_) - min(lifts_)),
+        })
+    return pools

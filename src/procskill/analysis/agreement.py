@@ -1,12 +1,16 @@
 """Agreement between two named scores of the same logs (judge vs judge, extractor vs judge).
 
-Every number comes from :func:`procskill.stats.agreement`: raw agreement, Cohen's κ with
-a bootstrap interval (episodes resampled within skills), each score's pass rate
+Every number comes from :func:`procskill.stats.agreement` — the same function, on the same
+episodes and with the same clusters, as the report's judge-agreement table, so ``procskill
+agreement`` and ``report.md`` print the same κ for the same logs: raw agreement, Cohen's κ
+with a bootstrap interval (tasks resampled: a task's episodes stay together), each score's pass rate
 (prevalence) and the 2×2 table. An episode counts when both scores gave it a verdict;
 episodes that either score left unscored (a free-form task on the ``extract`` path, an
 unparseable judge reply) are excluded and counted. A log that lacks either score (a plain
 evaluation kept beside judged runs in one folder) is skipped and reported, not an error,
-unless no log has both.
+unless no log has both. Each evaluation is counted once (a copy of a log, found twice in a
+folder tree, has the same eval id); an unreadable file or an unfinished evaluation is skipped
+with a note naming it.
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ class AgreementRow:
     degenerate: bool
     excluded: int
     """Episodes without a verdict from both scores."""
+    degenerate_replicates: int = 0
+    """Bootstrap replicates where κ was undefined (dropped from the interval, never counted as 1)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,9 +76,13 @@ class SkippedLog:
     """The score names it does have."""
     status: str
     """The evaluation's status (an unfinished or failed evaluation has no scores yet)."""
+    note: str | None = None
+    """Why the log was skipped when it is not a missing score."""
 
     @property
     def reason(self) -> str:
+        if self.note:
+            return self.note
         missing = " and ".join(repr(m) for m in self.missing)
         status = "" if self.status == "success" else f" (evaluation status: {self.status})"
         return f"no score named {missing}; the log has {self.scores}{status}"
@@ -94,7 +104,8 @@ def paired_verdicts(log: EvalLog, a: str, b: str, where: str = "") -> tuple[list
     """The pass/fail verdicts of scores ``a`` and ``b`` on a log's episodes.
 
     Returns:
-        ``(verdicts_a, verdicts_b, skills, excluded)`` over the episodes both scored.
+        ``(verdicts_a, verdicts_b, tasks, excluded)`` over the episodes both scored;
+        ``tasks`` is each episode's task id (the resampling cluster of κ).
 
     Raises:
         ValueError: A score is not in the log, or gives a value other than pass/fail.
@@ -105,7 +116,7 @@ def paired_verdicts(log: EvalLog, a: str, b: str, where: str = "") -> tuple[list
             raise ValueError(f"{where}: no score named {name!r}; the log has {names}")
     va: list[int] = []
     vb: list[int] = []
-    skills: list[str] = []
+    tasks: list[str] = []
     excluded = 0
     to_float = value_to_float()
     for sample in log.samples or []:
@@ -123,8 +134,9 @@ def paired_verdicts(log: EvalLog, a: str, b: str, where: str = "") -> tuple[list
                 )
         va.append(int(values[0]))
         vb.append(int(values[1]))
-        skills.append(str((sample.metadata or {}).get("skill", "")))
-    return va, vb, skills, excluded
+        meta = sample.metadata or {}
+        tasks.append(str(meta.get("task_id", sample.id)))
+    return va, vb, tasks, excluded
 
 
 def agreement(
@@ -145,8 +157,9 @@ def agreement(
         seed: Bootstrap seed.
 
     Returns:
-        One row per log that has both scores, then the ``pooled`` row (bootstrap stratified
-        by log and skill); ``.skipped`` lists the procskill logs that lack either score.
+        One row per log that has both scores, then the ``pooled`` row (a task's episodes in
+        every log resampled together); ``.skipped`` lists the logs not used and why (lacking
+        a score, unreadable, unfinished, or a copy of an evaluation already counted).
 
     Raises:
         ValueError: No log has both scores (the message names every log and the scores it
@@ -157,10 +170,26 @@ def agreement(
     pooled_b: list[int] = []
     pooled_strata: list[str] = []
     pooled_excluded = 0
-    for i, (file, named) in enumerate(log_files(logs)):
+    seen: dict[str, str] = {}
+    for file, named in log_files(logs):
         # the header tells which scores a log has: a log that is skipped is never read in full
-        header = read_eval_log(str(file), header_only=True)
+        try:
+            header = read_eval_log(str(file), header_only=True)
+        except Exception as err:  # noqa: BLE001 - one corrupt file must not stop the folder
+            rows.skipped.append(SkippedLog(str(file), "?", [], [], "unreadable",
+                                           note=f"unreadable ({type(err).__name__}: {err})"))
+            continue
         if not is_procskill_log(header) and not named:
+            continue
+        if header.eval.eval_id in seen:
+            rows.skipped.append(SkippedLog(str(file), header.eval.model, [], [], header.status,
+                                           note=f"the same evaluation (eval id {header.eval.eval_id}) as "
+                                           f"{seen[header.eval.eval_id]}: counted once"))
+            continue
+        seen[header.eval.eval_id] = str(file)
+        if header.status != "success":
+            rows.skipped.append(SkippedLog(str(file), header.eval.model, [], [], header.status,
+                                           note=f"evaluation status {header.status!r} (only finished runs count)"))
             continue
         names = _score_names(header)
         missing = [name for name in (a, b) if name not in names]
@@ -168,12 +197,12 @@ def agreement(
             rows.skipped.append(SkippedLog(str(file), header.eval.model, missing, names, header.status))
             continue
         log = read_eval_log(str(file))
-        va, vb, skills, excluded = paired_verdicts(log, a, b, where=str(file))
-        rows.append(_row(f"{log.eval.model} [{file.name}]", log.eval.model, str(file), a, b, va, vb, skills,
+        va, vb, tasks, excluded = paired_verdicts(log, a, b, where=str(file))
+        rows.append(_row(f"{log.eval.model} [{file.name}]", log.eval.model, str(file), a, b, va, vb, tasks,
                          excluded, resamples, seed))
         pooled_a += va
         pooled_b += vb
-        pooled_strata += [f"{i}:{s}" for s in skills]
+        pooled_strata += tasks
         pooled_excluded += excluded
     if not rows:
         why = "\n".join(f"  {s.log}: {s.reason}" for s in rows.skipped) or "  (no procskill logs among them)"

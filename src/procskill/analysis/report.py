@@ -34,6 +34,8 @@ from procskill.analysis._report import (
     PathResult,
     Tables,
     UnmatchedComparisonError,
+    adjust_holm,
+    all_refusals,
     claim_check,
     compliance,
     findings_agreement,
@@ -42,18 +44,23 @@ from procskill.analysis._report import (
     pair_checkpoints,
     path_result,
     recipe_sweeps,
+    seed_pools,
+    size_pattern,
     skill_view,
     token_use,
     trajectory,
 )
 from procskill.analysis._report import sft_lift as _sft_lift
 
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 """Bumped when a key of ``summary.json`` changes meaning or disappears."""
 
 MODE_DESCRIPTION = {
-    "within": "within skills (stratified bootstrap: each replicate keeps every skill's task count)",
-    "cluster": "as skill clusters (each replicate draws whole skills with replacement)",
+    "cluster": "clustered by skill: clustered standard error (finite-cluster correction) and t with G−1 degrees "
+    "of freedom, as Inspect's ci(cluster=); skills are treated as a sample of procedures",
+    "cluster-bootstrap": "percentile bootstrap resampling whole skills (skills treated as a sample of procedures)",
+    "fixed-skills": "percentile bootstrap resampling tasks within each skill: ASSUMES the skills are fixed, not "
+    "sampled, and under-covers when the block's effect varies by skill",
 }
 
 __all__ = [
@@ -127,7 +134,7 @@ def sft_lift(
             refusal of a cross-path comparison is explicit rather than impossible to ask.
         resamples: Bootstrap replicates (default: the report's).
         seed: Bootstrap seed (default: the report's).
-        mode: ``within`` or ``cluster`` (default: the report's).
+        mode: ``cluster``, ``cluster-bootstrap`` or ``fixed-skills`` (default: the report's).
 
     Raises:
         UnmatchedComparisonError: Not the same scoring path and judge, holdout hash,
@@ -181,7 +188,7 @@ def build_report(
     out_dir: str | Path | None,
     size_overrides: Mapping[str, str | float] | None = None,
     primary: str | None = None,
-    mode: str = "within",
+    mode: str = stats.DEFAULT_MODE,
     resamples: int = stats.DEFAULT_RESAMPLES,
     seed: int = stats.DEFAULT_SEED,
     split: str = "holdout",
@@ -199,8 +206,9 @@ def build_report(
             without one are drawn as reference lines).
         primary: The headline score for figures and the per-skill view (default:
             ``extract`` when every log has it).
-        mode: Bootstrap design: ``within`` (tasks resampled within skills) or ``cluster``
-            (skills resampled).
+        mode: Interval design: ``cluster`` (default: clustered by skill, t with G−1 df),
+            ``cluster-bootstrap`` (skills resampled) or ``fixed-skills`` (tasks resampled within
+            skills; assumes the skills are fixed). See docs/report.md.
         resamples: Bootstrap replicates.
         seed: Bootstrap seed.
         split: The dataset split to report on.
@@ -215,8 +223,7 @@ def build_report(
         ReportInputError: Unreadable input (names the file and field).
         UnmatchedComparisonError: With ``strict``, an unmatched pre/post pair.
     """
-    if mode not in stats.BOOTSTRAP_MODES:
-        raise ValueError(f"mode must be one of {stats.BOOTSTRAP_MODES}, got {mode!r}")
+    mode = stats.normalise_mode(mode)
     log_tables = read_logs(logs, size_overrides, split)
     configs = log_tables.configurations
     tables = Tables(log_tables)
@@ -224,11 +231,12 @@ def build_report(
 
     deltas = [path_result(tables, c.label, s, resamples, seed, mode) for c in configs for s in tables.scorers(c.label)]
     pairing = pair_checkpoints(configs)
-    if strict and pairing.refused:
-        r = pairing.refused[0]
-        raise UnmatchedComparisonError(f"refusing to compare {r['pre']} (pre-SFT) with {r['post']} (post-SFT): "
-                                       + "; ".join(r["reasons"]))
     lift_results, lift_missing = lifts(tables, pairing, resamples, seed, mode)
+    deltas, lift_results = adjust_holm(deltas, lift_results)
+    refusals = all_refusals(pairing, lift_missing, log_tables.skipped)
+    if strict and refusals:
+        raise UnmatchedComparisonError(f"--strict: {len(refusals)} refusal(s); first: {refusals[0]['what']}: "
+                                       f"{refusals[0]['why']}")
     scorers = sorted({s for c in configs for s in c.scorers})
     traj = trajectory(deltas, configs, primary_scorer)
     view = skill_view(tables, configs, primary_scorer)
@@ -237,8 +245,12 @@ def build_report(
         "primary_scorer": primary_scorer,
         "scorers": scorers,
         "method": {"mode": mode, "mode_description": MODE_DESCRIPTION[mode], "resamples": resamples, "seed": seed,
-                   "level": stats.DEFAULT_LEVEL, "mcnemar": "exact two-sided on discordant task pairs; "
-                   "largest per-epoch p with several epochs", "split": split},
+                   "level": stats.DEFAULT_LEVEL, "power": stats.DEFAULT_POWER,
+                   "test": "paired test of Δ = 0 on per-task means (mean over epochs), same method as the interval; "
+                   "exact McNemar beside it with one epoch", "multiplicity": "Holm across configurations per score "
+                   "(Δ) and across checkpoints per score (lift)",
+                   "smallest_p_per_skill_cell": stats.smallest_exact_p(5), "split": split},
+        "refusals": refusals,
         "configurations": [c.as_dict() for c in configs],
         "deltas": [r.as_dict() for r in deltas],
         "lifts": [r.as_dict() for r in lift_results],
@@ -253,6 +265,8 @@ def build_report(
         "tokens": token_use(tables, configs),
         "agreement": judge_agreement(tables, configs, resamples, seed),
         "findings": findings_agreement(deltas, lift_results, pairing, configs),
+        "size_pattern": size_pattern(tables, configs, pairing, primary_scorer),
+        "seed_pools": seed_pools(tables, lift_results, primary_scorer, mode),
         "skills": view,
         "skipped_logs": log_tables.skipped,
         "figures": {},

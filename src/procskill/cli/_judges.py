@@ -59,7 +59,7 @@ def agreement_command(
         raise typer.Exit(1) from None
     if rows.skipped:
         # on stderr, so that --json output stays one JSON document
-        typer.echo(f"skipped {len(rows.skipped)} log(s) without both scores:", err=True)
+        typer.echo(f"skipped {len(rows.skipped)} log(s):", err=True)
         for s in rows.skipped:
             typer.echo(f"  {s.log}: {s.reason}", err=True)
     if as_json:

@@ -28,6 +28,14 @@ def _interval(iv: dict[str, float | None]) -> str:
     return f"{iv['estimate']:+.3f} [{iv['low']:+.3f}, {iv['high']:+.3f}]"
 
 
+def _p(p: float | None) -> str:
+    return "n/a" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}")
+
+
+def _mde(iv: dict[str, float | None]) -> str:
+    return "n/a" if iv.get("mde") is None else f"{iv['mde']:.3f}"
+
+
 @app.command("report")
 def report_command(
     logs: Annotated[list[Path], typer.Argument(help="Log files and/or folders (searched recursively).")],
@@ -39,11 +47,13 @@ def report_command(
     primary: Annotated[
         str | None, typer.Option(help="Headline score for figures, e.g. extract or llm@openai/gpt-5.4.")
     ] = None,
-    mode: Annotated[str, typer.Option(help="Bootstrap: within (tasks within skills) or cluster (skills).")] = "within",
-    resamples: Annotated[int, typer.Option(help="Bootstrap replicates.")] = 2000,
+    mode: Annotated[str, typer.Option(
+        help="Intervals: cluster (skills as clusters, t with G-1 df; default), cluster-bootstrap (skills resampled) "
+        "or fixed-skills (tasks resampled within skills; assumes the skills are fixed).")] = "cluster",
+    resamples: Annotated[int, typer.Option(help="Bootstrap replicates (bootstrap modes, kappa, claim check).")] = 2000,
     seed: Annotated[int | None, typer.Option(help="Bootstrap seed (default: procskill.stats.DEFAULT_SEED).")] = None,
     strict: Annotated[
-        bool, typer.Option(help="Fail when a checkpoint's base model was only evaluated under unmatched settings.")
+        bool, typer.Option(help="Exit non-zero on any refused comparison (settings, catalog, path or judge mismatch).")
     ] = False,
     figures: Annotated[bool, typer.Option(help="Draw the PNG figures.")] = True,
 ) -> None:
@@ -68,14 +78,47 @@ def report_command(
         raise typer.Exit(1) from None
     summary = report.summary
     scorer = summary["primary_scorer"]
+    for x in summary["skipped_logs"]:
+        typer.echo(f"note: skipped {x['log']}: {x['reason']}", err=True)
+    for r in summary["refusals"]:
+        typer.echo(f"REFUSED {r['what']}: {r['why']}", err=True)
     typer.echo(f"{len(summary['configurations'])} configurations; headline score {scorer}")
     for r in summary["deltas"]:
         if r["scorer"] == scorer:
-            typer.echo(f"  Δ    {r['config']}: {_interval(r['delta'])} (n={r['n']})")
+            typer.echo(f"  Δ    {r['config']}: {_interval(r['delta'])} (n={r['n']}, p={_p(r['p'])}, "
+                       f"Holm p={_p(r['p_holm'])}, MDE {_mde(r['delta'])})")
     for r in summary["lifts"]:
         if r["scorer"] == scorer:
-            typer.echo(f"  lift {r['post']}: {_interval(r['lift'])}")
-    for r in summary["refused"]:
-        typer.echo(f"  refused {r['pre']} vs {r['post']}: {'; '.join(r['reasons'])}")
+            typer.echo(f"  lift {r['post']}: {_interval(r['lift'])} (p={_p(r['lift']['p'])}, "
+                       f"Holm p={_p(r['p_holm'])}, MDE {_mde(r['lift'])})")
+    for kind, part in (summary.get("size_pattern") or {}).items():
+        if isinstance(part, dict):
+            typer.echo(f"  size ({kind}): {part['verdict']}")
     for name, path in sorted(report.files.items()):
         typer.echo(f"wrote {path}")
+
+
+@app.command("plan")
+def plan_command(
+    logs: Annotated[list[Path], typer.Argument(help="Pilot log files and/or folders (searched recursively).")],
+    delta: Annotated[float | None, typer.Option(help="Δ to detect, as a fraction (0.05 = 5 points).")] = None,
+    lift: Annotated[float | None, typer.Option(help="SFT lift to detect, as a fraction.")] = None,
+    scorer: Annotated[str | None, typer.Option(help="Score to plan for (default: extract).")] = None,
+) -> None:
+    """Epochs (and tasks) needed to detect a Δ or lift with 80% power, from pilot logs."""
+    from procskill.analysis import ReportInputError
+    from procskill.analysis.plan import plan_study
+
+    try:
+        rows = plan_study(logs, delta=delta, lift=lift, scorer=scorer)
+    except (ReportInputError, FileNotFoundError, ValueError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+    for r in rows:
+        head = (f"{r['kind']:<5} {r['config']} ({r['scorer']}): now {r['tasks']} tasks x {r['epochs']} epoch(s), "
+                f"MDE {r['mde_now']:.3f}; to detect {r['target']:.3f}:")
+        epochs = r.get("epochs_needed")
+        detail = (f" {epochs} epoch(s)" if epochs else "") + (
+            f"; or {r['tasks_needed_at_these_epochs']} tasks at {r['epochs']} epoch(s)"
+            if "tasks_needed_at_these_epochs" in r else "")
+        typer.echo(head + detail + (f" ({r['note']})" if r.get("note") else ""))
