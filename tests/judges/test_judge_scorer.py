@@ -189,7 +189,7 @@ def test_judge_with_an_explicit_model(packs, tmp_path) -> None:
     task = Task(
         dataset=[record_to_sample(r, pack, "base") for r in pack.split("holdout")],
         solver=generate(),
-        scorer=[judge("bench", model=grader, model_role="panel")],
+        scorer=[judge("bench", judge=grader, model_role="panel")],
     )
     [log] = inspect_eval(task, model=scripted_model("The code is 300."), log_dir=str(tmp_path), display="none")
     assert log.results.scores[0].name == "bench@mockllm/judge-x"

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from inspect_ai.model import CachePolicy, ChatMessageUser, GenerateConfig, Model, ModelUsage, get_model
 from inspect_ai.scorer import Score, Scorer, Target, scorer
+from inspect_ai._util.registry import REGISTRY_INFO, REGISTRY_PARAMS
 from inspect_ai.solver import TaskState
 from tenacity import RetryError
 
@@ -217,40 +218,72 @@ def judge_score_name(path: str, model: str | Model) -> str:
     return f"{path}@{model}"
 
 
+class _JudgeScorer:
+    """The scorer :func:`judge` returns: an async callable that keeps its own registry name
+    (``<path>@<judge model>``, so each judge is its own score) and recorded parameters when
+    Inspect tags it with the factory's (``procskill/judge``), as ``inspect score --scorer
+    procskill/judge`` and the ``@scorer`` decorator do. Guarded by the ``inspect score``
+    test in tests/judges/test_judge_public_scorer.py."""
+
+    def __init__(self, score: Scorer, tagged: Scorer) -> None:
+        object.__setattr__(self, "_score", score)
+        object.__setattr__(self, REGISTRY_INFO, getattr(tagged, REGISTRY_INFO))
+        object.__setattr__(self, REGISTRY_PARAMS, getattr(tagged, REGISTRY_PARAMS))
+
+    async def __call__(self, state: TaskState, target: Target) -> Score | None:
+        return await self._score(state, target)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in (REGISTRY_INFO, REGISTRY_PARAMS):
+            return  # the factory's name `judge` would merge every judge into one score
+        object.__setattr__(self, name, value)
+
+
+@scorer(metrics=PATH_METRICS, name="judge")
 def judge(
     path: JudgePath = "llm",
-    model: str | Model | None = None,
+    judge: str | Model | None = None,
     model_role: str = "grader",
+    max_tokens: int | None = None,
+    batch: bool | int | None = None,
     cache: bool | CachePolicy = DEFAULT_JUDGE_CACHE,
     config: GenerateConfig | None = None,
-    max_tokens: int | None = None,
 ) -> Scorer:
-    """A judge scoring path, as a score named ``<path>@<judge model>``.
+    """The LLM judge, registered as ``procskill/judge``: a score named ``<path>@<judge model>``.
+
+    The same scorer serves the task (``-T scoring=llm`` / ``bench``), ``procskill rejudge``
+    and Inspect's own re-scoring::
+
+        inspect score LOG --scorer procskill/judge -S path=llm -S judge=openai/gpt-5.4 --action append
 
     Args:
         path: ``llm`` (the judge scores every task) or ``bench`` (deterministic tasks are
             scored exactly as the ``extract`` scorer scores them; free-form tasks by the judge).
-        model: The judge model. When omitted, the model bound to ``model_role``
-            (``--model-role grader=provider/model``); the role must be bound when the
-            scorer is built (inside a task, Inspect binds roles before building it).
+        judge: The judge model (``provider/model`` or a ``Model``). When omitted, the model
+            bound to ``model_role`` (``--model-role grader=provider/model``); the role must be
+            bound when the scorer is built (inside a task, Inspect binds roles before building
+            it; under ``inspect score``, pass ``-S judge=``). A named model is resolved inside
+            ``score()``.
         model_role: The role the judge is bound to (recorded in the score metadata).
+        max_tokens: The evaluated model's token limit, to recognise truncated outputs
+            exactly as the ``extract`` scorer does (see :func:`procskill.scorers.answer_format`).
+        batch: Send the judge calls through the provider's batch API (Inspect's batch mode:
+            about half the price, up to 24 hours of latency): ``True``, or the batch size.
         cache: Caching of judge calls (Inspect's model cache): by default indefinitely
             and across epochs, so reruns and re-judges make no new API calls.
         config: Generation settings for the judge calls (e.g. ``max_connections``,
-            ``timeout``, ``attempt_timeout``, ``max_retries``).
-        max_tokens: The evaluated model's token limit, to recognise truncated outputs
-            exactly as the ``extract`` scorer does (see :func:`procskill.scorers.answer_format`).
+            ``timeout``, ``attempt_timeout``, ``max_retries``, ``batch``).
 
     Returns:
         A scorer with value 1.0 (pass) / 0.0 (fail) and the metrics of every path
-        (:data:`procskill.scorers.PATH_METRICS`). A judge reply without a parseable
-        verdict, or a judge call that fails after Inspect's retries, is unscored
-        (reason ``grader_failed`` / ``grader_error``), never a silent FAIL; any other
-        judge error (authentication, a malformed request) fails the sample. The
-        metadata records ``path``, ``judge``, ``role``, ``scored_by`` (``judge``,
-        ``extract`` or ``empty_response``), ``verdict`` and the answer-format facts
-        (``compliant``, ``extracted``, ``truncated``, ``stop_reason``); the
-        explanation is the judge's reply.
+        (:data:`procskill.scorers.PATH_METRICS`). A judge reply without a verdict as its
+        last line, or a judge call that fails after Inspect's retries, is unscored
+        (reason ``grader_failed`` / ``grader_error``), never a silent FAIL or PASS; any
+        other judge error (authentication, a malformed request) fails the sample. The
+        metadata records ``path``, ``judge``, ``role``, ``judge_prompt_version``,
+        ``scored_by`` (``judge``, ``extract`` or ``empty_response``), ``verdict``,
+        ``judge_usage`` (the call's tokens) and the answer-format facts (``compliant``,
+        ``extracted``, ``truncated``, ``stop_reason``); the explanation is the judge's reply.
 
     Raises:
         ValueError: ``path`` is not a judge path, or no model is given and none is bound
@@ -258,22 +291,27 @@ def judge(
     """
     if path not in JUDGE_PATHS:
         raise ValueError(f"judge path must be one of {JUDGE_PATHS}, got {path!r}")
-    judge_model = model if model is not None else _role_model(model_role)
+    judge_model = judge if judge is not None else _role_model(model_role)
     if isinstance(judge_model, list):
         raise ValueError(
             f"model role {model_role!r} is bound to {len(judge_model)} models: build one judge per model "
             "with procskill.scorers.role_judges()"
         )
-    resolved: str | Model = judge_model
+    settings = config or GenerateConfig()
+    if batch is not None:
+        settings = settings.merge(GenerateConfig(batch=batch))
+    score = _judge_path(path, judge_model, model_role, cache, settings, max_tokens)
 
     def judge_path(path: str, judge: str, model_role: str | None) -> Scorer:
-        # The recorded parameters are the serialisable ones; the model object travels by closure.
-        return _judge_path(path, resolved, model_role, cache, config, max_tokens)
+        return score
 
-    # Registered under its own name so the score is `<path>@<judge>` (Inspect names a score
-    # by the scorer's registry name, minus the package prefix).
-    named = scorer(metrics=PATH_METRICS, name=judge_score_name(path, judge_model))(judge_path)
-    return named(path=path, judge=str(judge_model), model_role=model_role)
+    # Tagged under its own name so the score is `<path>@<judge>` (Inspect names a score by
+    # the scorer's registry name, minus the package prefix); the recorded parameters are
+    # the serialisable ones.
+    tagged = scorer(metrics=PATH_METRICS, name=judge_score_name(path, judge_model))(judge_path)(
+        path=path, judge=str(judge_model), model_role=model_role
+    )
+    return _JudgeScorer(score, tagged)
 
 
 def role_judges(path: JudgePath, roles: list[str], max_tokens: int | None = None) -> list[Scorer]:
@@ -294,7 +332,7 @@ def role_judges(path: JudgePath, roles: list[str], max_tokens: int | None = None
     for role in roles:
         bound = _role_model(role, path)
         for model in bound if isinstance(bound, list) else [bound]:
-            scorers.append(judge(path, model=model, model_role=role, max_tokens=max_tokens))
+            scorers.append(judge(path, judge=model, model_role=role, max_tokens=max_tokens))
     return scorers
 
 
@@ -317,7 +355,7 @@ def _judge_path(
     model: str | Model,
     model_role: str | None,
     cache: bool | CachePolicy,
-    config: GenerateConfig | None,
+    config: GenerateConfig,
     max_tokens: int | None,
 ) -> Scorer:
     deterministic = extract(max_tokens)
@@ -346,13 +384,13 @@ def _judge_path(
                 explanation="empty response (after removing reasoning)",
                 metadata={**meta, "scored_by": "empty_response", "verdict": FAIL},
             )
-        grader = model if isinstance(model, Model) else get_model(model, config=config or GenerateConfig())
+        grader = model if isinstance(model, Model) else get_model(model, config=config)
         messages = [ChatMessageUser(content=judge_prompt(state, target))]
         try:
-            result = await grader.generate(messages, config=config or GenerateConfig(), cache=cache)
+            result = await grader.generate(messages, config=config, cache=cache)
             if not result.completion.strip():
                 # An empty reply is a provider fault, and the cache would replay it: ask once more, uncached.
-                result = await grader.generate(messages, config=config or GenerateConfig(), cache=False)
+                result = await grader.generate(messages, config=config, cache=False)
         except RetryError as err:
             # Retries ran out (rate limits, time-outs, server errors): keep the generation and
             # leave the sample for `procskill rejudge`. Other errors (auth, bad request) are loud.
