@@ -216,7 +216,10 @@ async def _rejudge_file(
         return RejudgeResult(str(file), name, action, note=note)
 
     try:
-        log = await read_eval_log_async(str(file))
+        # Read under a shared lock: Inspect reads an .eval archive in several opens, so a
+        # concurrent re-judge replacing the file in between would tear the read.
+        async with _locked(file, shared=True):
+            log = await read_eval_log_async(str(file))
     except Exception as err:  # noqa: BLE001 - any unreadable file is reported and skipped
         return left("unreadable", f"not a readable Inspect log ({type(err).__name__}: {_first_line(err)})")
     if not is_procskill_log(log):
@@ -295,16 +298,17 @@ def _merge_score(current: EvalLog, scored: EvalLog, name: str, events_before: di
 
 
 @contextlib.asynccontextmanager
-async def _locked(file: Path) -> AsyncIterator[None]:
-    """Hold an exclusive advisory lock on ``file`` (waiting for it). A writer replaces the file,
-    so the lock is taken on the file that is at ``file`` once the lock is held."""
+async def _locked(file: Path, shared: bool = False) -> AsyncIterator[None]:
+    """Hold an advisory lock on ``file``, exclusive (to write) or shared (to read), waiting for it.
+    A writer replaces the file, so the lock is taken on the file that is at ``file`` once the
+    lock is held."""
     if fcntl is None:
         yield
         return
     while True:
         fd = os.open(file, os.O_RDONLY)
         try:
-            await to_thread.run_sync(fcntl.flock, fd, fcntl.LOCK_EX)
+            await to_thread.run_sync(fcntl.flock, fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
             if os.fstat(fd).st_ino == os.stat(file).st_ino:
                 break
         except BaseException:
