@@ -243,7 +243,7 @@ class _JudgeScorer:
 def judge(
     path: JudgePath = "llm",
     judge: str | Model | None = None,
-    model_role: str = "grader",
+    model_role: str | None = None,
     max_tokens: int | None = None,
     batch: bool | int | None = None,
     cache: bool | CachePolicy = DEFAULT_JUDGE_CACHE,
@@ -264,7 +264,8 @@ def judge(
             bound when the scorer is built (inside a task, Inspect binds roles before building
             it; under ``inspect score``, pass ``-S judge=``). A named model is resolved inside
             ``score()``.
-        model_role: The role the judge is bound to (recorded in the score metadata).
+        model_role: The role the judge is bound to (recorded in the score metadata): by
+            default ``grader`` when ``judge`` is omitted, none when it is given.
         max_tokens: The evaluated model's token limit, to recognise truncated outputs
             exactly as the ``extract`` scorer does (see :func:`procskill.scorers.answer_format`).
         batch: Send the judge calls through the provider's batch API (Inspect's batch mode:
@@ -291,6 +292,8 @@ def judge(
     """
     if path not in JUDGE_PATHS:
         raise ValueError(f"judge path must be one of {JUDGE_PATHS}, got {path!r}")
+    if judge is None:
+        model_role = model_role or "grader"
     judge_model = judge if judge is not None else _role_model(model_role)
     if isinstance(judge_model, list):
         raise ValueError(
