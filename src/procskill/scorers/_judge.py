@@ -317,13 +317,17 @@ def judge(
     return _JudgeScorer(score, tagged)
 
 
-def role_judges(path: JudgePath, roles: list[str], max_tokens: int | None = None) -> list[Scorer]:
+def role_judges(
+    path: JudgePath, roles: list[str], max_tokens: int | None = None, batch: bool | int | None = None
+) -> list[Scorer]:
     """One judge per model bound to each role (a role bound to a list gives several judges).
 
     Args:
         path: The judge path (``bench`` or ``llm``).
         roles: Model role names, e.g. ``["grader"]`` or ``["grader", "grader2"]``.
         max_tokens: The evaluated model's token limit (see :func:`judge`).
+        batch: Send the judge calls through the providers' batch APIs (see :func:`judge`);
+            by default each role's own setting (``--model-role 'grader={model: …, batch: true}'``).
 
     Returns:
         The judges, in role order.
@@ -335,7 +339,7 @@ def role_judges(path: JudgePath, roles: list[str], max_tokens: int | None = None
     for role in roles:
         bound = _role_model(role, path)
         for model in bound if isinstance(bound, list) else [bound]:
-            scorers.append(judge(path, judge=model, model_role=role, max_tokens=max_tokens))
+            scorers.append(judge(path, judge=model, model_role=role, max_tokens=max_tokens, batch=batch))
     return scorers
 
 
