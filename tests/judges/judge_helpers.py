@@ -14,8 +14,8 @@ from inspect_ai.model import ChatMessage, Model
 from procskill.testing.packs import CODE
 from procskill.testing.scripted import scripted_model
 
-GOLD = re.compile(r"\[BEGIN GOLD (?:ANSWER|CONCLUSION)\]\n(.*?)\n", re.S)
-RESPONSE = re.compile(r"\[BEGIN RESPONSE (\w+)\]\n(.*?)\n\[END RESPONSE \1\]", re.S)
+GOLD = re.compile(r"\[BEGIN GOLD (?:ANSWER|CONCLUSION)\]\n(.*?)\n", re.DOTALL)
+RESPONSE = re.compile(r"\[BEGIN RESPONSE (\w+)\]\n(.*?)\n\[END RESPONSE \1\]", re.DOTALL)
 
 
 def code_of(messages: list[ChatMessage]) -> int:

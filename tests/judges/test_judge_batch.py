@@ -5,11 +5,11 @@ direct calls, token use recorded per judge score."""
 from __future__ import annotations
 
 import pytest
+from fake_batch import BATCH, FakeBatchServer
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import BatchConfig, GenerateConfig, get_model
-
-from fake_batch import BATCH, FakeBatchServer
 from judge_helpers import GOLD, RESPONSE, answering_solver, run_eval
+
 from procskill.analysis import rejudge
 from procskill.testing.fake_openai import CHAT_COMPLETIONS, last_user_text
 

@@ -7,14 +7,13 @@ import math
 
 import pytest
 from inspect_ai import eval as inspect_eval
+from judge_helpers import recording_judge, run_eval
 
 from procskill.prompts import ANSWER_INSTRUCTION, SYSTEM_PROMPT
 from procskill.scorers import judge, parse_verdict
-from procskill.skills import load_packs
 from procskill.scorers._judge import JUDGE_TEMPLATE
+from procskill.skills import load_packs
 from procskill.testing.scripted import scripted_model
-
-from judge_helpers import recording_judge, run_eval
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ import shutil
 
 from inspect_ai.log import read_eval_log, write_eval_log
 from inspect_ai.model import GenerateConfig, Model, ModelConfig, get_model
-
 from judge_helpers import GOLD, RESPONSE, answering_solver, recording_judge, run_eval
+
 from procskill.analysis import rejudge
 from procskill.testing.fake_openai import FakeOpenAIServer
 

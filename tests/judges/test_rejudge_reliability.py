@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from inspect_ai.log import read_eval_log, write_eval_log
-
 from judge_helpers import GOLD, RESPONSE, answering_solver, recording_judge, run_eval
+
 from procskill.analysis import rejudge
 from procskill.analysis.rejudge import STAGING_PREFIX
 from procskill.testing.fake_openai import FakeOpenAIServer, last_user_text

@@ -68,7 +68,7 @@ def rejudge_command(
     except Exception as err:  # noqa: BLE001 - unknown provider, missing key, bad model argument
         fail(f"--judge {judge}: {_plain(err)}")
 
-    def show(result) -> None:  # noqa: ANN001
+    def show(result) -> None:
         if result.note:
             detail = f"  ({result.note})"
         elif result.judged:

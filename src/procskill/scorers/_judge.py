@@ -5,7 +5,13 @@ gold answer (or, for a free-form task, the gold conclusion and its rubric) and t
 response with reasoning removed — never the condition, the evaluated model's name or the
 procedure block. Each judge is its own named score, ``<path>@<judge model>``
 (e.g. ``llm@openai/gpt-5.4``), so several judges sit side by side in one log and
-:func:`procskill.analysis.agreement` can compare any two of them.
+:func:`procskill.analysis.agreement` can compare any two of them. The judge is one public
+scorer, registered as ``procskill/judge``: the task, ``procskill rejudge`` and ``inspect score``
+all run it.
+
+The response is untrusted: it is fenced by markers it cannot forge and declared data in the
+prompt, and the verdict is read only from the judge's own last line (see :func:`judge_prompt`
+and :func:`parse_verdict`).
 """
 
 from __future__ import annotations
@@ -15,9 +21,9 @@ import re
 import unicodedata
 from typing import Any, Literal
 
+from inspect_ai._util.registry import REGISTRY_INFO, REGISTRY_PARAMS
 from inspect_ai.model import CachePolicy, ChatMessageUser, GenerateConfig, Model, ModelUsage, get_model
 from inspect_ai.scorer import Score, Scorer, Target, scorer
-from inspect_ai._util.registry import REGISTRY_INFO, REGISTRY_PARAMS
 from inspect_ai.solver import TaskState
 from tenacity import RetryError
 
@@ -195,7 +201,9 @@ def judge_prompt(state: TaskState, target: Target) -> str:
 
     Built from the task text (the sample input without the answer instruction; the input
     never holds the procedure block), the target (and ``rubric`` for free-form tasks)
-    and the completion with reasoning removed.
+    and the completion with reasoning removed and section-marker look-alikes defused
+    (:func:`neutralise_markers`), fenced by markers tagged with its digest
+    (:func:`response_tag`) and introduced as untrusted data.
     """
     meta = state.metadata
     free = meta["answer_type"] == "free"
