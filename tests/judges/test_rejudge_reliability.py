@@ -183,3 +183,21 @@ def test_cli_missing_api_key_is_one_line(packs, tmp_path, monkeypatch) -> None:
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "OPENAI_API_KEY" in lines[0] and "[bold]" not in lines[0], result.output
+
+
+def test_the_shared_folder_reader_reads_each_evaluation_once(packs, tmp_path) -> None:
+    from procskill.analysis.rejudge import log_headers
+
+    logs = tmp_path / "logs"
+    good = run_eval(packs, logs)
+    (logs / "copy").mkdir()
+    shutil.copy(good.location, logs / "copy" / "again.eval")
+    (logs / "z-corrupt.eval").write_bytes(b"PK\x03\x04 not a zip archive")
+    (logs / "link.eval").symlink_to(good.location)  # the same file twice: listed once
+
+    entries = {e.file.name: e for e in log_headers([logs, good.location])}
+    assert set(entries) == {Path(good.location).name, "again.eval", "z-corrupt.eval"}
+    assert entries[Path(good.location).name].header.eval.eval_id == good.eval.eval_id
+    assert entries[Path(good.location).name].named  # also named explicitly
+    assert entries["again.eval"].header is None and "same evaluation" in entries["again.eval"].skip
+    assert entries["z-corrupt.eval"].header is None and "not a readable Inspect log" in entries["z-corrupt.eval"].skip

@@ -28,7 +28,7 @@ from pathlib import Path
 import anyio
 from anyio import to_thread
 from inspect_ai import score_async
-from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log_async, write_eval_log_async
+from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log, read_eval_log_async, write_eval_log_async
 from inspect_ai.model import GenerateConfig, Model, get_model
 
 from procskill.errors import ProcskillError
@@ -111,6 +111,58 @@ def log_files(logs: str | Path | Iterable[str | Path]) -> list[tuple[Path, bool]
             seen.add(real)
             found[file] = named
     return sorted(found.items())
+
+
+@dataclass(frozen=True)
+class LogHeader:
+    """One log file of a folder, read once: :func:`log_headers`."""
+
+    file: Path
+    named: bool
+    """Whether the file was named explicitly (not found in a folder)."""
+    header: EvalLog | None
+    """The log's header (no samples), or ``None`` when the file is skipped."""
+    skip: str = ""
+    """Why the file is skipped, on one line: not a readable log, or a copy of a log listed
+    before it (same eval id). Empty for a usable header."""
+
+
+def log_headers(logs: str | Path | Iterable[str | Path]) -> list[LogHeader]:
+    """The log files named by ``logs`` (see :func:`log_files`), each with its header, each
+    evaluation once: the shared reader of the commands that read a folder of logs.
+
+    A file that is not a readable Inspect log (a corrupt ``.eval``, say) or that holds the same
+    evaluation as a file listed before it (a copy: same eval id) comes with a one-line ``skip``
+    reason instead of a header, so the caller notes it and carries on with the rest. What to do
+    with an unfinished log (``header.status``) is the caller's choice.
+
+    Raises:
+        FileNotFoundError: A path does not exist, or a folder holds no logs.
+    """
+    results: list[LogHeader] = []
+    evals: dict[str, Path] = {}
+    for file, named in log_files(logs):
+        try:
+            header = read_eval_log(str(file), header_only=True)
+        except Exception as err:  # noqa: BLE001 - any unreadable file is reported and skipped
+            results.append(LogHeader(file, named, None, unreadable_note(err)))
+            continue
+        first = evals.setdefault(header.eval.eval_id, file)
+        if first != file:
+            results.append(LogHeader(file, named, None, duplicate_note(header, first)))
+            continue
+        results.append(LogHeader(file, named, header))
+    return results
+
+
+def unreadable_note(err: BaseException) -> str:
+    """The one-line note for a file that is not a readable log."""
+    return f"not a readable Inspect log ({type(err).__name__}: {_first_line(err)})"
+
+
+def duplicate_note(log: EvalLog, first: Path) -> str:
+    """The one-line note for a copy of a log listed before it."""
+    return f"the same evaluation (eval id {log.eval.eval_id}) as {first}"
 
 
 def is_procskill_log(log: EvalLog) -> bool:
@@ -221,7 +273,7 @@ async def _rejudge_file(
         async with _locked(file, shared=True):
             log = await read_eval_log_async(str(file))
     except Exception as err:  # noqa: BLE001 - any unreadable file is reported and skipped
-        return left("unreadable", f"not a readable Inspect log ({type(err).__name__}: {_first_line(err)})")
+        return left("unreadable", unreadable_note(err))
     if not is_procskill_log(log):
         if named:
             raise ProcskillError(f"{file}: not a procskill log (no procskill_version in the task metadata)")
@@ -237,7 +289,7 @@ async def _rejudge_file(
     if not log.samples:
         return left("not_finished", "the log has no samples to judge")
     if log.eval.eval_id in evals:
-        return left("duplicate", f"the same evaluation (eval id {log.eval.eval_id}) as {evals[log.eval.eval_id]}")
+        return left("duplicate", duplicate_note(log, evals[log.eval.eval_id]))
     evals[log.eval.eval_id] = file
 
     existing = {s.name for s in (log.results.scores if log.results else [])}
