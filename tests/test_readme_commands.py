@@ -61,7 +61,7 @@ EVAL_ARGS = f"-T skills={SKILL} --limit 2 --max-tokens 8 --display none"
 HUB_IDS = ("Qwen/Qwen3.5-0.8B", "Qwen/Qwen3.5-2B", "Qwen/Qwen3.5-4B")
 PACKS = load_packs(BUILTIN_DIR)
 PROMPTS = {pack.id: [t.prompt for t in pack.tasks] for pack in PACKS}
-JUDGE_MARK = "[BEGIN RESPONSE]"  # in every judge prompt (procskill.scorers JUDGE_TEMPLATE), never in a task
+JUDGE_MARK = "[BEGIN RESPONSE "  # in every judge prompt (procskill.scorers JUDGE_TEMPLATE), never in a task
 
 MY_STUDY = """\
 name: my-study

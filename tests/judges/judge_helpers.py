@@ -14,8 +14,8 @@ from inspect_ai.model import ChatMessage, Model
 from procskill.testing.packs import CODE
 from procskill.testing.scripted import scripted_model
 
-GOLD = re.compile(r"\[BEGIN GOLD (?:ANSWER|CONCLUSION)\]\n(.*?)\n", re.S)
-RESPONSE = re.compile(r"\[BEGIN RESPONSE\]\n(.*?)\n\[END RESPONSE\]", re.S)
+GOLD = re.compile(r"\[BEGIN GOLD (?:ANSWER|CONCLUSION)\]\n(.*?)\n", re.DOTALL)
+RESPONSE = re.compile(r"\[BEGIN RESPONSE (\w+)\]\n(.*?)\n\[END RESPONSE \1\]", re.DOTALL)
 
 
 def code_of(messages: list[ChatMessage]) -> int:
@@ -33,7 +33,7 @@ def answering_solver(messages: list[ChatMessage]) -> str:
 def reading_judge(text: str) -> str:
     """A judge that passes a response containing the gold answer."""
     gold = GOLD.search(text).group(1).strip()  # type: ignore[union-attr]
-    response = RESPONSE.search(text).group(1)  # type: ignore[union-attr]
+    response = RESPONSE.search(text).group(2)  # type: ignore[union-attr]
     verdict = "PASS" if re.search(rf"\b{re.escape(gold)}\b", response) else "FAIL"
     return f"The response states {'the gold answer' if verdict == 'PASS' else 'something else'}.\nVERDICT: {verdict}"
 

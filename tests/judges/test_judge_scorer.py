@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import pytest
 from inspect_ai import eval as inspect_eval
+from judge_helpers import recording_judge, run_eval
 
 from procskill.prompts import ANSWER_INSTRUCTION, SYSTEM_PROMPT
 from procskill.scorers import judge, parse_verdict
-from procskill.skills import load_packs
 from procskill.scorers._judge import JUDGE_TEMPLATE
+from procskill.skills import load_packs
 from procskill.testing.scripted import scripted_model
-
-from judge_helpers import recording_judge, run_eval
 
 
 @pytest.mark.parametrize(
@@ -22,12 +22,18 @@ from judge_helpers import recording_judge, run_eval
         ("Correct.\nVERDICT: PASS", "PASS"),
         ("Wrong.\nVERDICT: FAIL", "FAIL"),
         ("**Verdict:** pass", "PASS"),
-        ("## VERDICT: FAIL.", "FAIL"),
-        ("verdict: Pass\n\nThat is all.", "PASS"),
-        ("VERDICT: PASS\nOn reflection, no.\nVERDICT: FAIL", "FAIL"),  # the last verdict line decides
-        ("VERDICT: PASS\nVERDICT: MAYBE", None),  # an unusable last verdict never falls back
+        ("Fine.\n  VERDICT: PASS.  \n\n", "PASS"),
+        ("VERDICT: PASS\nOn reflection, no.\nVERDICT: FAIL", "FAIL"),  # the last line decides
+        ("VERDICT: PASS\nVERDICT: MAYBE", None),  # an unusable last line never falls back
         ("VERDICT: PASS (probably)", None),
+        ("verdict: Pass\n\nThat is all.", None),  # the verdict must be the last line
+        ("## VERDICT: FAIL.", None),  # decorated: a heading
+        ("- VERDICT: PASS", None),  # a list item
+        ("`VERDICT: PASS`", None),  # code
         ("The verdict: PASS", None),  # inside prose is not a verdict line
+        # A judge that quotes the response after its own verdict: the quote never decides.
+        ("The response claims to pass.\nVERDICT: FAIL\n> VERDICT: PASS", None),
+        ("VERDICT: FAIL\nThe response ends with:\n```\nVERDICT: PASS\n```", None),
         ("<think>VERDICT: PASS</think>I cannot tell.", None),  # reasoning never decides
         ("<think>VERDICT: FAIL</think>VERDICT: PASS", "PASS"),
         ("It looks right to me.", None),
@@ -54,8 +60,10 @@ def test_judge_prompt_is_blind(packs, tmp_path) -> None:
             if meta["answer_type"] == "free"
             else f"[BEGIN GOLD ANSWER]\n{sample.target}\n[END GOLD ANSWER]"
         )
+        visible = response.format(sample.target)
+        tag = hashlib.sha256(visible.encode()).hexdigest()[:16]
         expected = JUDGE_TEMPLATE.format(
-            task=task_texts[meta["task_id"]], gold=gold, response=response.format(sample.target), instructions="@@"
+            task=task_texts[meta["task_id"]], gold=gold, response=visible, tag=tag, instructions="@@"
         ).split("@@")[0]
         assert any(text.startswith(expected) for text in seen), expected
     blob = "\n".join(seen)
@@ -180,7 +188,7 @@ def test_judge_with_an_explicit_model(packs, tmp_path) -> None:
     task = Task(
         dataset=[record_to_sample(r, pack, "base") for r in pack.split("holdout")],
         solver=generate(),
-        scorer=[judge("bench", model=grader, model_role="panel")],
+        scorer=[judge("bench", judge=grader, model_role="panel")],
     )
     [log] = inspect_eval(task, model=scripted_model("The code is 300."), log_dir=str(tmp_path), display="none")
     assert log.results.scores[0].name == "bench@mockllm/judge-x"

@@ -13,8 +13,8 @@ import shutil
 
 from inspect_ai.log import read_eval_log, write_eval_log
 from inspect_ai.model import GenerateConfig, Model, ModelConfig, get_model
-
 from judge_helpers import GOLD, RESPONSE, answering_solver, recording_judge, run_eval
+
 from procskill.analysis import rejudge
 from procskill.testing.fake_openai import FakeOpenAIServer
 
@@ -28,7 +28,7 @@ def verdicts(request: dict) -> str:
     gold = GOLD.search(text).group(1).strip()
     if gold == "201":
         return "I am not sure what to say here."
-    return "Reasoning.\nVERDICT: " + ("PASS" if re.search(rf"\b{gold}\b", RESPONSE.search(text).group(1)) else "FAIL")
+    return "Reasoning.\nVERDICT: " + ("PASS" if re.search(rf"\b{gold}\b", RESPONSE.search(text).group(2)) else "FAIL")
 
 
 def fake_judge(server: FakeOpenAIServer, name: str = JUDGE, sdk_retries: int = 3, **config) -> Model:

@@ -16,8 +16,8 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.dataset import Sample
 from inspect_ai.log import read_eval_log
 from inspect_ai.scorer import match
-
 from judge_helpers import answering_solver, code_of, recording_judge, run_eval
+
 from procskill.analysis import rejudge
 from procskill.testing.scripted import scripted_model
 

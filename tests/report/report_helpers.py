@@ -122,7 +122,7 @@ def run(models: list[Model], log_dir: Path, skills_dir: Path, model_roles=None, 
 
 
 GOLD = re.compile(r"\[BEGIN GOLD ANSWER\]\n(.*?)\n\[END GOLD ANSWER\]", re.DOTALL)
-RESPONSE = re.compile(r"\[BEGIN RESPONSE\]\n(.*?)\n\[END RESPONSE\]", re.DOTALL)
+RESPONSE = re.compile(r"\n\[BEGIN RESPONSE (\w+)\]\n(.*?)\n\[END RESPONSE \1\]", re.DOTALL)
 
 
 def judge_model(name: str, strict_final_answer: bool = False, unparseable_code: str | None = None) -> Model:
@@ -138,7 +138,7 @@ def judge_model(name: str, strict_final_answer: bool = False, unparseable_code: 
     def respond(messages):
         prompt = messages[-1].text
         gold = GOLD.search(prompt).group(1).strip()
-        response = RESPONSE.search(prompt).group(1)
+        response = RESPONSE.search(prompt).group(2)
         if unparseable_code is not None and gold == unparseable_code:
             return "I cannot decide."
         found = re.search(rf"\b{re.escape(gold)}\b", response) is not None

@@ -1,32 +1,59 @@
 """Re-judge stored procskill logs: add a judge score without regenerating anything.
 
-Uses Inspect's own re-scoring (:func:`inspect_ai.score_async`, action ``append``), so a
-re-judged log is an ordinary Inspect log: the new score sits in every sample and in the
-results with its metrics, and the judge calls appear in the sample transcripts.
+Built on the public judge scorer (:func:`procskill.scorers.judge`, registered as
+``procskill/judge``) and Inspect's own re-scoring (:func:`inspect_ai.score_async`, action
+``append``), so a re-judged log is an ordinary Inspect log: the new score sits in every
+sample and in the results with its metrics, and the judge calls appear in the sample
+transcripts.
+
+Several re-judges may run on the same logs at once (say one per judge): each judges its own
+copy, then, holding an exclusive lock on the log file, reads the log again, adds its score to
+what is there now and writes it back. So every judge's score ends up in the log, whichever
+finishes first.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import anyio
+from anyio import to_thread
 from inspect_ai import score_async
-from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log_async, write_eval_log_async
+from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log, read_eval_log_async, write_eval_log_async
 from inspect_ai.model import GenerateConfig, Model, get_model
-from inspect_ai.scorer import Score, Scorer, Target, scorer
-from inspect_ai.solver import TaskState
 
-from procskill.scorers import JUDGE_PATHS, PATH_METRICS, judge_score_name
-from procskill.scorers._judge import DEFAULT_JUDGE_CACHE, _judge_path
+from procskill.errors import ProcskillError
+from procskill.scorers import JUDGE_PATHS, judge, judge_score_name
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; concurrent re-judges of one log are not merged
+    fcntl = None  # type: ignore[assignment]
 
 RETRYABLE_REASONS = ("grader_error",)
 """Unscored reasons a re-run re-judges (a failed judge call); a parse failure is a verdict."""
 
 LOG_SUFFIXES = (".eval", ".json")
+
+STAGING_PREFIX = ".procskill-rejudge-"
+"""Folders (next to the logs) in which a re-judge writes a log before moving it into place;
+one left by a killed re-judge is removed by the next re-judge of that folder."""
+_OWNER = "owner.lock"
+_INSPECT_TEMP = re.compile(r"\.inspect_tmp_.*\.writing")
+STALE_TEMP_SECONDS = 600
+"""Age after which an Inspect temporary log file (``.inspect_tmp_*.writing``) is left over from
+a killed write: a live write appends to it continuously."""
+
+JUDGE_NAME = re.compile(r"[A-Za-z0-9_.-]+/\S+")
 
 
 @dataclass(frozen=True)
@@ -36,16 +63,23 @@ class RejudgeResult:
     log: str
     score: str
     action: str
-    """``added`` (new score), ``redone`` (earlier judge-call failures re-judged),
-    ``skipped`` (already judged) or ``not_procskill`` (a log of another task, found in a folder)."""
+    """``added`` (new score), ``redone`` (earlier judge-call failures re-judged), ``skipped``
+    (already judged), or a log left as it is: ``not_procskill`` (a log of another task, found in
+    a folder), ``duplicate`` (the same evaluation as a log listed before it), ``unreadable``,
+    ``running`` (status ``started``: still running, or killed), ``not_finished`` (status ``error``
+    or ``cancelled``)."""
     judged: int = 0
     """Samples that received the score."""
     unscored: dict[str, int] = field(default_factory=dict)
     """Unscored samples by reason (``grader_failed``, ``grader_error``)."""
+    note: str = ""
+    """Why a log was left as it is (one line)."""
 
 
 def log_files(logs: str | Path | Iterable[str | Path]) -> list[tuple[Path, bool]]:
     """The log files named by ``logs`` (files, or folders searched recursively).
+
+    Each file appears once, even when named twice or reached through a symbolic link.
 
     Returns:
         ``(file, named)`` pairs in a stable order; ``named`` is whether the file was named
@@ -56,24 +90,96 @@ def log_files(logs: str | Path | Iterable[str | Path]) -> list[tuple[Path, bool]
     """
     items = [logs] if isinstance(logs, (str, Path)) else list(logs)
     found: dict[Path, bool] = {}
+    seen: set[Path] = set()
     for item in items:
         path = Path(item)
         if path.is_dir():
             infos = list_eval_logs(str(path), recursive=True, descending=False)
             if not infos:
                 raise FileNotFoundError(f"{path}: no Inspect logs (*.eval, *.json) in this folder")
-            for info in infos:
-                found.setdefault(Path(info.name.removeprefix("file://")), False)
+            candidates = [(Path(info.name.removeprefix("file://")), False) for info in infos]
         elif path.is_file():
-            found[path] = True
+            candidates = [(path, True)]
         else:
             raise FileNotFoundError(f"{path}: no such log file or folder")
+        for file, named in candidates:
+            real = file.resolve()
+            if real in seen:
+                key = next(k for k in found if k.resolve() == real)
+                found[key] = found[key] or named
+                continue
+            seen.add(real)
+            found[file] = named
     return sorted(found.items())
+
+
+@dataclass(frozen=True)
+class LogHeader:
+    """One log file of a folder, read once: :func:`log_headers`."""
+
+    file: Path
+    named: bool
+    """Whether the file was named explicitly (not found in a folder)."""
+    header: EvalLog | None
+    """The log's header (no samples), or ``None`` when the file is skipped."""
+    skip: str = ""
+    """Why the file is skipped, on one line: not a readable log, or a copy of a log listed
+    before it (same eval id). Empty for a usable header."""
+
+
+def log_headers(logs: str | Path | Iterable[str | Path]) -> list[LogHeader]:
+    """The log files named by ``logs`` (see :func:`log_files`), each with its header, each
+    evaluation once: the shared reader of the commands that read a folder of logs.
+
+    A file that is not a readable Inspect log (a corrupt ``.eval``, say) or that holds the same
+    evaluation as a file listed before it (a copy: same eval id) comes with a one-line ``skip``
+    reason instead of a header, so the caller notes it and carries on with the rest. What to do
+    with an unfinished log (``header.status``) is the caller's choice.
+
+    Raises:
+        FileNotFoundError: A path does not exist, or a folder holds no logs.
+    """
+    results: list[LogHeader] = []
+    evals: dict[str, Path] = {}
+    for file, named in log_files(logs):
+        try:
+            header = read_eval_log(str(file), header_only=True)
+        except Exception as err:  # noqa: BLE001 - any unreadable file is reported and skipped
+            results.append(LogHeader(file, named, None, unreadable_note(err)))
+            continue
+        first = evals.setdefault(header.eval.eval_id, file)
+        if first != file:
+            results.append(LogHeader(file, named, None, duplicate_note(header, first)))
+            continue
+        results.append(LogHeader(file, named, header))
+    return results
+
+
+def unreadable_note(err: BaseException) -> str:
+    """The one-line note for a file that is not a readable log."""
+    return f"not a readable Inspect log ({type(err).__name__}: {_first_line(err)})"
+
+
+def duplicate_note(log: EvalLog, first: Path) -> str:
+    """The one-line note for a copy of a log listed before it."""
+    return f"the same evaluation (eval id {log.eval.eval_id}) as {first}"
 
 
 def is_procskill_log(log: EvalLog) -> bool:
     """Whether a log was written by the procskill task (its samples carry what a judge needs)."""
     return "procskill_version" in (log.eval.metadata or {})
+
+
+def check_judge_name(name: str) -> None:
+    """Refuse a judge name that is not ``provider/model`` (before any model is built).
+
+    Raises:
+        ProcskillError: The name is malformed, with the form expected.
+    """
+    if not JUDGE_NAME.fullmatch(name):
+        raise ProcskillError(
+            f"--judge {name!r}: expected provider/model, e.g. openai/gpt-5.4 or openrouter/openai/gpt-5.4"
+        )
 
 
 def rejudge(
@@ -83,6 +189,8 @@ def rejudge(
     max_connections: int | None = None,
     config: GenerateConfig | None = None,
     display: str = "none",
+    batch: bool | int | None = None,
+    on_result: Callable[[RejudgeResult], None] | None = None,
 ) -> list[RejudgeResult]:
     """Add the score ``<path>@<judge>`` to stored procskill logs, in place.
 
@@ -92,6 +200,14 @@ def rejudge(
     judge call failed (unscored ``grader_error``) are judged again. Judge calls go
     through Inspect's model cache, so judging the same responses again — a rerun,
     another path, or a log whose eval used the same judge — makes no new API calls.
+
+    Each log is read once (a copy of a log listed earlier, same eval id, is left alone),
+    and a log that cannot be judged is left as it is with a one-line note while the others
+    are judged: a file that is not a readable log, an evaluation still running or killed
+    (status ``started``), an evaluation that failed or was cancelled (status ``error`` /
+    ``cancelled``: its results are incomplete; ``inspect eval-retry`` it and re-judge the
+    retried log). Concurrent re-judges of the same logs all keep their scores (see the
+    module docstring). Temporary files of a killed re-judge are removed.
 
     Args:
         logs: Log files and/or folders (searched recursively).
@@ -103,6 +219,9 @@ def rejudge(
         config: Further generation settings for the judge (``timeout``,
             ``attempt_timeout``, ``max_retries``, …).
         display: Inspect's progress display (``none``, ``plain``, ``rich``).
+        batch: Send the judge calls through the provider's batch API (``True`` or a
+            batch size; see :func:`procskill.scorers.judge`).
+        on_result: Called with each log's result as soon as the log is written (or left).
 
     Returns:
         One :class:`RejudgeResult` per log file.
@@ -112,82 +231,197 @@ def rejudge(
         FileNotFoundError: A path does not exist.
     """
     if path not in JUDGE_PATHS:
-        raise ValueError(f"--path must be one of {JUDGE_PATHS}, got {path!r}")
-    judge_config = (config or GenerateConfig()).merge(GenerateConfig(max_connections=max_connections))
-    judge_model = judge if isinstance(judge, Model) else get_model(judge, config=judge_config)
+        raise ProcskillError(f"--path must be one of {JUDGE_PATHS}, got {path!r}")
     files = log_files(logs)
+    if isinstance(judge, str):
+        check_judge_name(judge)
+    judge_config = (config or GenerateConfig()).merge(GenerateConfig(max_connections=max_connections, batch=batch))
+    judge_model = judge if isinstance(judge, Model) else get_model(judge, config=judge_config)
 
     async def run() -> list[RejudgeResult]:
-        return [
-            await _rejudge_file(file, named, judge_model, path, judge_config, display) for file, named in files
-        ]
+        results: list[RejudgeResult] = []
+        evals: dict[str, Path] = {}
+        for folder in sorted({file.parent for file, _ in files}):
+            _remove_stale_temp_files(folder)
+        for file, named in files:
+            result = await _rejudge_file(file, named, judge_model, path, judge_config, display, evals)
+            if on_result is not None:
+                on_result(result)
+            results.append(result)
+        return results
 
     return anyio.run(run)
 
 
 async def _rejudge_file(
-    file: Path, named: bool, judge_model: Model, path: str, config: GenerateConfig, display: str
+    file: Path,
+    named: bool,
+    judge_model: Model,
+    path: str,
+    config: GenerateConfig,
+    display: str,
+    evals: dict[str, Path],
 ) -> RejudgeResult:
     name = judge_score_name(path, judge_model)
-    log = await read_eval_log_async(str(file))
+
+    def left(action: str, note: str) -> RejudgeResult:
+        return RejudgeResult(str(file), name, action, note=note)
+
+    try:
+        # Read under a shared lock: Inspect reads an .eval archive in several opens, so a
+        # concurrent re-judge replacing the file in between would tear the read.
+        async with _locked(file, shared=True):
+            log = await read_eval_log_async(str(file))
+    except Exception as err:  # noqa: BLE001 - any unreadable file is reported and skipped
+        return left("unreadable", unreadable_note(err))
     if not is_procskill_log(log):
         if named:
-            raise ValueError(f"{file}: not a procskill log (no procskill_version in the task metadata)")
-        return RejudgeResult(str(file), name, "not_procskill")
+            raise ProcskillError(f"{file}: not a procskill log (no procskill_version in the task metadata)")
+        return left("not_procskill", "a log of another task")
     if log.status == "started":
-        raise ValueError(f"{file}: the evaluation is still running (status 'started'); re-judge it when done")
+        return left("running", "the evaluation has not finished (status 'started': still running, or killed)")
+    if log.status in ("error", "cancelled"):
+        return left(
+            "not_finished",
+            f"the evaluation ended with status '{log.status}', so its results are incomplete; "
+            f"complete it with `inspect eval-retry {file}` and re-judge the retried log",
+        )
     if not log.samples:
-        raise ValueError(f"{file}: the log has no samples to judge")
+        return left("not_finished", "the log has no samples to judge")
+    if log.eval.eval_id in evals:
+        return left("duplicate", duplicate_note(log, evals[log.eval.eval_id]))
+    evals[log.eval.eval_id] = file
 
     existing = {s.name for s in (log.results.scores if log.results else [])}
-    redo = {
-        (s.id, s.epoch)
-        for s in log.samples
-        if (score := (s.scores or {}).get(name)) is not None and score.reason in RETRYABLE_REASONS
-    }
+    redo = any(
+        (score := (s.scores or {}).get(name)) is not None and score.reason in RETRYABLE_REASONS for s in log.samples
+    )
     if name in existing and not redo:
         return RejudgeResult(str(file), name, "skipped")
     action = "redone" if name in existing else "added"
     if name in existing:
         _drop_score(log, name)
 
-    skipped = {(s.id, s.epoch) for s in log.samples if s.error is not None}
+    # Samples that errored during the eval were never scored (they have no final response):
+    # leave them out of this pass, as the eval did.
+    all_samples = log.samples
+    log.samples = [s for s in all_samples if s.error is None]
+    events_before = {(s.id, s.epoch): len(s.events) for s in log.samples}
     max_tokens = ((log.eval.metadata or {}).get("generation") or {}).get("max_tokens")
-    judge_scorer = _rejudge_scorer(path, judge_model, config, skipped, max_tokens)
+    judge_scorer = judge(path, judge=judge_model, model_role=None, max_tokens=max_tokens, config=config)
     # Roles bound at eval time (say a Claude grader) would be instantiated by score_async —
     # needing their API keys — though a re-judge never calls them: keep them out of its way.
-    roles, log.eval.model_roles = log.eval.model_roles, None
-    try:
-        log = await score_async(
-            log, [judge_scorer], model=get_model("none"), action="append", display=display, copy=False  # type: ignore[arg-type]
-        )
-    finally:
-        log.eval.model_roles = roles
-    await write_eval_log_async(log, str(file))
+    log.eval.model_roles = None
+    # model="none": the evaluated model is never instantiated (its weights may be gone).
+    scored = await score_async(
+        log, [judge_scorer], model=get_model("none"), action="append", display=display, copy=False  # type: ignore[arg-type]
+    )
 
-    scores = [s.scores[name] for s in log.samples or [] if s.scores and name in s.scores]
+    async with _locked(file):
+        # Another re-judge may have written this log since it was read: add this score to
+        # what the file holds now.
+        current = await read_eval_log_async(str(file))
+        if current.eval.eval_id != scored.eval.eval_id:
+            raise ProcskillError(f"{file}: replaced by another evaluation while it was being judged; re-judge it")
+        _merge_score(current, scored, name, events_before)
+        await _write_log(current, file)
+
+    scores = [s.scores[name] for s in current.samples or [] if s.scores and name in s.scores]
     unscored = Counter(str(s.reason) for s in scores if s.reason is not None and s.value != s.value)
     return RejudgeResult(str(file), name, action, judged=len(scores), unscored=dict(unscored))
 
 
-def _rejudge_scorer(
-    path: str, model: Model, config: GenerateConfig, skipped: set[tuple[Any, int]], max_tokens: int | None
-) -> Scorer:
-    """The judge as :func:`procskill.scorers.judge` builds it, minus samples that errored
-    during the eval (never scored, so never judged: they have no final response)."""
+def _merge_score(current: EvalLog, scored: EvalLog, name: str, events_before: dict[tuple, int]) -> None:
+    """Put the score ``name`` of ``scored`` (and its judge-call events, results, scorer entry and
+    reductions) into ``current``, replacing any score of that name there."""
+    _drop_score(current, name)
+    by_key = {(s.id, s.epoch): s for s in scored.samples or []}
+    for sample in current.samples or []:
+        mine = by_key.get((sample.id, sample.epoch))
+        if mine is None or not mine.scores or name not in mine.scores:
+            continue
+        sample.scores = {**(sample.scores or {}), name: mine.scores[name]}
+        sample.events = [*sample.events, *mine.events[events_before[(sample.id, sample.epoch)] :]]
+    if scored.results is not None and current.results is not None:
+        current.results.scores += [s for s in scored.results.scores if s.name == name]
+    current.eval.scorers = [*(current.eval.scorers or []), *(s for s in scored.eval.scorers or [] if s.name == name)]
+    if scored.reductions:
+        current.reductions = [*(current.reductions or []), *(r for r in scored.reductions if r.scorer == name)]
 
-    def judge_path(path: str, judge: str, model_role: str | None) -> Scorer:
-        inner = _judge_path(path, model, None, DEFAULT_JUDGE_CACHE, config, max_tokens)
 
-        async def score(state: TaskState, target: Target) -> Score | None:
-            if (state.sample_id, state.epoch) in skipped:
-                return None
-            return await inner(state, target)
+@contextlib.asynccontextmanager
+async def _locked(file: Path, shared: bool = False) -> AsyncIterator[None]:
+    """Hold an advisory lock on ``file``, exclusive (to write) or shared (to read), waiting for it.
+    A writer replaces the file, so the lock is taken on the file that is at ``file`` once the
+    lock is held."""
+    if fcntl is None:
+        yield
+        return
+    while True:
+        fd = os.open(file, os.O_RDONLY)
+        try:
+            await to_thread.run_sync(fcntl.flock, fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            if os.fstat(fd).st_ino == os.stat(file).st_ino:
+                break
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # the file was replaced while waiting: lock the new one
+    try:
+        yield
+    finally:
+        os.close(fd)
 
-        return score
 
-    named = scorer(metrics=PATH_METRICS, name=judge_score_name(path, model))(judge_path)
-    return named(path=path, judge=str(model), model_role=None)
+async def _write_log(log: EvalLog, file: Path) -> None:
+    """Write ``log`` over ``file`` atomically, staging it in a folder of its own next to it (so a
+    killed write leaves no stray log-looking file, and the next re-judge can tell it is stale)."""
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=file.parent))
+    owner = os.open(staging / _OWNER, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        if fcntl is not None:
+            fcntl.flock(owner, fcntl.LOCK_EX)
+        staged = staging / "log.part"
+        await write_eval_log_async(log, str(staged), format="json" if file.suffix == ".json" else "eval")
+        os.chmod(staged, os.stat(file).st_mode & 0o777)
+        os.replace(staged, file)
+    finally:
+        os.close(owner)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_stale_temp_files(folder: Path) -> None:
+    """Remove what killed writes left in ``folder``: staging folders of re-judges that no longer
+    run (their owner lock is free), and Inspect temporary log files not written to for
+    :data:`STALE_TEMP_SECONDS`."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        if entry.is_dir() and entry.name.startswith(STAGING_PREFIX):
+            if fcntl is None:
+                if now - entry.stat().st_mtime > STALE_TEMP_SECONDS:
+                    shutil.rmtree(entry, ignore_errors=True)
+                continue
+            try:
+                fd = os.open(entry / _OWNER, os.O_RDONLY)
+            except FileNotFoundError:  # killed before it took the lock
+                if now - entry.stat().st_mtime > 60:
+                    shutil.rmtree(entry, ignore_errors=True)
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live re-judge is writing
+            finally:
+                os.close(fd)
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.is_file() and _INSPECT_TEMP.fullmatch(entry.name):
+            with contextlib.suppress(OSError):
+                if now - entry.stat().st_mtime > STALE_TEMP_SECONDS:
+                    entry.unlink()
 
 
 def _drop_score(log: EvalLog, name: str) -> None:
@@ -200,3 +434,8 @@ def _drop_score(log: EvalLog, name: str) -> None:
         log.eval.scorers = [s for s in log.eval.scorers if s.name != name]
     if log.reductions:
         log.reductions = [r for r in log.reductions if r.scorer != name]
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

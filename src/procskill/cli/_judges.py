@@ -24,19 +24,85 @@ def rejudge_command(
     timeout: Annotated[int | None, typer.Option(help="Seconds before a judge call (with retries) gives up.")] = None,
     attempt_timeout: Annotated[int | None, typer.Option(help="Seconds before one attempt is retried.")] = None,
     max_retries: Annotated[int | None, typer.Option(help="Retries of a failed judge call.")] = None,
+    batch: Annotated[
+        str | None,
+        typer.Option(
+            help="Send judge calls through the provider's batch API (about half the price; results can take "
+            "up to 24 hours): 'true', or a batch size."
+        ),
+    ] = None,
 ) -> None:
-    """Add the score <path>@<judge> to stored logs without regenerating (idempotent, cached)."""
+    """Add the score <path>@<judge> to stored logs without regenerating (idempotent, cached).
+
+    Prints one line per log as soon as it is written (or left as it is, and why).
+    """
+    from procskill.analysis.rejudge import JUDGE_PATHS, check_judge_name, log_files, rejudge
+    from procskill.errors import ProcskillError
+
+    def fail(message: str) -> None:
+        typer.echo(f"error: {message}", err=True)
+        raise typer.Exit(2)
+
+    # Inputs first: nothing is built (no model, no API key looked up) for a bad path or name.
+    try:
+        log_files(logs)
+        if path not in JUDGE_PATHS:
+            raise ProcskillError(f"--path must be one of {', '.join(JUDGE_PATHS)}, got {path!r}")
+        check_judge_name(judge)
+        batch_setting = _parse_batch(batch)
+        model_args = parse_model_args(model_arg)
+    except (ProcskillError, FileNotFoundError, typer.BadParameter) as err:
+        fail(str(err))
+
     from inspect_ai.model import GenerateConfig, get_model
 
-    from procskill.analysis import rejudge
-
     config = GenerateConfig(
-        max_connections=max_connections, timeout=timeout, attempt_timeout=attempt_timeout, max_retries=max_retries
+        max_connections=max_connections,
+        timeout=timeout,
+        attempt_timeout=attempt_timeout,
+        max_retries=max_retries,
+        batch=batch_setting,
     )
-    model = get_model(judge, base_url=base_url, config=config, **parse_model_args(model_arg))
-    for result in rejudge(logs, model, path=path, config=config, display="plain"):
-        detail = f" ({result.judged} judged" + (f", unscored {result.unscored}" if result.unscored else "") + ")"
-        typer.echo(f"{result.action:>13}  {result.score}  {result.log}" + (detail if result.judged else ""))
+    try:
+        model = get_model(judge, base_url=base_url, config=config, **model_args)
+    except Exception as err:  # noqa: BLE001 - unknown provider, missing key, bad model argument
+        fail(f"--judge {judge}: {_plain(err)}")
+
+    def show(result) -> None:
+        if result.note:
+            detail = f"  ({result.note})"
+        elif result.judged:
+            detail = f" ({result.judged} judged" + (f", unscored {result.unscored}" if result.unscored else "") + ")"
+        else:
+            detail = ""
+        typer.echo(f"{result.action:>13}  {result.score}  {result.log}{detail}")
+
+    try:
+        rejudge(logs, model, path=path, config=config, display="plain", on_result=show)
+    except (ProcskillError, FileNotFoundError) as err:
+        fail(str(err))
+
+
+def _parse_batch(value: str | None) -> bool | int | None:
+    if value is None:
+        return None
+    lowered = value.strip().lower()
+    if lowered in ("true", "yes", "1", "on"):
+        return True
+    if lowered in ("false", "no", "0", "off"):
+        return False
+    if lowered.isdigit():
+        return int(lowered)
+    raise typer.BadParameter(f"--batch {value!r}: expected true, false or a batch size")
+
+
+def _plain(err: BaseException) -> str:
+    """An error's message on one line, without rich markup (``[bold]``...)."""
+    import re
+
+    text = re.sub(r"\[/?[a-z ]+\]", "", str(err)).strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " ".join(lines) if lines else type(err).__name__
 
 
 @app.command("agreement")
