@@ -5,9 +5,9 @@ corpus of the built-in training pool (catalog worked solutions, no model call) f
 ``--steps`` optimizer steps) per configuration, alternating configurations over ``--repeats`` rounds. A full
 epoch makes every configuration train on the very same rows, so tokens/s compares like with like:
 
-* ``random``: the shipped default recipe with ``group_by_length: false`` (uniform sampler: rows of very
+* ``random``: the shipped default recipe with ``sft.train_sampling_strategy: random`` (uniform sampler: rows of very
   different lengths share a batch);
-* ``default``: the shipped default recipe, ``group_by_length: true`` (transformers' ``LengthGroupedSampler``:
+* ``default``: the shipped default recipe, ``sft.train_sampling_strategy: group_by_length`` (transformers' ``LengthGroupedSampler``:
   rows of similar length share a batch; made the default after this benchmark);
 * ``no_grad_ckpt`` (optional, ``--with-grad-ckpt-off``): the default without activation checkpointing.
 
@@ -71,12 +71,12 @@ def _train_once(model_dir: Path, corpus: Path, out: Path, config: str, steps: in
     from procskill.training._recipes import DEFAULT_RECIPE
 
     # steps=None: exactly one epoch, so every configuration trains on the very same rows.
-    length = {"max_steps": steps} if steps else {"epochs": 1}
-    recipe = load_recipe(DEFAULT_RECIPE).replace(**length, save_steps=10**6, logging_steps=10**6)
+    length = {"max_steps": steps} if steps else {"num_train_epochs": 1}
+    recipe = load_recipe(DEFAULT_RECIPE).with_sft(**length, save_steps=10**6, logging_steps=10**6)
     if config == "random":
-        recipe = recipe.replace(group_by_length=False)
+        recipe = recipe.with_sft(train_sampling_strategy="random")
     if config == "no_grad_ckpt":
-        recipe = recipe.replace(gradient_checkpointing=False)
+        recipe = recipe.with_sft(activation_checkpointing=False)
     with Stopwatch() as prep:
         run = prepare_run(model_dir, corpus, recipe, out=out)
     trainer = run.trainer

@@ -45,13 +45,16 @@ def test_corpus_build_and_a_refused_training_run(packs, tmp_path):
     assert card["skills"] == ["skill_01"] and card["rows"] == 4
 
     holdout = load_packs(packs, ["skill_00"])[0].split("holdout")[0]
-    corpus_file = out / "corpus.jsonl"
+    # A hand-made JSONL file (no card) with a holdout row planted in it.
+    corpus_file = tmp_path / "mine.jsonl"
+    corpus_file.write_text((out / "corpus.jsonl").read_text())
     row = json.loads(corpus_file.read_text().splitlines()[0])
     with corpus_file.open("a") as handle:
         handle.write(json.dumps({**row, "task_id": holdout.id}) + "\n")
     result = runner.invoke(
         app,
-        ["train", "--base", str(tmp_path / "no-model"), "--corpus", str(out), "--out", str(tmp_path / "run")],
+        ["train", "--base", str(tmp_path / "no-model"), "--corpus", str(corpus_file), "--skills-dir", str(packs),
+         "--out", str(tmp_path / "run")],
     )
     assert result.exit_code == 1
     assert f"row '{holdout.id}': task id '{holdout.id}' is a holdout task" in result.output
@@ -77,7 +80,7 @@ def test_module_entry_point_takes_the_train_flags_and_reports_errors_in_one_line
     for flag in ("--base", "--corpus", "--out", "--recipe", "--resume", "--overwrite", "--max_steps", "--no_merge"):
         assert flag in usage
     assert main(["--base", "b", "--corpus", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
-    assert capsys.readouterr().err.strip() == f"error: {tmp_path / 'missing' / 'corpus.jsonl'}: corpus file not found"
+    assert capsys.readouterr().err.strip() == f"error: {tmp_path / 'missing'}: corpus file not found"
     # No CLI module is imported on that path.
     probe = "import sys, procskill.training.__main__; print(sorted(m for m in sys.modules if m.startswith('procskill.cli')))"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "[]"

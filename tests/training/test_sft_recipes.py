@@ -158,7 +158,7 @@ def _line(text: str, start: str) -> int:
             lambda t: t.replace("skill_block: true", "skil_block: true"),
             r"mine.yaml:4: unknown field 'skil_block' \(did you mean 'skill_block'\?\)",
         ),
-        (lambda t: t.replace("learning_rate: 2.0e-4", "learning_rate: 2.0e-4\nepochs: 3"), r"unknown field 'epochs'"),
+        (lambda t: t + "epochs: 3\n", r"unknown field 'epochs'.*training arguments go under 'sft:'"),
         (
             lambda t: "\n".join(line for line in t.splitlines() if not line.startswith("tests:")),
             r"mine.yaml: field 'tests' is missing",

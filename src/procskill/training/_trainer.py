@@ -137,7 +137,16 @@ def prepare_run(
         "recipe": spec.to_dict(),
         "corpus_sha256": corpus_sha,
     }
-    run_id, last = _start_or_resume(out, run, resume, overwrite)
+    from accelerate import PartialState
+
+    # Under `accelerate launch` the main process checks and prepares OUT; the others then join its run.
+    processes = PartialState()
+    with processes.main_process_first():
+        if processes.is_main_process:
+            run_id, last = _start_or_resume(out, run, resume, overwrite)
+        else:
+            run_id = json.loads((out / RUN_FILE).read_text(encoding="utf-8"))["run_id"]
+            last = _last_complete_checkpoint(checkpoints)
 
     use_gpu = torch.cuda.is_available()
     if not use_gpu:
