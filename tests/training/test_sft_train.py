@@ -256,7 +256,9 @@ def test_a_finished_run_is_complete_and_a_mixed_or_partial_folder_is_not(trained
         assert not checkpoint_complete(folder), folder.name
 
 
-def test_a_folder_with_another_runs_files_is_refused_unless_overwritten(trained, workspace, tiny_model_dir, tmp_path):
+def test_a_folder_with_another_runs_files_is_refused_unless_overwritten(
+    trained, workspace, tiny_model_dir, tmp_path, capfd
+):
     _, _, corpus = workspace
     out = tmp_path / "run"
     shutil.copytree(trained.out, out)
@@ -269,3 +271,36 @@ def test_a_folder_with_another_runs_files_is_refused_unless_overwritten(trained,
     assert result.metadata["steps"] == 1 and checkpoint_complete(out)
     assert result.metadata["run_id"] != trained.metadata["run_id"]
     assert (out / "notes.txt").read_text() == "mine"  # only the run's own files are replaced
+    # The console shows one line per logged step, not the Trainer's dicts nor advice for CUDA-only kernels.
+    console = capfd.readouterr()
+    assert "step 1/1  loss " in console.out and "{'loss'" not in console.out + console.err
+    assert "falling back to its reference PyTorch implementation" not in console.out + console.err
+
+
+def test_advice_to_install_cuda_kernels_is_hidden_on_cpu():
+    import logging
+
+    from transformers.utils import logging as hf_logging
+
+    from procskill.training._trainer import _hide_cuda_kernel_advice
+
+    _hide_cuda_kernel_advice()
+    _hide_cuda_kernel_advice()  # idempotent: prepare_run calls it once per run
+    kernels = hf_logging.get_logger("transformers.integrations.hub_kernels")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    level = kernels.level
+    kernels.addHandler(handler)
+    kernels.setLevel(logging.WARNING)
+    try:
+        kernels.warning(
+            "`causal_conv1d_fn` is falling back to its reference PyTorch implementation because `causal-conv1d` "
+            "is not installed. This is correct but much slower; install `causal-conv1d` for the optimized kernel."
+        )
+        kernels.warning("another warning")
+    finally:
+        kernels.removeHandler(handler)
+        kernels.setLevel(level)
+    assert [r.getMessage() for r in records] == ["another warning"]
+    assert len(kernels.filters) == 1
