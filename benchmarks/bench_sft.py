@@ -57,7 +57,7 @@ def padding_free_probe(model_dir: Path) -> dict[str, Any]:
         alone = model(input_ids=second).logits[0]
         flat = torch.cat([first, second], dim=1)
         positions = torch.cat([torch.arange(first.shape[1]), torch.arange(second.shape[1])])[None]
-        packed = model(input_ids=flat, position_ids=positions).logits[0, first.shape[1]:]
+        packed = model(input_ids=flat, position_ids=positions).logits[0, first.shape[1] :]
     diff = (alone - packed).abs().max().item()
     return {
         "attn_implementation": model.config._attn_implementation,
@@ -87,12 +87,14 @@ def _train_once(model_dir: Path, corpus: Path, out: Path, config: str, steps: in
 
     def recording_compute_loss(model, inputs, *args, **kwargs):
         mask = inputs["attention_mask"]
-        batches.append({
-            "rows": int(mask.shape[0]),
-            "positions": int(mask.numel()),
-            "tokens": int(mask.sum()),
-            "trained": int((inputs["labels"] != -100).sum()),
-        })
+        batches.append(
+            {
+                "rows": int(mask.shape[0]),
+                "positions": int(mask.numel()),
+                "tokens": int(mask.sum()),
+                "trained": int((inputs["labels"] != -100).sum()),
+            }
+        )
         return compute_loss(model, inputs, *args, **kwargs)
 
     trainer.compute_loss = recording_compute_loss
@@ -144,7 +146,9 @@ def run(
     rows: dict[str, list[dict[str, Any]]] = {c: [] for c in configs}
     for round_ in range(repeats):
         for config in configs if round_ % 2 == 0 else tuple(reversed(configs)):
-            rows[config].append(_train_once(model_dir, corpus.path, work / f"run-{config}-{round_}", config, steps))
+            rows[config].append(
+                _train_once(model_dir, corpus.path, work / f"run-{config}-{round_}", config, steps)
+            )
 
     summary: dict[str, Any] = {}
     for config, results in rows.items():
@@ -155,13 +159,17 @@ def run(
             "tokens_per_s": [round(t, 1) for t in tps],
             "tokens_per_cpu_s_median": round(statistics.median(tpc), 1),
             "positions_per_cpu_s_median": round(
-                statistics.median(r["positions"] / r["train_cpu_seconds"] for r in results), 1),
+                statistics.median(r["positions"] / r["train_cpu_seconds"] for r in results), 1
+            ),
             "train_seconds": [round(r["train_seconds"], 2) for r in results],
             "train_cpu_seconds": [round(r["train_cpu_seconds"], 2) for r in results],
             "padding_fraction": round(statistics.median(r["padding_fraction"] for r in results), 3),
             "padding_fraction_per_batch_median": round(
-                statistics.median(r["padding_fraction_per_batch_median"] for r in results), 3),
-            "padding_fraction_per_batch_max": round(max(r["padding_fraction_per_batch_max"] for r in results), 3),
+                statistics.median(r["padding_fraction_per_batch_median"] for r in results), 3
+            ),
+            "padding_fraction_per_batch_max": round(
+                max(r["padding_fraction_per_batch_max"] for r in results), 3
+            ),
             "micro_batches": results[-1]["micro_batches"],
             "tokens_per_run": [r["tokens"] for r in results],
             "positions_per_run": [r["positions"] for r in results],
@@ -197,8 +205,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (0 = torch's default)")
     parser.add_argument("--skills", default=SKILLS, help="comma list of skills for the corpus")
-    parser.add_argument("--with-grad-ckpt-off", action="store_true", help="also time the recipe without "
-                        "activation checkpointing")
+    parser.add_argument(
+        "--with-grad-ckpt-off",
+        action="store_true",
+        help="also time the recipe without activation checkpointing",
+    )
     parser.add_argument("--work-dir", default=None)
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from typer.testing import CliRunner
 
 from procskill.cli import app
@@ -53,8 +52,17 @@ def test_corpus_build_and_a_refused_training_run(packs, tmp_path):
         handle.write(json.dumps({**row, "task_id": holdout.id}) + "\n")
     result = runner.invoke(
         app,
-        ["train", "--base", str(tmp_path / "no-model"), "--corpus", str(corpus_file), "--skills-dir", str(packs),
-         "--out", str(tmp_path / "run")],
+        [
+            "train",
+            "--base",
+            str(tmp_path / "no-model"),
+            "--corpus",
+            str(corpus_file),
+            "--skills-dir",
+            str(packs),
+            "--out",
+            str(tmp_path / "run"),
+        ],
     )
     assert result.exit_code == 1
     assert f"row '{holdout.id}': task id '{holdout.id}' is a holdout task" in result.output
@@ -77,23 +85,43 @@ def test_module_entry_point_takes_the_train_flags_and_reports_errors_in_one_line
         main(["--help"])
     assert exit_info.value.code == 0
     usage = capsys.readouterr().out
-    for flag in ("--base", "--corpus", "--out", "--recipe", "--resume", "--overwrite", "--max_steps", "--no_merge"):
+    for flag in (
+        "--base",
+        "--corpus",
+        "--out",
+        "--recipe",
+        "--resume",
+        "--overwrite",
+        "--max_steps",
+        "--no_merge",
+    ):
         assert flag in usage
     assert main(["--base", "b", "--corpus", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
     assert capsys.readouterr().err.strip() == f"error: {tmp_path / 'missing'}: corpus file not found"
     # No CLI module is imported on that path.
     probe = "import sys, procskill.training.__main__; print(sorted(m for m in sys.modules if m.startswith('procskill.cli')))"
-    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        == "[]"
+    )
 
 
 def test_train_refuses_a_corpus_edited_after_it_was_built(packs, tmp_path):
     out = tmp_path / "corpus"
-    assert runner.invoke(app, ["corpus", "build", "--teacher", "procedural", "--skills-dir", str(packs), "--out", str(out)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["corpus", "build", "--teacher", "procedural", "--skills-dir", str(packs), "--out", str(out)]
+        ).exit_code
+        == 0
+    )
     corpus_file = out / "corpus.jsonl"
     lines = corpus_file.read_text().splitlines(keepends=True)
     corpus_file.write_text("".join(lines[:-1]))  # a row removed by hand
     result = runner.invoke(
-        app, ["train", "--base", str(tmp_path / "no-model"), "--corpus", str(out), "--out", str(tmp_path / "run")]
+        app,
+        ["train", "--base", str(tmp_path / "no-model"), "--corpus", str(out), "--out", str(tmp_path / "run")],
     )
     assert result.exit_code != 0 and "Traceback" not in result.output
     [line] = result.output.strip().splitlines()

@@ -73,8 +73,12 @@ def test_two_cpu_processes_train_like_one_with_the_same_effective_batch(tiny_mod
         "--base", str(tiny_model_dir), "--corpus", str(corpus.path), "--recipe", str(_recipe(tmp_path, 1)),
         "--out", str(tmp_path / "two"), "--no_merge",
     ]  # fmt: skip
-    env = {**os.environ, "HF_HOME": str(tmp_path / "hf-home"), "OMP_NUM_THREADS": "1"}  # no stray accelerate config
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    env = {
+        **os.environ,
+        "HF_HOME": str(tmp_path / "hf-home"),
+        "OMP_NUM_THREADS": "1",
+    }  # no stray accelerate config
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count(f"step {STEPS}/{STEPS}") == 1  # progress printed by the main process only
 

@@ -24,7 +24,9 @@ from procskill.training import (
     train,
 )
 
-BEFORE_CONVERSION = json.loads((Path(__file__).parent / "data" / "recipe_configs_before_conversion.json").read_text())
+BEFORE_CONVERSION = json.loads(
+    (Path(__file__).parent / "data" / "recipe_configs_before_conversion.json").read_text()
+)
 SMOKE = {
     "max_steps": 3,
     "per_device_train_batch_size": 2,
@@ -51,7 +53,12 @@ def test_shipped_recipes_are_distinct_named_variants_of_the_default():
         assert recipe.tests.strip() and "\n" not in recipe.tests
         assert recipe.enable_thinking is False  # how the task evaluates Qwen3.5 by default
     default = recipes[DEFAULT_RECIPE]
-    assert (default.method, default.lora["r"], default.lora["target_modules"], default.sft["learning_rate"]) == (
+    assert (
+        default.method,
+        default.lora["r"],
+        default.lora["target_modules"],
+        default.sft["learning_rate"],
+    ) == (
         "lora",
         16,
         "all-linear",
@@ -88,7 +95,12 @@ def test_converted_recipes_configure_trl_and_peft_exactly_as_before(name, tmp_pa
         assert lora is None
     else:
         targets = lora.target_modules if isinstance(lora.target_modules, str) else sorted(lora.target_modules)
-        now = {"r": lora.r, "lora_alpha": lora.lora_alpha, "lora_dropout": lora.lora_dropout, "target_modules": targets}
+        now = {
+            "r": lora.r,
+            "lora_alpha": lora.lora_alpha,
+            "lora_dropout": lora.lora_dropout,
+            "target_modules": targets,
+        }
         assert now == before["lora"] and lora.task_type == "CAUSAL_LM"
 
 
@@ -97,7 +109,13 @@ def test_converted_recipes_configure_trl_and_peft_exactly_as_before(name, tmp_pa
 def test_converted_recipes_train_to_the_same_steps_and_loss(name, tiny_model_dir, tmp_path):
     packs = write_synthetic_packs(tmp_path / "packs", skills=2, tasks_per_skill=2, train_per_skill=3)
     corpus = build_corpus("procedural", skills_dir=packs, out=tmp_path / "corpus")
-    result = train(tiny_model_dir, corpus.path, load_recipe(name).with_sft(**SMOKE, train_sampling_strategy="random"), out=tmp_path / "run", merge=False)
+    result = train(
+        tiny_model_dir,
+        corpus.path,
+        load_recipe(name).with_sft(**SMOKE, train_sampling_strategy="random"),
+        out=tmp_path / "run",
+        merge=False,
+    )
     meta = result.metadata
     assert meta["steps"] == BEFORE[name]["steps"]
     assert meta["final_loss"] == pytest.approx(BEFORE[name]["final_loss"], abs=1e-6)
@@ -110,7 +128,9 @@ def test_a_recipe_file_loads_by_path_and_overrides_are_validated(tmp_path):
     mine = load_recipe(path)
     assert isinstance(mine, Recipe) and mine.name == "mine" and mine.source == path
     assert mine.with_sft(max_steps=3).sft["max_steps"] == 3
-    with pytest.raises(RecipeError, match=r"mine.yaml \(override\): field 'sft.max_steps' must be int, got 'x'"):
+    with pytest.raises(
+        RecipeError, match=r"mine.yaml \(override\): field 'sft.max_steps' must be int, got 'x'"
+    ):
         mine.with_sft(max_steps="x")
 
 
@@ -126,8 +146,10 @@ def _line(text: str, start: str) -> int:
     [
         (
             lambda t: t.replace("learning_rate: 2.0e-4", "lerning_rate: 2.0e-4"),
-            rf"mine.yaml:{_line(DEFAULT_TEXT, 'learning_rate')}: unknown trl.SFTConfig field 'sft.lerning_rate' "
-            r"\(did you mean 'learning_rate'\?\)",
+            (
+                rf"mine.yaml:{_line(DEFAULT_TEXT, 'learning_rate')}: unknown trl.SFTConfig field 'sft.lerning_rate' "
+                r"\(did you mean 'learning_rate'\?\)"
+            ),
         ),
         (
             lambda t: t.replace("learning_rate: 2.0e-4", "learning_rate: fast"),
@@ -139,8 +161,10 @@ def _line(text: str, start: str) -> int:
         ),
         (
             lambda t: t.replace("lr_scheduler_type: cosine", "lr_scheduler_type: zigzag"),
-            rf"mine.yaml:{_line(DEFAULT_TEXT, 'lr_scheduler_type')}: field 'sft.lr_scheduler_type' is refused by "
-            r"trl.SFTConfig: zigzag is not a valid SchedulerType",
+            (
+                rf"mine.yaml:{_line(DEFAULT_TEXT, 'lr_scheduler_type')}: field 'sft.lr_scheduler_type' is refused "
+                r"by trl.SFTConfig: zigzag is not a valid SchedulerType"
+            ),
         ),
         (
             lambda t: t.replace("  r: 16", "  rank: 16"),

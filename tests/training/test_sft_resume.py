@@ -78,7 +78,10 @@ def test_resume_trains_the_rows_and_loss_of_the_uninterrupted_run(
     out = tmp_path / "run"
     (out / "checkpoints").mkdir(parents=True)
     shutil.copy(full_out / "procskill_run.json", out)
-    shutil.copytree(full_out / "checkpoints" / f"checkpoint-{checkpoint}", out / "checkpoints" / f"checkpoint-{checkpoint}")
+    shutil.copytree(
+        full_out / "checkpoints" / f"checkpoint-{checkpoint}",
+        out / "checkpoints" / f"checkpoint-{checkpoint}",
+    )
 
     steps, meta, losses = _run(tiny_model_dir, corpus, recipe, out, resume=True)
     assert steps == full_steps[checkpoint:]

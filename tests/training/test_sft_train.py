@@ -200,7 +200,9 @@ def test_resume_continues_from_the_last_checkpoint(trained, workspace, tiny_mode
     out = tmp_path / "run"
     shutil.copytree(trained.out, out)
     recipe = load_recipe("lora_r16_lr2e-4").with_sft(**SMOKE)
-    with pytest.raises(TrainingError, match="already holds a training run's files.*pass --resume.*--overwrite"):
+    with pytest.raises(
+        TrainingError, match="already holds a training run's files.*pass --resume.*--overwrite"
+    ):
         train(tiny_model_dir, corpus.path, recipe, out=out)
     sparse_logging = recipe.with_sft(logging_steps=4)
     resumed = train(tiny_model_dir, corpus.path, sparse_logging, out=out, resume=True, max_steps=5)
@@ -264,7 +266,9 @@ def test_a_folder_with_another_runs_files_is_refused_unless_overwritten(
     shutil.copytree(trained.out, out)
     shutil.rmtree(out / "checkpoints")  # a finished run whose checkpoints were removed
     recipe = load_recipe("lora_r16_lr2e-4").with_sft(**{**SMOKE, "max_steps": 1})
-    with pytest.raises(TrainingError, match=r"already holds a training run's files \(adapter, merged, procskill_"):
+    with pytest.raises(
+        TrainingError, match=r"already holds a training run's files \(adapter, merged, procskill_"
+    ):
         train(tiny_model_dir, corpus.path, recipe, out=out)
     (out / "notes.txt").write_text("mine")
     result = train(tiny_model_dir, corpus.path, recipe, out=out, overwrite=True)

@@ -50,8 +50,8 @@ from procskill.training._trainer import (
 )
 
 __all__ = [
-    "ANSWERS_ONLY",
     "ADAPTER",
+    "ANSWERS_ONLY",
     "CARD_FILE",
     "CHECKPOINTS",
     "CORPUS_FILE",

@@ -23,9 +23,13 @@ class TrainArguments:
     corpus: str = field(metadata={"help": "Corpus folder or JSONL file."})
     out: str = field(metadata={"help": "Output folder (adapter/, merged/, checkpoints/, metadata)."})
     recipe: str = field(default=DEFAULT_RECIPE, metadata={"help": "Shipped recipe name or a YAML file."})
-    resume: bool = field(default=False, metadata={"help": "Continue from the last checkpoint in OUT/checkpoints."})
+    resume: bool = field(
+        default=False, metadata={"help": "Continue from the last checkpoint in OUT/checkpoints."}
+    )
     overwrite: bool = field(default=False, metadata={"help": "Replace a previous run's files in OUT."})
-    skills_dir: str | None = field(default=None, metadata={"help": "Skills folder whose holdout is excluded."})
+    skills_dir: str | None = field(
+        default=None, metadata={"help": "Skills folder whose holdout is excluded."}
+    )
     max_steps: int | None = field(default=None, metadata={"help": "Override the recipe's sft.max_steps."})
     seed: int | None = field(default=None, metadata={"help": "Override the recipe's sft.seed."})
     trust_remote_code: bool = field(default=False, metadata={"help": "Allow model code from the checkpoint."})

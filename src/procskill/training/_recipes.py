@@ -187,10 +187,14 @@ def load_recipe(recipe: str | Path) -> Recipe:
             raise RecipeError(f"{where}: field '{key}' is missing")
     for key, kind in (("name", str), ("tests", str), ("skill_block", bool), ("enable_thinking", bool)):
         if key in data and not isinstance(data[key], kind):
-            raise RecipeError(f"{_at(where, lines, key)}: field '{key}' must be {kind.__name__}, got {data[key]!r}")
+            raise RecipeError(
+                f"{_at(where, lines, key)}: field '{key}' must be {kind.__name__}, got {data[key]!r}"
+            )
     for key in ("sft", "lora"):
         if key in data and not isinstance(data[key], dict):
-            raise RecipeError(f"{_at(where, lines, key)}: field '{key}' must be a mapping of {_CLASS_NAMES[key]} fields")
+            raise RecipeError(
+                f"{_at(where, lines, key)}: field '{key}' must be a mapping of {_CLASS_NAMES[key]} fields"
+            )
     if not data["name"].strip():
         raise RecipeError(f"{_at(where, lines, 'name')}: field 'name' is empty")
     if not data["tests"].strip() or "\n" in data["tests"].strip():
@@ -242,7 +246,9 @@ def _validate_sections(recipe: Recipe, where: str, lines: Mapping[str, int]) -> 
         for key, value in values.items():
             at = _at(where, lines, f"{section}.{key}")
             if section == "sft" and key in SET_BY_PROCSKILL:
-                raise RecipeError(f"{at}: 'sft.{key}' is set by procskill, not by a recipe: {SET_BY_PROCSKILL[key]}")
+                raise RecipeError(
+                    f"{at}: 'sft.{key}' is set by procskill, not by a recipe: {SET_BY_PROCSKILL[key]}"
+                )
             if section == "lora" and key == "task_type":
                 raise RecipeError(f"{at}: 'lora.task_type' is set by procskill (CAUSAL_LM)")
             if key not in hints:
@@ -253,7 +259,10 @@ def _validate_sections(recipe: Recipe, where: str, lines: Mapping[str, int]) -> 
                 raise RecipeError(
                     f"{at}: field '{section}.{key}' must be {_type_name(hints[key])}, got {value!r}"
                 )
-    for section, construct in (("sft", lambda: recipe.sft_config("recipe-check")), ("lora", recipe.lora_config)):
+    for section, construct in (
+        ("sft", lambda: recipe.sft_config("recipe-check")),
+        ("lora", recipe.lora_config),
+    ):
         try:
             construct()
         except (ValueError, TypeError) as err:

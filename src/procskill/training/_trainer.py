@@ -311,7 +311,9 @@ def _finish(run: PreparedRun, merge: bool) -> TrainResult:
         if merge:
             from procskill.training._merge import merge_adapter
 
-            merge_adapter(run.base, adapter_dir, model_dir, dtype=run.dtype, trust_remote_code=run.trust_remote_code)
+            merge_adapter(
+                run.base, adapter_dir, model_dir, dtype=run.dtype, trust_remote_code=run.trust_remote_code
+            )
     else:
         _save_weights(trainer, model_dir)
 
@@ -465,7 +467,8 @@ def _last_complete_checkpoint(checkpoints: Path) -> str | None:
     if not checkpoints.is_dir():
         return None
     complete = [
-        p for p in checkpoints.glob("checkpoint-*")
+        p
+        for p in checkpoints.glob("checkpoint-*")
         if p.name.removeprefix("checkpoint-").isdigit() and (p / "trainer_state.json").is_file()
     ]
     return str(max(complete, key=lambda p: int(p.name.removeprefix("checkpoint-")))) if complete else None
@@ -524,8 +527,12 @@ def checkpoint_complete(out: str | Path) -> bool:
         return False
     if not isinstance(meta, dict) or not isinstance(started, dict) or not meta.get("run_id"):
         return False
-    pairs = (("run_id", "run_id"), ("base_model", "base"), ("recipe_sha256", "recipe_sha256"),
-             ("corpus_sha256", "corpus_sha256"))
+    pairs = (
+        ("run_id", "run_id"),
+        ("base_model", "base"),
+        ("recipe_sha256", "recipe_sha256"),
+        ("corpus_sha256", "corpus_sha256"),
+    )
     if any(meta.get(a) != started.get(b) for a, b in pairs):
         return False
     layout = meta.get("layout") or {}
