@@ -50,20 +50,8 @@ def test_corpus_build_and_a_refused_training_run(packs, tmp_path):
     row = json.loads(corpus_file.read_text().splitlines()[0])
     with corpus_file.open("a") as handle:
         handle.write(json.dumps({**row, "task_id": holdout.id}) + "\n")
-    result = runner.invoke(
-        app,
-        [
-            "train",
-            "--base",
-            str(tmp_path / "no-model"),
-            "--corpus",
-            str(corpus_file),
-            "--skills-dir",
-            str(packs),
-            "--out",
-            str(tmp_path / "run"),
-        ],
-    )
+    flags = ["--base", str(tmp_path / "no-model"), "--corpus", str(corpus_file), "--skills-dir", str(packs)]
+    result = runner.invoke(app, ["train", *flags, "--out", str(tmp_path / "run")])
     assert result.exit_code == 1
     assert f"row '{holdout.id}': task id '{holdout.id}' is a holdout task" in result.output
     assert "Traceback" not in result.output

@@ -93,10 +93,6 @@ class Recipe:
         """``lora`` (a PEFT adapter, merged after training) or ``full`` (all weights)."""
         return "full" if self.lora is None else "lora"
 
-    @property
-    def seed(self) -> int:
-        return int(self.sft.get("seed", 42))
-
     def sft_config(self, output_dir: str | Path, *, use_cpu: bool = True, bf16: bool = False) -> Any:
         """The ``trl.SFTConfig`` of this recipe, with procskill's fixed fields filled in."""
         from trl import SFTConfig

@@ -16,6 +16,7 @@ import json
 import logging
 import shutil
 import uuid
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -151,6 +152,10 @@ def prepare_run(
     use_gpu = torch.cuda.is_available()
     if not use_gpu:
         _hide_cuda_kernel_advice()
+    # TRL calls an API transformers deprecated; nothing a user of procskill can change.
+    warnings.filterwarnings(
+        "ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning
+    )
     bf16 = use_gpu and torch.cuda.is_bf16_supported()
     dtype = torch.bfloat16 if bf16 else torch.float32
     tokenizer = AutoTokenizer.from_pretrained(str(base), trust_remote_code=trust_remote_code)
