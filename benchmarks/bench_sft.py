@@ -5,9 +5,9 @@ corpus of the built-in training pool (catalog worked solutions, no model call) f
 ``--steps`` optimizer steps) per configuration, alternating configurations over ``--repeats`` rounds. A full
 epoch makes every configuration train on the very same rows, so tokens/s compares like with like:
 
-* ``random``: the shipped default recipe with ``group_by_length: false`` (uniform sampler: rows of very
+* ``random``: the shipped default recipe with ``sft.train_sampling_strategy: random`` (uniform sampler: rows of very
   different lengths share a batch);
-* ``default``: the shipped default recipe, ``group_by_length: true`` (transformers' ``LengthGroupedSampler``:
+* ``default``: the shipped default recipe, ``sft.train_sampling_strategy: group_by_length`` (transformers' ``LengthGroupedSampler``:
   rows of similar length share a batch; made the default after this benchmark);
 * ``no_grad_ckpt`` (optional, ``--with-grad-ckpt-off``): the default without activation checkpointing.
 
@@ -57,7 +57,7 @@ def padding_free_probe(model_dir: Path) -> dict[str, Any]:
         alone = model(input_ids=second).logits[0]
         flat = torch.cat([first, second], dim=1)
         positions = torch.cat([torch.arange(first.shape[1]), torch.arange(second.shape[1])])[None]
-        packed = model(input_ids=flat, position_ids=positions).logits[0, first.shape[1]:]
+        packed = model(input_ids=flat, position_ids=positions).logits[0, first.shape[1] :]
     diff = (alone - packed).abs().max().item()
     return {
         "attn_implementation": model.config._attn_implementation,
@@ -71,12 +71,12 @@ def _train_once(model_dir: Path, corpus: Path, out: Path, config: str, steps: in
     from procskill.training._recipes import DEFAULT_RECIPE
 
     # steps=None: exactly one epoch, so every configuration trains on the very same rows.
-    length = {"max_steps": steps} if steps else {"epochs": 1}
-    recipe = load_recipe(DEFAULT_RECIPE).replace(**length, save_steps=10**6, logging_steps=10**6)
+    length = {"max_steps": steps} if steps else {"num_train_epochs": 1}
+    recipe = load_recipe(DEFAULT_RECIPE).with_sft(**length, save_steps=10**6, logging_steps=10**6)
     if config == "random":
-        recipe = recipe.replace(group_by_length=False)
+        recipe = recipe.with_sft(train_sampling_strategy="random")
     if config == "no_grad_ckpt":
-        recipe = recipe.replace(gradient_checkpointing=False)
+        recipe = recipe.with_sft(activation_checkpointing=False)
     with Stopwatch() as prep:
         run = prepare_run(model_dir, corpus, recipe, out=out)
     trainer = run.trainer
@@ -87,12 +87,14 @@ def _train_once(model_dir: Path, corpus: Path, out: Path, config: str, steps: in
 
     def recording_compute_loss(model, inputs, *args, **kwargs):
         mask = inputs["attention_mask"]
-        batches.append({
-            "rows": int(mask.shape[0]),
-            "positions": int(mask.numel()),
-            "tokens": int(mask.sum()),
-            "trained": int((inputs["labels"] != -100).sum()),
-        })
+        batches.append(
+            {
+                "rows": int(mask.shape[0]),
+                "positions": int(mask.numel()),
+                "tokens": int(mask.sum()),
+                "trained": int((inputs["labels"] != -100).sum()),
+            }
+        )
         return compute_loss(model, inputs, *args, **kwargs)
 
     trainer.compute_loss = recording_compute_loss
@@ -144,7 +146,9 @@ def run(
     rows: dict[str, list[dict[str, Any]]] = {c: [] for c in configs}
     for round_ in range(repeats):
         for config in configs if round_ % 2 == 0 else tuple(reversed(configs)):
-            rows[config].append(_train_once(model_dir, corpus.path, work / f"run-{config}-{round_}", config, steps))
+            rows[config].append(
+                _train_once(model_dir, corpus.path, work / f"run-{config}-{round_}", config, steps)
+            )
 
     summary: dict[str, Any] = {}
     for config, results in rows.items():
@@ -155,13 +159,17 @@ def run(
             "tokens_per_s": [round(t, 1) for t in tps],
             "tokens_per_cpu_s_median": round(statistics.median(tpc), 1),
             "positions_per_cpu_s_median": round(
-                statistics.median(r["positions"] / r["train_cpu_seconds"] for r in results), 1),
+                statistics.median(r["positions"] / r["train_cpu_seconds"] for r in results), 1
+            ),
             "train_seconds": [round(r["train_seconds"], 2) for r in results],
             "train_cpu_seconds": [round(r["train_cpu_seconds"], 2) for r in results],
             "padding_fraction": round(statistics.median(r["padding_fraction"] for r in results), 3),
             "padding_fraction_per_batch_median": round(
-                statistics.median(r["padding_fraction_per_batch_median"] for r in results), 3),
-            "padding_fraction_per_batch_max": round(max(r["padding_fraction_per_batch_max"] for r in results), 3),
+                statistics.median(r["padding_fraction_per_batch_median"] for r in results), 3
+            ),
+            "padding_fraction_per_batch_max": round(
+                max(r["padding_fraction_per_batch_max"] for r in results), 3
+            ),
             "micro_batches": results[-1]["micro_batches"],
             "tokens_per_run": [r["tokens"] for r in results],
             "positions_per_run": [r["positions"] for r in results],
@@ -197,8 +205,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (0 = torch's default)")
     parser.add_argument("--skills", default=SKILLS, help="comma list of skills for the corpus")
-    parser.add_argument("--with-grad-ckpt-off", action="store_true", help="also time the recipe without "
-                        "activation checkpointing")
+    parser.add_argument(
+        "--with-grad-ckpt-off",
+        action="store_true",
+        help="also time the recipe without activation checkpointing",
+    )
     parser.add_argument("--work-dir", default=None)
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from procskill.cli import app
-from procskill.cli._training import train_app
 from procskill.skills import load_packs
 from procskill.training import list_recipes
 
@@ -44,14 +44,14 @@ def test_corpus_build_and_a_refused_training_run(packs, tmp_path):
     assert card["skills"] == ["skill_01"] and card["rows"] == 4
 
     holdout = load_packs(packs, ["skill_00"])[0].split("holdout")[0]
-    corpus_file = out / "corpus.jsonl"
+    # A hand-made JSONL file (no card) with a holdout row planted in it.
+    corpus_file = tmp_path / "mine.jsonl"
+    corpus_file.write_text((out / "corpus.jsonl").read_text())
     row = json.loads(corpus_file.read_text().splitlines()[0])
     with corpus_file.open("a") as handle:
         handle.write(json.dumps({**row, "task_id": holdout.id}) + "\n")
-    result = runner.invoke(
-        app,
-        ["train", "--base", str(tmp_path / "no-model"), "--corpus", str(out), "--out", str(tmp_path / "run")],
-    )
+    flags = ["--base", str(tmp_path / "no-model"), "--corpus", str(corpus_file), "--skills-dir", str(packs)]
+    result = runner.invoke(app, ["train", *flags, "--out", str(tmp_path / "run")])
     assert result.exit_code == 1
     assert f"row '{holdout.id}': task id '{holdout.id}' is a holdout task" in result.output
     assert "Traceback" not in result.output
@@ -62,7 +62,57 @@ def test_corpus_build_needs_a_teacher_or_a_log(tmp_path):
     assert result.exit_code == 1 and "pass a teacher" in result.output
 
 
-def test_module_entry_point_is_the_train_command():
-    result = runner.invoke(train_app, ["--help"])
-    assert result.exit_code == 0
-    assert "--base" in result.output and "--recipe" in result.output and "--resume" in result.output
+def test_module_entry_point_takes_the_train_flags_and_reports_errors_in_one_line(tmp_path, capsys):
+    """``python -m procskill.training`` (what ``accelerate launch -m`` runs) needs nothing from the CLI."""
+    import subprocess
+    import sys
+
+    from procskill.training.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    usage = capsys.readouterr().out
+    for flag in (
+        "--base",
+        "--corpus",
+        "--out",
+        "--recipe",
+        "--resume",
+        "--overwrite",
+        "--max_steps",
+        "--no_merge",
+    ):
+        assert flag in usage
+    assert main(["--base", "b", "--corpus", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {tmp_path / 'missing'}: corpus file not found"
+    # No CLI module is imported on that path.
+    probe = "import sys, procskill.training.__main__; print(sorted(m for m in sys.modules if m.startswith('procskill.cli')))"
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        == "[]"
+    )
+
+
+def test_train_refuses_a_corpus_edited_after_it_was_built(packs, tmp_path):
+    out = tmp_path / "corpus"
+    assert (
+        runner.invoke(
+            app, ["corpus", "build", "--teacher", "procedural", "--skills-dir", str(packs), "--out", str(out)]
+        ).exit_code
+        == 0
+    )
+    corpus_file = out / "corpus.jsonl"
+    lines = corpus_file.read_text().splitlines(keepends=True)
+    corpus_file.write_text("".join(lines[:-1]))  # a row removed by hand
+    result = runner.invoke(
+        app,
+        ["train", "--base", str(tmp_path / "no-model"), "--corpus", str(out), "--out", str(tmp_path / "run")],
+    )
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    [line] = result.output.strip().splitlines()
+    assert f"{corpus_file}: the rows no longer match {out / 'corpus_card.json'}" in line
+    assert "rebuild it with procskill corpus build" in line
+    assert not (tmp_path / "run").exists()

@@ -121,7 +121,7 @@ def test_judge_filters_read_the_named_judge_scores_of_the_teacher_run(packs, tmp
         display="none",
     )
     with pytest.raises(CorpusError, match="needs a judge score"):
-        build_corpus(None, log=extract_only.card["source_log"], filter="judge", out=tmp_path / "nojudge")
+        build_corpus(None, log=extract_only.card["source_log"], keep="judge", out=tmp_path / "nojudge")
 
     # With a judge bound, the teacher run carries `extract` and `llm@mockllm/judge`; the default
     # filter keeps episodes both pass.
@@ -138,7 +138,7 @@ def test_judge_filters_read_the_named_judge_scores_of_the_teacher_run(packs, tmp
     assert both.card["dropped"] == {"failed": 2, "unscored": 1}  # 0 and 1 fail; 3's verdict is unparseable
 
     # The same log, judge only: task 1 (wrong ANSWER line, judged PASS) is kept, 3 stays unscored.
-    judged = build_corpus(None, log=both.card["source_log"], filter="judge", out=tmp_path / "judge")
+    judged = build_corpus(None, log=both.card["source_log"], keep="judge", out=tmp_path / "judge")
     assert sorted(task_index(r["prompt"]) for r in read_corpus(judged.path)[0]) == [1, 2]
     assert judged.card["source_log"] == both.card["source_log"]
     assert judged.card["dropped"] == {"failed": 1, "unscored": 1}
@@ -148,12 +148,12 @@ def test_judge_filters_read_the_named_judge_scores_of_the_teacher_run(packs, tmp
 def test_bad_arguments_and_rows_are_refused_with_file_line_field(packs, tmp_path):
     with pytest.raises(CorpusError, match="split must be 'train'"):
         build_corpus("procedural", split="holdout", skills_dir=packs, out=tmp_path / "c")
-    with pytest.raises(CorpusError, match="filter must be one of"):
-        build_corpus(scripted_model(Teacher()), skills_dir=packs, filter="vibes", out=tmp_path / "c")
+    with pytest.raises(CorpusError, match="--keep must be one of"):
+        build_corpus(scripted_model(Teacher()), skills_dir=packs, keep="vibes", out=tmp_path / "c")
     with pytest.raises(CorpusError, match="checked by the extractor only"):
         build_corpus("procedural", skills_dir=packs, judge="mockllm/judge", out=tmp_path / "c")
     with pytest.raises(CorpusError, match="needs a judge"):
-        build_corpus(scripted_model(Teacher()), skills_dir=packs, filter="judge", out=tmp_path / "c")
+        build_corpus(scripted_model(Teacher()), skills_dir=packs, keep="judge", out=tmp_path / "c")
 
     bad = tmp_path / "bad.jsonl"
     good = {

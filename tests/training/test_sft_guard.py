@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -55,6 +56,10 @@ def test_trainer_refuses_a_planted_holdout_row_before_loading_any_model(packs, t
     with corpus.path.open("a") as handle:
         handle.write(json.dumps(planted) + "\n")
     planted_line = len(corpus.path.read_text().splitlines())
+    # The card is updated too, so that its hash check passes and the guard is what refuses the row.
+    card = json.loads(corpus.card_path.read_text())
+    card["corpus_sha256"] = hashlib.sha256(corpus.path.read_bytes()).hexdigest()
+    corpus.card_path.write_text(json.dumps(card))
     with pytest.raises(ContaminationError, match=rf"corpus.jsonl:{planted_line}: row '{holdout.id}'"):
         # The base model does not exist: the guard must fire before anything is loaded.
         train(tmp_path / "no-such-model", corpus.path, out=tmp_path / "run")

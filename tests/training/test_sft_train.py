@@ -17,6 +17,7 @@ from procskill.training import (
     TrainingError,
     build_corpus,
     check_prompt_prefix,
+    checkpoint_complete,
     load_recipe,
     prepare_run,
     read_corpus,
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.slow
 # A few optimizer steps on the default recipe; a checkpoint every 2 steps so there is one to resume from.
 SMOKE = {
     "max_steps": 3,
-    "batch_size": 2,
+    "per_device_train_batch_size": 2,
     "gradient_accumulation_steps": 1,
     "logging_steps": 1,
     "save_steps": 2,
@@ -62,7 +63,7 @@ def workspace(tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained(workspace, tiny_model_dir):
     root, _, corpus = workspace
-    recipe = load_recipe("lora_r16_lr2e-4").replace(**SMOKE)
+    recipe = load_recipe("lora_r16_lr2e-4").with_sft(**SMOKE)
     return train(tiny_model_dir, corpus.path, recipe, out=root / "run")
 
 
@@ -78,7 +79,7 @@ def test_labels_cover_exactly_the_assistant_completion_token_by_token(
 ):
     _, _, corpus = workspace
     run = prepare_run(
-        tiny_model_dir, corpus.path, load_recipe(recipe_name).replace(**SMOKE), out=tmp_path / "r"
+        tiny_model_dir, corpus.path, load_recipe(recipe_name).with_sft(**SMOKE), out=tmp_path / "r"
     )
     assert run.trainer.args.train_sampling_strategy == "group_by_length"  # the recipes' default
     tokenizer = _tokenizer(tiny_model_dir)
@@ -148,6 +149,7 @@ def test_training_writes_adapter_merged_checkpoint_and_metadata(trained, workspa
     assert meta["corpus_sha256"] == hashlib.sha256(corpus.path.read_bytes()).hexdigest()
     assert meta["corpus_card"]["teacher"] == "procedural"
     assert meta["final_loss"] > 0 and meta["final_loss_step"] == 3
+    assert meta["world_size"] == 1 and meta["effective_batch_size"] == 2
     assert meta["enable_thinking"] is False and meta["skill_block"] is True
     assert meta["prompt_prefix_checked_rows"] == 6 and meta["device"] == "cpu" and meta["dtype"] == "float32"
     assert set(meta["library_versions"]) >= {"torch", "transformers", "trl", "peft", "datasets", "accelerate"}
@@ -197,10 +199,12 @@ def test_resume_continues_from_the_last_checkpoint(trained, workspace, tiny_mode
     _, _, corpus = workspace
     out = tmp_path / "run"
     shutil.copytree(trained.out, out)
-    recipe = load_recipe("lora_r16_lr2e-4").replace(**SMOKE)
-    with pytest.raises(TrainingError, match="already holds checkpoints.*--resume"):
+    recipe = load_recipe("lora_r16_lr2e-4").with_sft(**SMOKE)
+    with pytest.raises(
+        TrainingError, match="already holds a training run's files.*pass --resume.*--overwrite"
+    ):
         train(tiny_model_dir, corpus.path, recipe, out=out)
-    sparse_logging = recipe.replace(logging_steps=4)
+    sparse_logging = recipe.with_sft(logging_steps=4)
     resumed = train(tiny_model_dir, corpus.path, sparse_logging, out=out, resume=True, max_steps=5)
     assert resumed.metadata["steps"] == 5
     assert resumed.metadata["final_loss_step"] == 5  # the last step is logged even off the logging grid
@@ -211,13 +215,13 @@ def test_resume_continues_from_the_last_checkpoint(trained, workspace, tiny_mode
     other.write_text(corpus.path.read_text().splitlines()[0] + "\n")
     with pytest.raises(TrainingError, match="'corpus_sha256' was"):
         train(tiny_model_dir, other, recipe, out=out, resume=True, skills_dir=workspace[1])
-    with pytest.raises(TrainingError, match="no checkpoint to resume from"):
+    with pytest.raises(TrainingError, match="no run to resume here"):
         train(tiny_model_dir, corpus.path, recipe, out=tmp_path / "fresh", resume=True)
 
 
 def test_full_fine_tune_saves_the_full_checkpoint_without_an_adapter(workspace, tiny_model_dir, tmp_path):
     _, _, corpus = workspace
-    recipe = load_recipe("full_ft_lr1e-5").replace(**{**SMOKE, "max_steps": 1})
+    recipe = load_recipe("full_ft_lr1e-5").with_sft(**{**SMOKE, "max_steps": 1})
     result = train(tiny_model_dir, corpus.path, recipe, out=tmp_path / "full")
     assert result.adapter_dir is None and not (tmp_path / "full" / "adapter").exists()
     assert (result.model_dir / "model.safetensors").is_file()
@@ -225,3 +229,82 @@ def test_full_fine_tune_saves_the_full_checkpoint_without_an_adapter(workspace, 
     meta = read_checkpoint_metadata(result.model_dir)
     assert meta["method"] == "full" and meta["steps"] == 1
     assert meta["trainable_parameters"] == meta["parameters"]
+
+
+def test_a_finished_run_is_complete_and_a_mixed_or_partial_folder_is_not(trained, tmp_path):
+    assert checkpoint_complete(trained.out)
+    meta = read_checkpoint_metadata(trained.out)
+    run_file = json.loads((trained.out / "procskill_run.json").read_text())
+    assert meta["run_id"] == run_file["run_id"]
+
+    def copy(name):
+        target = tmp_path / name
+        shutil.copytree(trained.out, target)
+        return target
+
+    # A new run started in the folder (new run file) while the old run's metadata is still there.
+    mixed = copy("mixed")
+    (mixed / "procskill_run.json").write_text(json.dumps({**run_file, "run_id": "another-run"}))
+    # A run stopped while merging: no merged weights yet.
+    unmerged = copy("unmerged")
+    shutil.rmtree(unmerged / "merged")
+    # The merged checkpoint's metadata is not this run's.
+    other_merged = copy("other-merged")
+    (other_merged / "merged" / CHECKPOINT_METADATA).write_text(json.dumps({**meta, "steps": 99}))
+    # Stopped before the metadata was written.
+    unfinished = copy("unfinished")
+    (unfinished / CHECKPOINT_METADATA).unlink()
+    for folder in (mixed, unmerged, other_merged, unfinished, tmp_path / "absent"):
+        assert not checkpoint_complete(folder), folder.name
+
+
+def test_a_folder_with_another_runs_files_is_refused_unless_overwritten(
+    trained, workspace, tiny_model_dir, tmp_path, capfd
+):
+    _, _, corpus = workspace
+    out = tmp_path / "run"
+    shutil.copytree(trained.out, out)
+    shutil.rmtree(out / "checkpoints")  # a finished run whose checkpoints were removed
+    recipe = load_recipe("lora_r16_lr2e-4").with_sft(**{**SMOKE, "max_steps": 1})
+    with pytest.raises(
+        TrainingError, match=r"already holds a training run's files \(adapter, merged, procskill_"
+    ):
+        train(tiny_model_dir, corpus.path, recipe, out=out)
+    (out / "notes.txt").write_text("mine")
+    result = train(tiny_model_dir, corpus.path, recipe, out=out, overwrite=True)
+    assert result.metadata["steps"] == 1 and checkpoint_complete(out)
+    assert result.metadata["run_id"] != trained.metadata["run_id"]
+    assert (out / "notes.txt").read_text() == "mine"  # only the run's own files are replaced
+    # The console shows one line per logged step, not the Trainer's dicts nor advice for CUDA-only kernels.
+    console = capfd.readouterr()
+    assert "step 1/1  loss " in console.out and "{'loss'" not in console.out + console.err
+    assert "falling back to its reference PyTorch implementation" not in console.out + console.err
+
+
+def test_advice_to_install_cuda_kernels_is_hidden_on_cpu():
+    import logging
+
+    from transformers.utils import logging as hf_logging
+
+    from procskill.training._trainer import _hide_cuda_kernel_advice
+
+    _hide_cuda_kernel_advice()
+    _hide_cuda_kernel_advice()  # idempotent: prepare_run calls it once per run
+    kernels = hf_logging.get_logger("transformers.integrations.hub_kernels")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    level = kernels.level
+    kernels.addHandler(handler)
+    kernels.setLevel(logging.WARNING)
+    try:
+        kernels.warning(
+            "`causal_conv1d_fn` is falling back to its reference PyTorch implementation because `causal-conv1d` "
+            "is not installed. This is correct but much slower; install `causal-conv1d` for the optimized kernel."
+        )
+        kernels.warning("another warning")
+    finally:
+        kernels.removeHandler(handler)
+        kernels.setLevel(level)
+    assert [r.getMessage() for r in records] == ["another warning"]
+    assert len(kernels.filters) == 1

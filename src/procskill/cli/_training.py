@@ -61,9 +61,11 @@ def corpus_build(
     judge: Annotated[
         str | None, typer.Option(help="provider/model bound as the grader role (adds the llm path).")
     ] = None,
-    filter: Annotated[
+    keep: Annotated[
         str | None,
-        typer.Option("--filter", help="extract | judge | both (default: both with --judge, else extract)."),
+        typer.Option(
+            help="Keep episodes that pass: extract | judge | both (default: both with --judge, else extract)."
+        ),
     ] = None,
     log: Annotated[
         Path | None, typer.Option(help="Build from this teacher log instead of running the teacher.")
@@ -97,7 +99,7 @@ def corpus_build(
             skills_dir=skills_dir,
             out=out,
             judge=judge,
-            filter=filter,
+            keep=keep,
             placement=placement,  # type: ignore[arg-type]
             log=log,
             limit=limit,
@@ -124,6 +126,7 @@ def train_command(
     resume: Annotated[
         bool, typer.Option(help="Continue from the last checkpoint in OUT/checkpoints.")
     ] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace a previous run's files in OUT.")] = False,
     skills_dir: Annotated[
         Path | None,
         typer.Option(help="Skills folder whose holdout is excluded (default: from the corpus card)."),
@@ -134,7 +137,7 @@ def train_command(
     merge: Annotated[bool, typer.Option(help="Merge the LoRA adapter into a full checkpoint.")] = True,
 ) -> None:
     """Fine-tune a chat model on a corpus (TRL SFTTrainer; loss on the assistant turn only)."""
-    from procskill.training import train
+    from procskill.training import evaluate_command, train
 
     with _clean_errors():
         result = train(
@@ -143,6 +146,7 @@ def train_command(
             recipe,
             out,
             resume=resume,
+            overwrite=overwrite,
             skills_dir=skills_dir,
             max_steps=max_steps,
             seed=seed,
@@ -150,21 +154,11 @@ def train_command(
             merge=merge,
         )
     if result.metadata:
-        meta = result.metadata
-        typer.echo(f"{result.out}: {meta['steps']} steps, final loss {meta['final_loss']}")
-        thinking = str(meta["enable_thinking"]).lower()
-        typer.echo(
-            f"evaluate: inspect eval procskill/procskill --model hf/local -M model_path={result.model_dir} "
-            f"-M do_sample=false -M enable_thinking={thinking}"
-        )
+        typer.echo(f"{result.out}: {result.metadata['steps']} steps, final loss {result.metadata['final_loss']}")
+        typer.echo(f"evaluate: {evaluate_command(result)}")
 
 
 app.command("train")(train_command)
-
-train_app = typer.Typer(
-    add_completion=False, help="procskill train (for `accelerate launch -m procskill.training`)."
-)
-train_app.command()(train_command)
 
 
 @app.command("merge")

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from procskill._local import require_local
-from procskill.checkpoint_meta import CHECKPOINT_METADATA
 from procskill.studies._spec import VLLM_ENV, VLLM_SETUP, ModelEntry, SftEntry, Study, StudyError
 
 LOGS, CORPUS, CHECKPOINTS, REPORT, MODELS = "logs", "corpus", "checkpoints", "report", "models"
@@ -144,7 +143,12 @@ def _train_step(study: Study, sft: SftEntry, recipe: str) -> Step:
 
         return train(base.base_for_training, corpus, recipe, out=out, resume=resume, max_steps=sft.max_steps)
 
-    return Step(f"train {sft.base} {recipe}", _quote(args), lambda: (out / CHECKPOINT_METADATA).is_file(), run)
+    def done() -> bool:
+        from procskill.training import checkpoint_complete
+
+        return checkpoint_complete(out)
+
+    return Step(f"train {sft.base} {recipe}", _quote(args), done, run)
 
 
 def _corpus_step(study: Study) -> Step:

@@ -28,7 +28,6 @@ from procskill.training._merge import merge_adapter
 from procskill.training._recipes import (
     DEFAULT_RECIPE,
     RECIPES_DIR,
-    LoraSettings,
     Recipe,
     RecipeError,
     list_recipes,
@@ -42,14 +41,17 @@ from procskill.training._trainer import (
     PreparedRun,
     TrainingError,
     TrainResult,
+    checkpoint_complete,
+    evaluate_command,
     prepare_run,
     train,
     verify_label_mask,
+    whole_run_loss,
 )
 
 __all__ = [
-    "ANSWERS_ONLY",
     "ADAPTER",
+    "ANSWERS_ONLY",
     "CARD_FILE",
     "CHECKPOINTS",
     "CORPUS_FILE",
@@ -63,7 +65,6 @@ __all__ = [
     "Corpus",
     "CorpusError",
     "HoldoutIndex",
-    "LoraSettings",
     "PreparedRun",
     "Recipe",
     "RecipeError",
@@ -73,6 +74,8 @@ __all__ = [
     "build_corpus",
     "check_prompt_prefix",
     "check_rows",
+    "checkpoint_complete",
+    "evaluate_command",
     "holdout_index",
     "list_recipes",
     "load_recipe",
@@ -82,4 +85,5 @@ __all__ = [
     "train",
     "training_chat_template",
     "verify_label_mask",
+    "whole_run_loss",
 ]

@@ -93,6 +93,17 @@ class _Tally:
         return cls(Counter(), Counter(), Counter())
 
 
+@dataclass(frozen=True)
+class _Source:
+    """What every source returns: the rows, their tally and where they came from (for the card)."""
+
+    rows: list[dict[str, Any]]
+    tally: _Tally
+    provenance: dict[str, Any]
+    skills_dir: Path
+    keep: str
+
+
 def build_corpus(
     teacher: str | Model | None,
     split: str = "train",
@@ -100,7 +111,7 @@ def build_corpus(
     skills_dir: str | Path | None = None,
     out: str | Path | None = None,
     judge: str | Model | None = None,
-    filter: str | None = None,
+    keep: str | None = None,
     placement: Placement = "user",
     log: str | Path | None = None,
     limit: int | None = None,
@@ -112,22 +123,24 @@ def build_corpus(
 ) -> Corpus:
     """Build an SFT corpus from a teacher's passing episodes on the training pool.
 
-    The teacher runs through the ``procskill`` task (``split=train``, ``condition=skill``)
-    with Inspect's ``eval_set``, so its run is an eval log and an interrupted build resumes
-    where it stopped. Rows are rewritten whole from the log on every build: a rerun never
-    duplicates or loses a row.
+    It reads as validate → source → guard → write. The source is one of: an existing teacher
+    log (``log``), an offline teacher (the catalog's worked solutions), or a live teacher run
+    through the ``procskill`` task (``split=train``, ``condition=skill``) with Inspect's
+    ``eval_set``, so its run is an eval log and an interrupted build resumes where it stopped.
+    Rows are rewritten whole on every build: a rerun never duplicates or loses a row.
 
     Args:
-        teacher: ``provider/model`` (or a ``Model``), or ``"procedural"`` for the catalog's
-            worked solutions (no model call; deterministic). ``None`` with ``log``.
+        teacher: ``provider/model`` (or a ``Model``), or ``"procedural"`` / ``"procedural-answers"``
+            for the catalog's worked solutions (no model call; deterministic). ``None`` with ``log``.
         split: The task split to learn from; only ``train`` (the holdout is never trained on).
         skills: Skill ids (comma-separated or a list); all by default.
         skills_dir: A folder of skill packs; the built-in catalog by default. Its holdout
             is the one the contamination guard checks against.
-        out: Output folder (default ``corpora/<teacher>``).
+        out: Output folder (default ``corpora/<teacher>``, or ``corpora/<log name>``).
         judge: ``provider/model`` bound as the task's ``grader`` role; adds the ``llm``
             scoring path to the teacher run.
-        filter: One of :data:`FILTERS`; default ``both`` with a judge, else ``extract``.
+        keep: Which scores an episode must pass to be kept, one of :data:`FILTERS`; default
+            ``both`` with a judge, else ``extract`` (recorded as the card's ``filter``).
         placement: Where the procedure block goes (as in the task).
         log: Build from this existing teacher log (e.g. a re-judged one) instead of
             running the teacher; the teacher, judge and skills folder come from the log.
@@ -147,6 +160,32 @@ def build_corpus(
         CorpusError: Bad arguments, a failed teacher run, or a log that cannot be used.
         procskill.training.ContaminationError: A row's task is in the holdout.
     """
+    selected = _validate_request(teacher, split, skills, judge, keep, log)
+    out_dir = Path(out) if out else _default_out(teacher, log)
+    folder = Path(skills_dir).resolve() if skills_dir else None
+    if log is not None:
+        source = _from_log(log, keep, folder, selected)
+    elif teacher in OFFLINE_TEACHERS:
+        source = _from_offline_teacher(str(teacher), split, selected, folder or BUILTIN_DIR, placement)
+    else:
+        assert teacher is not None  # _validate_request
+        source = _from_live_teacher(
+            teacher, split, selected, folder or BUILTIN_DIR, out_dir, judge, keep, placement, limit,
+            model_args, display, eval_options,
+        )  # fmt: skip
+    _guard(source, out_dir / CORPUS_FILE, tokenizer, enable_thinking)
+    return _write(source, out_dir, split, placement)
+
+
+def _validate_request(
+    teacher: str | Model | None,
+    split: str,
+    skills: str | Sequence[str] | None,
+    judge: str | Model | None,
+    keep: str | None,
+    log: str | Path | None,
+) -> list[str] | None:
+    """Refuse contradictory arguments before any file is read or any model called; return the skill ids."""
     if split != "train":
         raise CorpusError(
             f"split must be 'train' (the SFT pool); got {split!r}: the holdout is never trained on"
@@ -158,67 +197,94 @@ def build_corpus(
             "--judge scores a new teacher run; to judge an existing log, re-judge it (procskill rejudge) "
             "and build from it with --log"
         )
-    if teacher in OFFLINE_TEACHERS and (judge is not None or filter not in (None, "extract")):
+    if keep is not None and keep not in FILTERS:
+        raise CorpusError(f"--keep must be one of {FILTERS}; got {keep!r}")
+    if teacher in OFFLINE_TEACHERS and (judge is not None or keep not in (None, "extract")):
         raise CorpusError("the procedural teacher's worked solutions are checked by the extractor only")
-    selected = _parse_skills(skills)
+    if log is None and judge is None and keep in ("judge", "both"):
+        raise CorpusError(f"--keep {keep} needs a judge: pass judge='provider/model' (--judge)")
+    return _parse_skills(skills)
 
+
+def _default_out(teacher: str | Model | None, log: str | Path | None) -> Path:
     if log is not None:
-        eval_log = _read_log(log)
-        mode = _resolve_filter(filter, bool(_judge_scores(eval_log)))
-        folder = Path(skills_dir).resolve() if skills_dir else _log_skills_dir(eval_log)
-        holdout = holdout_index(folder)
-        out_dir = Path(out) if out else Path("corpora") / Path(_local_location(eval_log.location)).stem
-        rows, tally, source = _log_rows(eval_log, mode, folder, selected)
-    else:
-        teacher_name = teacher if isinstance(teacher, str) else str(teacher)
-        mode = _resolve_filter(filter, judge is not None)
-        folder = Path(skills_dir).resolve() if skills_dir else BUILTIN_DIR
-        holdout = holdout_index(folder)
-        out_dir = Path(out) if out else Path("corpora") / teacher_name.replace("/", "_")
-        packs = load_packs(folder, selected)
-        # Check the pool before any teacher call: a contaminated pool costs nothing to refuse.
-        check_rows(
-            [{"task_id": t.id, "prompt": t.prompt} for p in packs for t in p.split(split)],
-            holdout,
-            f"{folder} ({split} split)",
-        )
-        out_dir.mkdir(parents=True, exist_ok=True)
-        if teacher_name in OFFLINE_TEACHERS:
-            rows, tally = _procedural_rows(packs, split, placement, answers_only=teacher_name == ANSWERS_ONLY)
-            source = {
-                "teacher": teacher_name,
-                "judge": None,
-                "source_log": None,
-                "dataset_content_hash": content_hash(packs, split),
-                "skills": [p.id for p in packs],
-                "generation": None,
-            }
-        else:
-            eval_log = _run_teacher(
-                teacher,
-                split,
-                selected,
-                folder,
-                out_dir,
-                judge,
-                mode,
-                placement,
-                limit,
-                model_args,
-                display,
-                eval_options,
-            )
-            rows, tally, source = _log_rows(eval_log, mode, folder)
+        return Path("corpora") / Path(_local_location(str(log))).stem
+    return Path("corpora") / str(teacher).replace("/", "_")
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    check_rows(rows, holdout, str(out_dir / CORPUS_FILE))
+
+def _from_log(log: str | Path, keep: str | None, folder: Path | None, skills: list[str] | None) -> _Source:
+    """Source: an existing teacher log (the teacher, judge and skills folder come from it)."""
+    eval_log = _read_log(log)
+    mode = _resolve_keep(keep, bool(_judge_scores(eval_log)))
+    folder = folder or _log_skills_dir(eval_log)
+    rows, tally, provenance = _log_rows(eval_log, mode, folder, skills)
+    return _Source(rows, tally, provenance, folder, mode)
+
+
+def _from_offline_teacher(
+    teacher: str, split: str, skills: list[str] | None, folder: Path, placement: Placement
+) -> _Source:
+    """Source: the catalog's worked solutions (``procedural``) or their ANSWER lines (``procedural-answers``)."""
+    packs = _checked_pool(folder, skills, split)
+    rows, tally = _procedural_rows(packs, split, placement, answers_only=teacher == ANSWERS_ONLY)
+    provenance = {
+        "teacher": teacher,
+        "judge": None,
+        "source_log": None,
+        "dataset_content_hash": content_hash(packs, split),
+        "skills": [p.id for p in packs],
+        "generation": None,
+    }
+    return _Source(rows, tally, provenance, folder, "extract")
+
+
+def _from_live_teacher(
+    teacher: str | Model,
+    split: str,
+    skills: list[str] | None,
+    folder: Path,
+    out_dir: Path,
+    judge: str | Model | None,
+    keep: str | None,
+    placement: Placement,
+    limit: int | None,
+    model_args: Mapping[str, Any] | None,
+    display: str | None,
+    eval_options: dict[str, Any],
+) -> _Source:
+    """Source: a teacher model run through the procskill task (its eval set lives in ``out/teacher-logs``)."""
+    mode = _resolve_keep(keep, judge is not None)
+    _checked_pool(folder, skills, split)  # a contaminated pool costs no teacher call to refuse
+    eval_log = _run_teacher(
+        teacher, split, skills, folder, out_dir, judge, placement, limit, model_args, display, eval_options
+    )
+    rows, tally, provenance = _log_rows(eval_log, mode, folder)
+    return _Source(rows, tally, provenance, folder, mode)
+
+
+def _checked_pool(folder: Path, skills: list[str] | None, split: str) -> list[SkillPack]:
+    packs = load_packs(folder, skills)
+    check_rows(
+        [{"task_id": t.id, "prompt": t.prompt} for p in packs for t in p.split(split)],
+        holdout_index(folder),
+        f"{folder} ({split} split)",
+    )
+    return packs
+
+
+def _guard(source: _Source, where: Path, tokenizer: str | Path | None, enable_thinking: bool) -> None:
+    """Every row: not a holdout task; with a student tokenizer, its prompt is a prefix of its training sequence."""
+    check_rows(source.rows, holdout_index(source.skills_dir), str(where))
     if tokenizer is not None:
-        _check_tokenizer(tokenizer, rows, enable_thinking, out_dir / CORPUS_FILE)
+        _check_tokenizer(tokenizer, source.rows, enable_thinking, where)
 
+
+def _write(source: _Source, out_dir: Path, split: str, placement: str) -> Corpus:
+    out_dir.mkdir(parents=True, exist_ok=True)
     corpus_path = out_dir / CORPUS_FILE
-    payload = "".join(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
+    payload = "".join(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in source.rows)
     atomic_write(corpus_path, payload)
-    card = _card(source, mode, folder, split, placement, rows, tally, payload)
+    card = _card(source, split, placement, payload)
     card_path = out_dir / CARD_FILE
     atomic_write(card_path, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     return Corpus(path=corpus_path, card_path=card_path, card=card)
@@ -289,11 +355,8 @@ def _validate_row(row: Mapping[str, Any], where: str) -> None:
         raise CorpusError(f"{where}: field 'messages' must hold one assistant turn (single-turn episodes)")
 
 
-def _resolve_filter(filter: str | None, judged: bool) -> str:
-    mode = filter or ("both" if judged else "extract")
-    if mode not in FILTERS:
-        raise CorpusError(f"filter must be one of {FILTERS}; got {mode!r}")
-    return mode
+def _resolve_keep(keep: str | None, judged: bool) -> str:
+    return keep or ("both" if judged else "extract")
 
 
 def _parse_skills(skills: str | Sequence[str] | None) -> list[str] | None:
@@ -375,7 +438,6 @@ def _run_teacher(
     folder: Path,
     out_dir: Path,
     judge: str | Model | None,
-    mode: str,
     placement: Placement,
     limit: int | None,
     model_args: Mapping[str, Any] | None,
@@ -384,8 +446,6 @@ def _run_teacher(
 ) -> Any:
     from inspect_ai import eval_set
 
-    if mode in ("judge", "both") and judge is None:
-        raise CorpusError(f"filter {mode!r} needs a judge: pass judge='provider/model' (--judge)")
     scoring = "extract" if judge is None else f"extract,{JUDGE_SCORING_PATH}"
     task_args: dict[str, Any] = {
         "condition": "skill",
@@ -490,12 +550,12 @@ def _log_rows(
     judges = _judge_scores(eval_log)
     if mode in ("judge", "both") and not judges:
         raise CorpusError(
-            f"{location}: filter {mode!r} needs a judge score (llm@… or bench@…) but the log has only "
+            f"{location}: --keep {mode} needs a judge score (llm@… or bench@…) but the log has only "
             f"{sorted(score_names)}; build with --judge provider/model, or re-judge the log and pass it as --log"
         )
     if mode in ("extract",) and "extract" not in score_names:
         raise CorpusError(
-            f"{location}: filter 'extract' needs the 'extract' score; the log has {sorted(score_names)}"
+            f"{location}: --keep extract needs the 'extract' score; the log has {sorted(score_names)}"
         )
 
     # The skill packs give each task's text and block: the check below then proves the teacher saw
@@ -576,18 +636,10 @@ def _visible_completion(sample: Any, tally: _Tally) -> str:
     return visible
 
 
-def _card(
-    source: dict[str, Any],
-    mode: str,
-    folder: Path,
-    split: str,
-    placement: str,
-    rows: list[dict[str, Any]],
-    tally: _Tally,
-    payload: str,
-) -> dict[str, Any]:
+def _card(source: _Source, split: str, placement: str, payload: str) -> dict[str, Any]:
     from procskill import __version__
 
+    rows, tally, folder = source.rows, source.tally, source.skills_dir
     episodes = sum(tally.episodes.values())
     per_skill = {
         skill: {
@@ -601,8 +653,8 @@ def _card(
         "format": CORPUS_FORMAT,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "procskill_version": __version__,
-        **source,
-        "filter": mode,
+        **source.provenance,
+        "filter": source.keep,
         "split": split,
         "skills_dir": "builtin" if folder == BUILTIN_DIR else str(folder),
         "placement": placement,

@@ -1,14 +1,36 @@
-"""Training recipes: YAML files parsed into a validated :class:`Recipe`.
+"""Training recipes: TRL's ``SFTConfig`` and PEFT's ``LoraConfig``, verbatim, plus procskill's few fields.
 
-The shipped recipes (``procskill/training/recipes/*.yaml``) are the named variants of
-the paper's negative-iteration sequence; each states in one line (``tests:``) what it
-tests. A user's own YAML file with the same fields works everywhere a name does.
+A recipe YAML file holds::
+
+    name: lora_r16_lr2e-4            # the recipe's name (= the file name for shipped recipes)
+    tests: "Baseline: does ...?"     # one line: the question this variant answers
+    skill_block: true                # train on the prompt with the procedure block (as in the skill condition)
+    enable_thinking: false           # chat-template thinking switch, at training and at evaluation
+    sft:                             # keyword arguments of trl.SFTConfig, passed as they are
+      learning_rate: 2.0e-4
+      ...
+    lora:                            # keyword arguments of peft.LoraConfig; no section = full fine-tuning
+      r: 16
+      ...
+
+Both sections are validated the way TRL's own ``TrlParser`` does it, by constructing the
+config classes: an unknown or mistyped key fails with the file, line and key named. A few
+``SFTConfig`` fields are procskill's to set (the output folder, the device, the loss mask);
+a recipe that sets one of them is refused (:data:`SET_BY_PROCSKILL`).
+
+The shipped recipes (``procskill/training/recipes/*.yaml``) are the named variants of the
+paper's negative-iteration sequence. A user's own YAML file works everywhere a name does.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import enum
 import hashlib
+import types
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +42,25 @@ from procskill.skills._pack import read_text
 
 RECIPES_DIR = Path(__file__).parent / "recipes"
 DEFAULT_RECIPE = "lora_r16_lr2e-4"
-METHODS = ("lora", "full")
-LR_SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup", "cosine_with_restarts", "polynomial")
+PROCSKILL_FIELDS = ("name", "tests", "skill_block", "enable_thinking", "sft", "lora")
+
+SET_BY_PROCSKILL: dict[str, str] = {
+    "output_dir": "the run's --out folder decides it (OUT/checkpoints)",
+    "use_cpu": "procskill trains on the GPU when there is one, else on the CPU",
+    "bf16": "procskill uses bf16 on a GPU that supports it, else float32",
+    "fp16": "procskill uses bf16 on a GPU that supports it, else float32",
+    "assistant_only_loss": "the loss is always on the assistant completion only",
+    "completion_only_loss": "the loss is always on the assistant completion only",
+    "packing": "packing needs a CUDA-only kernel for Qwen3.5's DeltaNet layers",
+}
+"""``SFTConfig`` fields a recipe may not set, and why."""
+
+SFT_DEFAULTS: dict[str, Any] = {
+    "report_to": "none",
+    "save_strategy": "steps",
+    "logging_first_step": True,
+}
+"""``SFTConfig`` values procskill uses unless the recipe sets them (``data_seed`` defaults to ``seed``)."""
 
 
 class RecipeError(ProcskillError):
@@ -29,103 +68,77 @@ class RecipeError(ProcskillError):
 
 
 @dataclass(frozen=True)
-class LoraSettings:
-    """PEFT LoRA settings (``lora:`` section)."""
-
-    r: int = 16
-    alpha: int = 32
-    dropout: float = 0.05
-    target_modules: str | tuple[str, ...] = "all-linear"
-    """``all-linear`` (every linear layer but the output head: on Qwen3.5 this includes the
-    Gated DeltaNet projections) or a list of module names such as ``[q_proj, v_proj]``."""
-
-
-@dataclass(frozen=True)
 class Recipe:
-    """One SFT configuration. Field names are the YAML keys."""
+    """One SFT configuration: procskill's fields and the ``sft:`` / ``lora:`` keyword arguments."""
 
     name: str
     tests: str
-    """One line: what this variant tests."""
-    method: str = "lora"
-    """``lora`` (PEFT adapter, merged after training) or ``full`` (all weights)."""
-    learning_rate: float = 2e-4
-    epochs: float = 3.0
-    max_steps: int | None = None
-    """Stop after this many optimizer steps (overrides ``epochs``)."""
-    batch_size: int = 4
-    gradient_accumulation_steps: int = 4
-    warmup: float = 0.03
-    """Warm-up: a fraction of the steps when below 1, else a number of steps."""
-    lr_scheduler: str = "cosine"
-    weight_decay: float = 0.0
-    max_length: int = 2048
-    """Longest training sequence in tokens; longer rows are cut at the end (and counted)."""
-    seed: int = 0
-    save_steps: int = 20
-    """Checkpoint every this many steps (what ``--resume`` restarts from)."""
-    save_total_limit: int = 2
-    logging_steps: int = 5
-    gradient_checkpointing: bool = True
-    group_by_length: bool = True
-    """Batch rows of similar length together (transformers' length-grouped sampler): the same rows
-    per epoch with a third of the padding; measured 1.40x tokens per CPU second, identical epoch loss
-    (benchmarks/RESULTS.md, SFT throughput). ``false`` samples rows uniformly at random."""
+    """One line: the question this variant answers."""
+    sft: Mapping[str, Any]
+    """Keyword arguments of ``trl.SFTConfig``, verbatim."""
+    lora: Mapping[str, Any] | None = None
+    """Keyword arguments of ``peft.LoraConfig``, verbatim; ``None`` for full fine-tuning."""
     skill_block: bool = True
     """Train on the prompt with the procedure block (as in the skill condition); ``false``
     rebuilds each prompt without it (as in the base condition)."""
     enable_thinking: bool = False
     """Chat-template thinking switch, at training and (``-M enable_thinking``) at evaluation."""
-    lora: LoraSettings | None = field(default_factory=LoraSettings)
     source: Path | None = field(default=None, compare=False)
     """The YAML file the recipe was read from."""
     sha256: str | None = field(default=None, compare=False)
     """SHA-256 of that file."""
 
-    def to_dict(self) -> dict[str, Any]:
-        """The recipe as plain data (for checkpoint metadata)."""
-        data = dataclasses.asdict(self)
-        data["source"] = str(self.source) if self.source else None
-        if self.lora is not None and isinstance(self.lora.target_modules, tuple):
-            data["lora"]["target_modules"] = list(self.lora.target_modules)
-        return data
+    @property
+    def method(self) -> str:
+        """``lora`` (a PEFT adapter, merged after training) or ``full`` (all weights)."""
+        return "full" if self.lora is None else "lora"
 
-    def replace(self, **changes: Any) -> Recipe:
-        """A copy with some fields changed, validated like a file (e.g. ``max_steps=3`` for a smoke run)."""
-        updated = dataclasses.replace(self, **changes)
-        _validate(updated, f"{self.source or self.name} (override)", {})
+    def sft_config(self, output_dir: str | Path, *, use_cpu: bool = True, bf16: bool = False) -> Any:
+        """The ``trl.SFTConfig`` of this recipe, with procskill's fixed fields filled in."""
+        from trl import SFTConfig
+
+        return SFTConfig(**self._sft_kwargs(output_dir, use_cpu=use_cpu, bf16=bf16))
+
+    def lora_config(self) -> Any:
+        """The ``peft.LoraConfig`` of this recipe (``None`` for full fine-tuning)."""
+        if self.lora is None:
+            return None
+        from peft import LoraConfig
+
+        return LoraConfig(**{**self.lora, "task_type": "CAUSAL_LM"})
+
+    def with_sft(self, **changes: Any) -> Recipe:
+        """A copy with some ``sft:`` values changed, validated like a file (e.g. ``max_steps=3``)."""
+        updated = dataclasses.replace(self, sft={**self.sft, **changes})
+        _validate_sections(updated, f"{self.source or self.name} (override)", {})
         return updated
 
+    def to_dict(self) -> dict[str, Any]:
+        """The recipe as plain data (for checkpoint metadata)."""
+        return {
+            "name": self.name,
+            "tests": self.tests,
+            "method": self.method,
+            "skill_block": self.skill_block,
+            "enable_thinking": self.enable_thinking,
+            "sft": dict(self.sft),
+            "lora": dict(self.lora) if self.lora is not None else None,
+            "source": str(self.source) if self.source else None,
+            "sha256": self.sha256,
+        }
 
-_TYPES: dict[str, tuple[type, ...]] = {
-    "name": (str,),
-    "tests": (str,),
-    "method": (str,),
-    "learning_rate": (float, int),
-    "epochs": (float, int),
-    "max_steps": (int, type(None)),
-    "batch_size": (int,),
-    "gradient_accumulation_steps": (int,),
-    "warmup": (float, int),
-    "lr_scheduler": (str,),
-    "weight_decay": (float, int),
-    "max_length": (int,),
-    "seed": (int,),
-    "save_steps": (int,),
-    "save_total_limit": (int,),
-    "logging_steps": (int,),
-    "gradient_checkpointing": (bool,),
-    "group_by_length": (bool,),
-    "skill_block": (bool,),
-    "enable_thinking": (bool,),
-    "lora": (dict, type(None)),
-}
-_LORA_TYPES: dict[str, tuple[type, ...]] = {
-    "r": (int,),
-    "alpha": (int,),
-    "dropout": (float, int),
-    "target_modules": (str, list),
-}
+    def _sft_kwargs(self, output_dir: str | Path, *, use_cpu: bool, bf16: bool) -> dict[str, Any]:
+        kwargs = {**SFT_DEFAULTS, **self.sft}
+        kwargs.setdefault("data_seed", kwargs.get("seed", 42))
+        return {
+            **kwargs,
+            "output_dir": str(output_dir),
+            "use_cpu": use_cpu,
+            "bf16": bf16,
+            "assistant_only_loss": True,
+            "completion_only_loss": True,
+            "packing": False,
+        }
 
 
 def list_recipes() -> list[Recipe]:
@@ -140,22 +153,15 @@ def load_recipe(recipe: str | Path) -> Recipe:
         recipe: A shipped recipe name (see :func:`list_recipes`) or a YAML file path.
 
     Returns:
-        The validated recipe.
+        The validated recipe (its ``sft:`` and ``lora:`` sections construct ``SFTConfig``
+        and ``LoraConfig``).
 
     Raises:
-        RecipeError: Unknown name, unreadable YAML, unknown field, wrong type or
-            out-of-range value; the message names file, line and field.
+        RecipeError: Unknown name, unreadable YAML, unknown or mistyped field, or a value
+            the config classes refuse; the message names file, line and field.
+        procskill._local.LocalStackMissing: TRL / PEFT are not installed.
     """
-    path = Path(recipe)
-    if not path.is_file():
-        if path.suffix in (".yaml", ".yml") or path.parent != Path("."):
-            raise RecipeError(f"{path}: recipe file not found")
-        path = RECIPES_DIR / f"{recipe}.yaml"
-        if not path.is_file():
-            known = sorted(p.stem for p in RECIPES_DIR.glob("*.yaml"))
-            raise RecipeError(
-                f"unknown recipe {str(recipe)!r}; shipped recipes: {known} (or pass a YAML file)"
-            )
+    path = _recipe_path(recipe)
     raw = path.read_bytes()
     text = read_text(path, RecipeError)
     try:
@@ -166,37 +172,153 @@ def load_recipe(recipe: str | Path) -> Recipe:
     if not isinstance(data, dict):
         raise RecipeError(f"{path}:1: a recipe must be a mapping of fields")
     where = str(path)
-
-    def at(key: str) -> str:
-        return f"{where}:{lines[key]}" if key in lines else where
-
-    for key in ("name", "tests"):
+    for key in data:
+        if key not in PROCSKILL_FIELDS:
+            raise RecipeError(
+                f"{_at(where, lines, key)}: unknown field '{key}'{_suggest(str(key), PROCSKILL_FIELDS)}; "
+                f"a recipe has {list(PROCSKILL_FIELDS)} (training arguments go under 'sft:', adapter ones under 'lora:')"
+            )
+    for key in ("name", "tests", "sft"):
         if key not in data:
             raise RecipeError(f"{where}: field '{key}' is missing")
-    for key, value in data.items():
-        if key not in _TYPES:
-            raise RecipeError(f"{at(key)}: unknown field '{key}'; known fields: {sorted(_TYPES)}")
-        _check_type(value, _TYPES[key], f"{at(key)}: field '{key}'")
-    lora = data.get("lora", {} if data.get("method", "lora") == "lora" else None)
-    if isinstance(lora, dict):
-        for key, value in lora.items():
-            if key not in _LORA_TYPES:
-                raise RecipeError(
-                    f"{at('lora.' + key)}: unknown field 'lora.{key}'; known: {sorted(_LORA_TYPES)}"
-                )
-            _check_type(value, _LORA_TYPES[key], f"{at('lora.' + key)}: field 'lora.{key}'")
-        if isinstance(lora.get("target_modules"), list):
-            lora = {**lora, "target_modules": tuple(lora["target_modules"])}
-        lora_settings: LoraSettings | None = LoraSettings(**lora)
-    else:
-        lora_settings = None
-    fields = {k: v for k, v in data.items() if k != "lora"}
-    for key in ("learning_rate", "epochs", "warmup", "weight_decay"):
-        if key in fields:
-            fields[key] = float(fields[key])
-    result = Recipe(**fields, lora=lora_settings, source=path, sha256=hashlib.sha256(raw).hexdigest())
-    _validate(result, where, lines)
+    for key, kind in (("name", str), ("tests", str), ("skill_block", bool), ("enable_thinking", bool)):
+        if key in data and not isinstance(data[key], kind):
+            raise RecipeError(
+                f"{_at(where, lines, key)}: field '{key}' must be {kind.__name__}, got {data[key]!r}"
+            )
+    for key in ("sft", "lora"):
+        if key in data and not isinstance(data[key], dict):
+            raise RecipeError(
+                f"{_at(where, lines, key)}: field '{key}' must be a mapping of {_CLASS_NAMES[key]} fields"
+            )
+    if not data["name"].strip():
+        raise RecipeError(f"{_at(where, lines, 'name')}: field 'name' is empty")
+    if not data["tests"].strip() or "\n" in data["tests"].strip():
+        raise RecipeError(
+            f"{_at(where, lines, 'tests')}: field 'tests' must be one non-empty line: the question the variant answers"
+        )
+    result = Recipe(
+        name=data["name"],
+        tests=data["tests"],
+        sft=data["sft"],
+        lora=data.get("lora"),
+        skill_block=data.get("skill_block", True),
+        enable_thinking=data.get("enable_thinking", False),
+        source=path,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+    _validate_sections(result, where, lines)
     return result
+
+
+_CLASS_NAMES = {"sft": "trl.SFTConfig", "lora": "peft.LoraConfig"}
+
+
+def _recipe_path(recipe: str | Path) -> Path:
+    path = Path(recipe)
+    if path.is_file():
+        return path
+    if path.suffix in (".yaml", ".yml") or path.parent != Path("."):
+        raise RecipeError(f"{path}: recipe file not found")
+    path = RECIPES_DIR / f"{recipe}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in RECIPES_DIR.glob("*.yaml"))
+        raise RecipeError(f"unknown recipe {str(recipe)!r}; shipped recipes: {known} (or pass a YAML file)")
+    return path
+
+
+def _validate_sections(recipe: Recipe, where: str, lines: Mapping[str, int]) -> None:
+    """Check each key against the config class's fields and types, then construct the classes."""
+    from procskill._local import require_local
+
+    require_local("reading a training recipe", ("transformers", "trl", "peft"))
+    from peft import LoraConfig
+    from trl import SFTConfig
+
+    for section, cls, values in (("sft", SFTConfig, recipe.sft), ("lora", LoraConfig, recipe.lora)):
+        if values is None:
+            continue
+        hints = _init_fields(cls)
+        for key, value in values.items():
+            at = _at(where, lines, f"{section}.{key}")
+            if section == "sft" and key in SET_BY_PROCSKILL:
+                raise RecipeError(
+                    f"{at}: 'sft.{key}' is set by procskill, not by a recipe: {SET_BY_PROCSKILL[key]}"
+                )
+            if section == "lora" and key == "task_type":
+                raise RecipeError(f"{at}: 'lora.task_type' is set by procskill (CAUSAL_LM)")
+            if key not in hints:
+                raise RecipeError(
+                    f"{at}: unknown {_CLASS_NAMES[section]} field '{section}.{key}'{_suggest(str(key), hints)}"
+                )
+            if not _matches(value, hints[key]):
+                raise RecipeError(
+                    f"{at}: field '{section}.{key}' must be {_type_name(hints[key])}, got {value!r}"
+                )
+    for section, construct in (
+        ("sft", lambda: recipe.sft_config("recipe-check")),
+        ("lora", recipe.lora_config),
+    ):
+        try:
+            construct()
+        except (ValueError, TypeError) as err:
+            values = (recipe.sft if section == "sft" else recipe.lora) or {}
+            # Name the key whose value the library's message quotes, when one does.
+            key = next((k for k, v in values.items() if isinstance(v, str) and v in str(err)), None)
+            at = _at(where, lines, f"{section}.{key}" if key else section)
+            what = f"field '{section}.{key}'" if key else f"section '{section}'"
+            raise RecipeError(f"{at}: {what} is refused by {_CLASS_NAMES[section]}: {err}") from None
+
+
+def _init_fields(cls: type) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints.get(f.name, Any) for f in dataclasses.fields(cls) if f.init}
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    """Whether a YAML value fits a field annotation (``float`` takes an int; a bool is never a number)."""
+    if hint is Any:
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, arg) for arg in typing.get_args(hint))
+    if origin is typing.Literal:
+        return value in typing.get_args(hint)
+    if hint is type(None):
+        return value is None
+    if origin is not None:
+        hint = origin
+    if not isinstance(hint, type):
+        return True
+    if issubclass(hint, enum.Enum):
+        return isinstance(value, str) and value in {m.value for m in hint}
+    if isinstance(value, bool):
+        return hint is bool
+    if hint is float:
+        return isinstance(value, int | float)
+    if hint in (list, tuple):
+        return isinstance(value, list)
+    return isinstance(value, hint)
+
+
+def _type_name(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return "null"
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return f"one of {[m.value for m in hint]}"
+    return getattr(hint, "__name__", str(hint))
+
+
+def _suggest(key: str, known: Any) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _at(where: str, lines: Mapping[str, int], key: str) -> str:
+    return f"{where}:{lines[key]}" if key in lines else where
 
 
 def _key_lines(node: Any, prefix: str = "") -> dict[str, int]:
@@ -207,58 +329,3 @@ def _key_lines(node: Any, prefix: str = "") -> dict[str, int]:
             lines[key] = key_node.start_mark.line + 1
             lines.update(_key_lines(value_node, f"{key}."))
     return lines
-
-
-def _check_type(value: Any, types: tuple[type, ...], what: str) -> None:
-    # bool is an int in Python; a YAML `true` is never a valid number here.
-    if isinstance(value, bool) and bool not in types:
-        raise RecipeError(f"{what} must be {_names(types)}, got {value!r}")
-    if not isinstance(value, types):
-        raise RecipeError(f"{what} must be {_names(types)}, got {value!r}")
-
-
-def _names(types: tuple[type, ...]) -> str:
-    return " or ".join("null" if t is type(None) else t.__name__ for t in types)
-
-
-def _validate(recipe: Recipe, where: str, lines: dict[str, int]) -> None:
-    def fail(key: str, message: str) -> None:
-        raise RecipeError(f"{where}{':' + str(lines[key]) if key in lines else ''}: field '{key}' {message}")
-
-    if not recipe.name.strip():
-        fail("name", "is empty")
-    if not recipe.tests.strip() or "\n" in recipe.tests.strip():
-        fail("tests", "must be one non-empty line saying what the variant tests")
-    if recipe.method not in METHODS:
-        fail("method", f"must be one of {METHODS}, got {recipe.method!r}")
-    if recipe.lr_scheduler not in LR_SCHEDULERS:
-        fail("lr_scheduler", f"must be one of {LR_SCHEDULERS}, got {recipe.lr_scheduler!r}")
-    if not recipe.learning_rate > 0:
-        fail("learning_rate", f"must be > 0, got {recipe.learning_rate}")
-    if not recipe.epochs > 0:
-        fail("epochs", f"must be > 0, got {recipe.epochs}")
-    if recipe.max_steps is not None and recipe.max_steps < 1:
-        fail("max_steps", f"must be >= 1 or null, got {recipe.max_steps}")
-    for key in (
-        "batch_size",
-        "gradient_accumulation_steps",
-        "max_length",
-        "save_steps",
-        "logging_steps",
-        "save_total_limit",
-    ):
-        if getattr(recipe, key) < 1:
-            fail(key, f"must be >= 1, got {getattr(recipe, key)}")
-    if recipe.warmup < 0 or recipe.weight_decay < 0:
-        fail("warmup" if recipe.warmup < 0 else "weight_decay", "must be >= 0")
-    if recipe.method == "lora" and recipe.lora is None:
-        fail("lora", "is required for method 'lora'")
-    if recipe.method == "full" and recipe.lora is not None:
-        fail("lora", "is only for method 'lora' (this recipe is a full fine-tune)")
-    if recipe.lora is not None:
-        if recipe.lora.r < 1 or recipe.lora.alpha < 1:
-            fail("lora.r" if recipe.lora.r < 1 else "lora.alpha", "must be >= 1")
-        if not 0 <= recipe.lora.dropout < 1:
-            fail("lora.dropout", f"must be in [0, 1), got {recipe.lora.dropout}")
-        if not recipe.lora.target_modules:
-            fail("lora.target_modules", "is empty")
