@@ -20,6 +20,7 @@ from inspect_ai.model import GenerateConfig, Model, get_model
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from procskill.errors import InputNotFoundError
 from procskill.scorers import JUDGE_PATHS, PATH_METRICS, judge_score_name
 from procskill.scorers._judge import DEFAULT_JUDGE_CACHE, _judge_path
 
@@ -52,7 +53,7 @@ def log_files(logs: str | Path | Iterable[str | Path]) -> list[tuple[Path, bool]
         explicitly (a folder's other files may be logs of other tasks).
 
     Raises:
-        FileNotFoundError: A path does not exist, or a folder holds no logs.
+        InputNotFoundError: A path does not exist, or a folder holds no logs.
     """
     items = [logs] if isinstance(logs, (str, Path)) else list(logs)
     found: dict[Path, bool] = {}
@@ -61,13 +62,13 @@ def log_files(logs: str | Path | Iterable[str | Path]) -> list[tuple[Path, bool]
         if path.is_dir():
             infos = list_eval_logs(str(path), recursive=True, descending=False)
             if not infos:
-                raise FileNotFoundError(f"{path}: no Inspect logs (*.eval, *.json) in this folder")
+                raise InputNotFoundError(f"{path}: no Inspect logs (*.eval, *.json) in this folder")
             for info in infos:
                 found.setdefault(Path(info.name.removeprefix("file://")), False)
         elif path.is_file():
             found[path] = True
         else:
-            raise FileNotFoundError(f"{path}: no such log file or folder")
+            raise InputNotFoundError(f"{path}: no such log file or folder")
     return sorted(found.items())
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from procskill.errors import InputNotFoundError
+
 DEFAULT_ALIASES = {
     "qwen3.5-0.8b": "Qwen/Qwen3.5-0.8B",
     "qwen3.5-2b": "Qwen/Qwen3.5-2B",
@@ -41,7 +43,7 @@ def alias_models(aliases: dict[str, str], cache_dir: str | Path | None = None) -
         ``{alias: snapshot path}`` for every alias made.
 
     Raises:
-        FileNotFoundError: a hub model is not in the cache (download it first, e.g.
+        InputNotFoundError: a hub model is not in the cache (download it first, e.g.
             ``hf download Qwen/Qwen3.5-2B``).
     """
     cache = _hub_cache(cache_dir)
@@ -50,7 +52,7 @@ def alias_models(aliases: dict[str, str], cache_dir: str | Path | None = None) -
         source = cache / _repo_folder(hub_id)
         ref = source / "refs" / "main"
         if not ref.is_file():
-            raise FileNotFoundError(
+            raise InputNotFoundError(
                 f"{hub_id} is not in the hub cache {cache} (no {ref}); download it first: `hf download {hub_id}`"
             )
         revision = ref.read_text().strip()
