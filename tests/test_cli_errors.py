@@ -40,7 +40,7 @@ def files(tmp_path):
 
 CASES = {
     "study: no such file": (["study", "{tmp}/nope.yaml"], ["nope.yaml", "shipped study"]),
-    "study: malformed YAML": (["study", "{tmp}/broken.yaml"], ["broken.yaml", "line 2"]),
+    "study: malformed YAML": (["study", "{tmp}/broken.yaml"], ["broken.yaml:2", "not valid YAML"]),
     "study: wrong field type": (["study", "{tmp}/bad.yaml"], ["bad.yaml", "models[0].model"]),
     "study: missing argument": (["study"], ["'study'", "procskill study --help"]),
     "study: bad display": (["study", "demo", "--dry-run", "--display", "fancy"], ["--display", "'fancy'"]),

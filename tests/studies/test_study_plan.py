@@ -111,22 +111,42 @@ def test_single_process_accelerate_has_no_multi_gpu_flag(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("models: []\n", r"name is required"),
-        ("name: x\nmodels:\n  - {id: a}\n", r"models\[0\].model is required"),
-        ("name: x\nmodels:\n  - {id: a, model: m, engine: tgi}\n", r"models\[0\].engine must be one of"),
+        ("models: []\n", r"study.yaml:1: name: is required$"),
+        ("name: x\nmodels:\n  - {id: a}\n", r"study.yaml:3: models\[0\].model: is required"),
+        ("name: x\nmodels:\n  - {id: a, model: m, engine: tgi}\n",
+         r"study.yaml:3: models\[0\].engine: Input should be 'inspect' or 'vllm'"),
+        ("name: x\nmodels:\n  - {id: a, model: 3}\n", r"study.yaml:3: models\[0\].model: Input should be a valid string"),
+        ("name: x\nmodels:\n  - {id: a, model: m, modle_args: {}}\n",
+         r"study.yaml:3: models\[0\].modle_args: unknown field"),
         ("name: x\nmodels:\n  - {id: a, model: m}\nsft:\n  - {base: b, recipes: [r]}\ncorpus: {teacher: procedural}\n",
-         r"sft\[0\].base 'b' is not a model id"),
-        ("name: x\nmodels:\n  - {id: a, model: m}\nsft:\n  - {base: a, recipes: [r]}\n", r"sft needs a corpus"),
+         r"study.yaml:5: sft\[0\].base: 'b' is not a model id"),
+        ("name: x\nmodels:\n  - {id: a, model: m}\nsft:\n  - {base: a, recipes: [r]}\n", r"study.yaml:5: sft: SFT needs a corpus"),
         (("name: x\nmodels:\n  - {id: a, model: m}\ncorpus: {teacher: procedural}\n"
           "sft:\n  - {base: a, recipes: [r], launcher: accelerate, mixed_precision: bf17}\n"),
-         r"sft\[0\].mixed_precision must be one of"),
+         r"study.yaml:6: sft\[0\].mixed_precision: Input should be 'no', 'fp16', 'bf16' or 'fp8'"),
+        ("name: x\nmodels:\n  - {id: a, model: m}\n  - {id: a, model: n}\n", r"study.yaml:4: models\[1\].id: 'a' is used twice"),
+        ("name: [\n", r"study.yaml:2: not valid YAML: expected the node content"),
+        ("- a\n", r"study.yaml:1: expected a mapping of fields, got list"),
     ],
 )
-def test_bad_study_files_name_the_field(tmp_path, text, message):
+def test_bad_study_files_name_the_line_and_field(tmp_path, text, message):
     path = tmp_path / "study.yaml"
     path.write_text(text)
-    with pytest.raises(StudyError, match=message):
+    with pytest.raises(StudyError, match=message) as raised:
         load_study(path)
+    assert "\n" not in str(raised.value)  # one problem, one line
+
+
+def test_every_problem_of_a_study_file_at_once(tmp_path):
+    path = tmp_path / "study.yaml"
+    path.write_text("name: x\nmodels:\n  - {id: a, model: 3}\n  - {id: b}\nsft: 7\n")
+    with pytest.raises(StudyError) as raised:
+        load_study(path)
+    assert str(raised.value).splitlines() == [
+        f"{path}:3: models[0].model: Input should be a valid string",
+        f"{path}:4: models[1].model: is required",
+        f"{path}:5: sft: Input should be a valid list",
+    ]
 
 
 def test_unknown_study_name():

@@ -68,3 +68,30 @@ def models_alias_command(
         pairs = dict(n.split("=", 1) for n in names)
     for alias, target in alias_models(pairs, cache_dir).items():
         typer.echo(f"hf/{alias} -> {target}")
+
+
+@models_app.command("tiny")
+def models_tiny_command(
+    out: Annotated[Path, typer.Argument(help="Checkpoint folder to write (an equal build there is reused).")],
+    tokenizer_text: Annotated[
+        str | None, typer.Option(help="Fit the tokenizer to: 'catalog' (the skill catalog's text) or a text file.")
+    ] = None,
+    vocab_size: Annotated[int, typer.Option(help="Embedding rows.")] = 2048,
+    initializer_range: Annotated[float, typer.Option(help="Weight init standard deviation.")] = 0.02,
+    hidden_size: Annotated[int, typer.Option(help="Hidden width.")] = 64,
+    num_hidden_layers: Annotated[int, typer.Option(help="Layers (3 DeltaNet : 1 attention).")] = 4,
+    seed: Annotated[int, typer.Option(help="Weight seed.")] = 0,
+) -> None:
+    """Build a tiny random Qwen3.5 offline (tests, the demo): `--model hf/local -M model_path=OUT`."""
+    from procskill.studies import build_tiny_model
+
+    path = build_tiny_model(
+        out,
+        tokenizer_text=tokenizer_text,
+        vocab_size=vocab_size,
+        initializer_range=initializer_range,
+        hidden_size=hidden_size,
+        num_hidden_layers=num_hidden_layers,
+        seed=seed,
+    )
+    typer.echo(f"tiny Qwen3.5 in {path}: evaluate with --model hf/local -M model_path={path}")
