@@ -281,10 +281,16 @@ DEMO_TEST = "tests/studies/test_demo.py::test_quick_demo_runs_every_step_and_res
 
 COVERAGE: dict[str, Run | Covered | Planned] = {
     # Quick start
-    "python3 -m venv .venv && .venv/bin/pip install torch==2.13.0 && .venv/bin/pip install -e .[local] && "
-    ".venv/bin/procskill demo": Covered(
-        DEMO_TEST, ("run_demo(", "quick=True"),
-        gap="the install is what .ci/run does (with [test]); the full demo (about 3 min) runs as --quick",
+    "python3 -m venv .venv && . .venv/bin/activate": Covered(
+        "tests/studies/test_demo.py::test_printed_commands_run_when_pasted", ("_bash(", "quick_demo"),
+        gap="the venv is the test environment's own; .ci/run creates one on a clean clone",
+    ),
+    "pip install torch==2.13.0 && pip install -e .[local]": Covered(
+        "tests/test_readme.py::test_ci_runs_the_readme_test_command", (".ci",),
+        gap="the install is what .ci/run does (with [test], which includes [local])",
+    ),
+    "procskill demo": Covered(
+        DEMO_TEST, ("run_demo(", "quick=True"), gap="the full demo (about 1-3 min) runs as --quick",
     ),
     "python3 -m venv .venv && .venv/bin/pip install -q torch==2.13.0 && .venv/bin/pip install -q -e .[test] && "
     "HF_HUB_OFFLINE=1 .venv/bin/python -m pytest -q": Covered(
