@@ -399,6 +399,8 @@ INLINE_COVERAGE: dict[str, Covered] = {
         "tests/training/test_sft_cli.py::test_corpus_build_and_a_refused_training_run", ('["train"',)),
     "procskill demo": Covered(DEMO_TEST, ("run_demo(",)),
     "procskill demo --quick": Covered(DEMO_TEST, ("quick=True",)),
+    "procskill models tiny OUT": Covered(
+        "tests/studies/test_demo.py::test_printed_commands_run_when_pasted", ('["procskill", "models"]', "_bash(")),
     "procskill study paper-gpu-cluster --dry-run": Covered(
         "tests/test_readme_commands.py::gpu_plan", ('"paper-gpu-cluster", "--dry-run"',)),
     "procskill catalog build": Covered(

@@ -77,7 +77,8 @@ def _free_port() -> int:
 
 def test_printed_commands_run_when_pasted(quick_demo, tmp_path):
     out, lines, _ = quick_demo
-    commands = [line.split("$ ", 1)[1] for line in lines if line.strip().startswith("$ ")]
+    printed = "\n".join(lines).splitlines()
+    commands = [line.split("$ ", 1)[1] for line in printed if line.strip().startswith("$ ")]
     assert [c.split()[:2] for c in commands] == [
         ["procskill", "models"], ["inspect", "eval-set"], ["procskill", "corpus"], ["procskill", "train"],
         ["inspect", "eval-set"], ["procskill", "report"],
@@ -95,7 +96,7 @@ def test_printed_commands_run_when_pasted(quick_demo, tmp_path):
     assert done.returncode == 0, output[-4000:]
     assert (tmp_path / "train" / "merged").is_dir() and (tmp_path / "report" / "summary.json").is_file()
 
-    [view] = [line.split("  ", 1)[1].strip() for line in lines if "inspect view" in line]
+    [view] = [line.split("  ", 1)[1].strip() for line in printed if "inspect view" in line]
     port = _free_port()
     server = _bash(f"exec {view} --port {port}", cwd=tmp_path, start_new_session=True)
     try:

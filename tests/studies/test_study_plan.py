@@ -221,3 +221,35 @@ def test_model_arg_thinking_wins_over_the_request_body(tmp_path, fake_vllm):
     assert thinking(extra_body=THINKING_OFF) is False
     assert thinking(extra_body={"chat_template_kwargs": {"enable_thinking": True}}) is True
     assert thinking(extra_body=THINKING_OFF, model_args={"enable_thinking": True}) is True
+
+
+# -- one-way imports: the runner knows no particular study and nothing above it ------------------------------
+
+
+def test_the_runner_imports_neither_the_demo_nor_the_cli():
+    import ast
+
+    import procskill.studies._runner as runner
+
+    tree = ast.parse(Path(runner.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in imported if m.startswith(("procskill.studies._demo", "procskill.cli"))}
+    assert "python -c" not in Path(runner.__file__).read_text()
+
+
+def test_each_step_renders_and_runs_from_the_same_arguments(tmp_path):
+    study = load_study("demo", out=tmp_path)
+    steps = {s.name: s for s in plan(study)}
+    tiny = steps["build tiny Qwen3.5"]
+    assert tiny.command == (f"procskill models tiny {tmp_path}/models/tiny-qwen35 --tokenizer-text catalog "
+                            "--vocab-size 4096 --initializer-range 0.2")
+    evaluation = steps["eval tiny-qwen35"]
+    # the run passes what Inspect's CLI parses from the printed -T/-M values (same task identity for eval_set)
+    from procskill.studies._runner import _as_inspect_parses
+
+    assert _as_inspect_parses(evaluation.task_args["skills"]) == study.task["skills"]
+    assert _as_inspect_parses("luhn_check_digit") == "luhn_check_digit"
+    assert _as_inspect_parses(evaluation.model_args["enable_thinking"]) is False
+    assert "--no-score-display" not in evaluation.command
+    assert "--no-score-display" in plan(study, score_display=False)[1].command

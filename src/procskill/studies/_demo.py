@@ -52,7 +52,8 @@ def run_demo(
     study = load_study("demo", out=out)
     if quick:
         study = quick_variant(study)
-    run_study(study, display=display, echo=echo)
+    # Inspect's live metrics would show a partial value: the tiny model's 80 episodes finish in one batch
+    run_study(study, display=display, echo=echo, score_display=False)
     report_dir = study.out / REPORT
     summary = json.loads((report_dir / "summary.json").read_text(encoding="utf-8"))
     echo("")

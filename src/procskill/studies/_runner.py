@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from procskill._local import require_local
+import yaml
+
+from procskill._local import quiet_cpu_kernel_warnings, require_local
 from procskill.checkpoint_meta import CHECKPOINT_METADATA
 from procskill.studies._spec import VLLM_ENV, VLLM_SETUP, ModelEntry, RejudgeEntry, SftEntry, Study, StudyError
 
@@ -48,6 +50,10 @@ class Step:
     def run(self) -> Any:
         raise NotImplementedError
 
+    def result(self) -> str | None:
+        """One line on what the finished step produced (None: nothing to add)."""
+        return None
+
 
 def _quote(args: list[str]) -> str:
     return " ".join(shlex.quote(str(a)) for a in args)
@@ -61,6 +67,17 @@ def _flag_value(value: Any) -> str:
     if isinstance(value, dict):  # --extra-body and the like take JSON; compact keeps it one shell word
         return json.dumps(value, separators=(",", ":"))
     return str(value)
+
+
+def _as_inspect_parses(rendered: str) -> Any:
+    """The value Inspect's CLI makes of ``-T key=<rendered>`` / ``-M key=<rendered>``: YAML, and a string with
+    commas is a list (``a,b`` -> ``["a", "b"]``). The Python call passes exactly this, so that a printed
+    command and the run behind it are the same task to ``eval_set`` (same arguments, same task identity)."""
+    value = yaml.safe_load(rendered)
+    if isinstance(value, str):
+        parts = value.split(",")
+        return parts if len(parts) > 1 else parts[0]
+    return value
 
 
 def _generate_config(study: Study, model: ModelEntry) -> dict[str, Any]:
@@ -151,27 +168,56 @@ class EvalStep(Step):
     model: ModelEntry
     log_dir: Path
     task_args: dict[str, str]
+    """The ``-T`` arguments as printed (the run passes what Inspect's CLI parses from them)."""
     judges: dict[str, str]
     generate: dict[str, Any]
     display: str | None = None
+    score_display: bool = True
+    """Inspect's live metrics; off where they would mislead (Inspect recomputes them at most every
+    ~1 s and not after the last sample, so a batch that finishes at once leaves a partial value on screen)."""
 
     @property
     def name(self) -> str:  # type: ignore[override]
         return f"eval {self.config_id}"
+
+    @property
+    def model_args(self) -> dict[str, str]:
+        """The ``-M`` arguments as printed."""
+        return {k: _flag_value(v) for k, v in self.model.eval_model_args.items()}
+
+    def result(self) -> str | None:
+        """The evaluation's headline numbers, read back from its log (what the report will use)."""
+        from inspect_ai.log import list_eval_logs, read_eval_log
+
+        infos = list_eval_logs(str(self.log_dir)) if self.log_dir.is_dir() else []
+        headers = [read_eval_log(i, header_only=True) for i in infos]
+        done = [h for h in headers if h.status == "success" and h.results is not None and h.results.scores]
+        if not done:
+            return None
+        score = done[-1].results.scores[0]  # type: ignore[union-attr]
+        values = {name: m.value for name, m in score.metrics.items()}
+        parts = [f"{key} {values[key]:.3f}" for key in ("pass_base", "pass_skill") if key in values]
+        if "delta" in values:
+            interval = (f" [{values['delta_low']:+.3f}, {values['delta_high']:+.3f}]"
+                        if "delta_low" in values else "")
+            parts.append(f"Δ {values['delta']:+.3f}{interval} over {values.get('pairs', 0):.0f} pairs")
+        return f"{score.name}: " + ", ".join(parts)
 
     def argv(self) -> list[str]:
         # vLLM evaluations run from vLLM's own environment (see VLLM_SETUP)
         inspect = f"{VLLM_ENV}/bin/inspect" if self.model.engine == "vllm" else "inspect"
         args = [inspect, "eval-set", "procskill/procskill", "--log-dir", str(self.log_dir),
                 "--model", self.model.eval_model]
-        for key, value in self.model.eval_model_args.items():
-            args += ["-M", f"{key}={_flag_value(value)}"]
+        for key, value in self.model_args.items():
+            args += ["-M", f"{key}={value}"]
         for key, value in self.task_args.items():
             args += ["-T", f"{key}={value}"]
         for role, judge in self.judges.items():
             args += ["--model-role", f"{role}={judge}"]
         for key, value in self.generate.items():
             args += [f"--{key.replace('_', '-')}", _flag_value(value)]
+        if not self.score_display:
+            args.append("--no-score-display")
         return args
 
     def done(self) -> bool:
@@ -187,14 +233,16 @@ class EvalStep(Step):
 
         if self.model.eval_model.startswith("hf/"):
             require_local(f"evaluating {self.model.eval_model}", ("torch", "transformers"))
+            quiet_cpu_kernel_warnings()
         success, logs = eval_set(
             tasks="procskill/procskill",
             log_dir=str(self.log_dir),
             model=self.model.eval_model,
-            model_args=self.model.eval_model_args,
+            model_args={k: _as_inspect_parses(v) for k, v in self.model_args.items()},
             model_roles=dict(self.judges) or None,
-            task_args=self.task_args,
+            task_args={k: _as_inspect_parses(v) for k, v in self.task_args.items()},
             display=self.display,  # type: ignore[arg-type]
+            score_display=self.score_display,
             **self.generate,
         )
         if not success:
@@ -264,6 +312,7 @@ class TrainStep(Step):
             subprocess.run([*self.argv(), *(["--resume"] if resume else [])], check=True)
             return self.out
         require_local(f"training {self.sft.base} ({self.recipe})")
+        quiet_cpu_kernel_warnings()
         from procskill.training import train
 
         return train(self.base, self.corpus, self.recipe, out=self.out, resume=resume, max_steps=self.sft.max_steps)
@@ -335,7 +384,8 @@ class ReportStep(Step):
         return build_report([self.logs], self.out, size_overrides=sizes or None, **self.options)
 
 
-def _eval_step(study: Study, config_id: str, model: ModelEntry, display: str | None) -> EvalStep:
+def _eval_step(study: Study, config_id: str, model: ModelEntry, display: str | None,
+               score_display: bool = True) -> EvalStep:
     return EvalStep(
         config_id=config_id,
         model=model,
@@ -344,6 +394,7 @@ def _eval_step(study: Study, config_id: str, model: ModelEntry, display: str | N
         judges=dict(study.judges),
         generate=_generate_config(study, model),
         display=display,
+        score_display=score_display,
     )
 
 
@@ -370,11 +421,11 @@ def _setup_steps(study: Study) -> list[Step]:
     return steps
 
 
-def plan(study: Study, display: str | None = None) -> list[Step]:
+def plan(study: Study, display: str | None = None, score_display: bool = True) -> list[Step]:
     """The study's steps in order: setup, evaluations, corpus, training, checkpoint evaluations,
-    re-judges, report."""
+    re-judges, report (``score_display``: Inspect's live metrics during evaluations)."""
     steps = _setup_steps(study)
-    steps += [_eval_step(study, m.id, m, display) for m in study.models]
+    steps += [_eval_step(study, m.id, m, display, score_display) for m in study.models]
     if study.corpus:
         steps.append(_corpus_step(study))
     for sft in study.sft:
@@ -394,7 +445,7 @@ def plan(study: Study, display: str | None = None) -> list[Step]:
                 engine=base.engine,
                 vllm_model=str(merged) if base.engine == "vllm" else None,
             )
-            steps.append(_eval_step(study, checkpoint.id, checkpoint, display))
+            steps.append(_eval_step(study, checkpoint.id, checkpoint, display, score_display))
     steps += [RejudgeStep(study.out / LOGS, spec) for spec in study.rejudge]
     if study.report is not None:
         sizes = {m.eval_model: m.size for m in study.models if m.size is not None}
@@ -407,6 +458,7 @@ def run_study(
     dry_run: bool = False,
     display: str | None = None,
     echo: Callable[[str], None] = print,
+    score_display: bool = True,
 ) -> list[Step]:
     """Run (or, with ``dry_run``, only print) every step that is not done yet.
 
@@ -415,11 +467,13 @@ def run_study(
         dry_run: Print the plan — each step's status and command — and run nothing.
         display: Inspect's progress display for evaluations (``none``, ``plain``, ``rich``).
         echo: Where progress lines go.
+        score_display: Inspect's live metrics during evaluations (each evaluation's final numbers are
+            printed after it either way).
 
     Returns:
         The plan.
     """
-    steps = plan(study, display)
+    steps = plan(study, display, score_display)
     for i, step in enumerate(steps, start=1):
         status = "done" if step.done() else "todo"
         echo(f"[{i}/{len(steps)}] {status:4}  {step.name}\n        $ {step.command}")
@@ -429,6 +483,9 @@ def run_study(
         step.run()
         sys.stdout.flush()
         echo(f"        {step.name}: finished in {_elapsed(time.monotonic() - started)}")
+        result = step.result()
+        if result:
+            echo(f"        {result}")
     return steps
 
 
