@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from inspect_ai import eval as inspect_eval
 
+from procskill.testing.scripted import scripted_model
+
 SCRIPT = Path(__file__).parents[2] / "scripts" / "viewer_screenshots.py"
 
 pytestmark = [
@@ -21,7 +23,8 @@ pytestmark = [
 
 def test_screenshots_of_the_log_list(tmp_path):
     logs = tmp_path / "logs"
-    [log] = inspect_eval("procskill/procskill", model="mockllm/model", task_args={"skills": "luhn_check_digit"},
+    model = scripted_model("ANSWER: 3", name="scripted")
+    [log] = inspect_eval("procskill/procskill", model=model, task_args={"skills": "luhn_check_digit"},
                          limit=2, log_dir=str(logs), display="none")
     assert log.status == "success"
     done = subprocess.run([sys.executable, str(SCRIPT), "--log-dir", str(logs), "--out", str(tmp_path / "shots")],
@@ -30,4 +33,4 @@ def test_screenshots_of_the_log_list(tmp_path):
     png = tmp_path / "shots" / "log-list.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5_000
     text = (tmp_path / "shots" / "log-list.txt").read_text()
-    assert "procskill/procskill" in text and "mockllm/model" in text  # the list loaded, not "Loading…"
+    assert "procskill/procskill" in text and "mockllm/scripted" in text  # the list loaded, not "Loading…"
