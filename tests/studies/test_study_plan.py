@@ -253,3 +253,19 @@ def test_each_step_renders_and_runs_from_the_same_arguments(tmp_path):
     assert _as_inspect_parses(evaluation.model_args["enable_thinking"]) is False
     assert "--no-score-display" not in evaluation.command
     assert "--no-score-display" in plan(study, score_display=False)[1].command
+
+
+def test_a_log_folder_of_another_configuration_is_one_clear_error(tmp_path, monkeypatch):
+    from procskill.studies._runner import EvalStep
+
+    class PrerequisiteError(Exception):  # Inspect's (private) class, matched by name
+        pass
+
+    def dirty(self):
+        raise PrerequisiteError("[bold]ERROR[/bold]: Existing log file 'x.eval' in log_dir is not associated "
+                                "with a task passed to eval_set")
+
+    monkeypatch.setattr(EvalStep, "_eval_set", dirty)
+    step = next(s for s in plan(load_study("demo", out=tmp_path)) if isinstance(s, EvalStep))
+    with pytest.raises(StudyError, match=r"logs/tiny-qwen35: ERROR: Existing log file 'x.eval' .* pass a new --out"):
+        step.run()

@@ -12,6 +12,7 @@ study (the demo is a study file, ``demo.yaml``, plus a small wrapper).
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -229,12 +230,28 @@ class EvalStep(Step):
             # printed command, which uses vLLM's environment, exactly as a user would
             subprocess.run(self.argv(), check=True)
             return self.log_dir
-        from inspect_ai import eval_set
-
         if self.model.eval_model.startswith("hf/"):
             require_local(f"evaluating {self.model.eval_model}", ("torch", "transformers"))
             quiet_cpu_kernel_warnings()
-        success, logs = eval_set(
+        try:
+            success, logs = self._eval_set()
+        except Exception as err:
+            # Inspect's PrerequisiteError (not public): e.g. the folder holds logs of another configuration
+            if type(err).__name__ != "PrerequisiteError":
+                raise
+            message = " ".join(re.sub(r"\[/?(bold|red|blue|yellow)\]", "", str(err)).split())
+            raise StudyError(
+                f"{self.log_dir}: {message} — this step's logs must come from this exact command: move the "
+                "folder away, or pass a new --out"
+            ) from None
+        if not success:
+            raise RuntimeError(f"evaluation of {self.config_id} did not finish; rerun the study to retry it")
+        return logs
+
+    def _eval_set(self) -> Any:
+        from inspect_ai import eval_set
+
+        return eval_set(
             tasks="procskill/procskill",
             log_dir=str(self.log_dir),
             model=self.model.eval_model,
@@ -245,9 +262,6 @@ class EvalStep(Step):
             score_display=self.score_display,
             **self.generate,
         )
-        if not success:
-            raise RuntimeError(f"evaluation of {self.config_id} did not finish; rerun the study to retry it")
-        return logs
 
 
 @dataclass
