@@ -110,3 +110,21 @@ def test_debug_shows_the_exception(how, files):
         result = _invoke(args, env={"PROCSKILL_DEBUG": "1"})
     assert isinstance(result.exception, StudyError)
     assert "models[0].model" in str(result.exception)
+
+
+def test_the_hint_of_a_usage_error_runs_when_pasted(tmp_path):
+    """The `(see: …)` hint pastes into a fresh bash with the environment activated (README's setup)."""
+    import os
+    import re
+    import shlex
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    result = _invoke(["report", str(tmp_path), "--out", str(tmp_path / "r"), "--size", "x"])
+    [hint] = re.findall(r"\(see: ([^)]+)\)", result.stderr)
+    activate = Path(sys.executable).parent / "activate"
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | {"PATH": "/usr/local/bin:/usr/bin:/bin"}
+    done = subprocess.run(["bash", "-c", f". {shlex.quote(str(activate))} && {hint}"], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 0 and "--size" in done.stdout, done.stderr[-2000:]
