@@ -53,14 +53,20 @@ CASES = {
     "catalog check: no folder": (["catalog", "check", "{tmp}/nope"], ["nope", "not a folder"]),
     "catalog card: no folder": (["catalog", "card", "{tmp}/nope"], ["nope"]),
     "agreement: no such log": (["agreement", "{tmp}/nope", "--a", "x", "--b", "y"], ["nope", "no such log"]),
-    "agreement: folder without logs": (["agreement", "{tmp}/empty", "--a", "x", "--b", "y"], ["empty", "no Inspect logs"]),
-    "report: bad --size": (["report", "{tmp}", "--out", "{tmp}/r", "--size", "x"], ["--size", "MODEL=PARAMS"]),
+    "agreement: folder without logs": (
+        ["agreement", "{tmp}/empty", "--a", "x", "--b", "y"],
+        ["empty", "no Inspect logs"],
+    ),
+    "report: bad --size": (
+        ["report", "{tmp}", "--out", "{tmp}/r", "--size", "x"],
+        ["--size", "MODEL=PARAMS"],
+    ),
     "unknown command": (["evaluate"], ["'evaluate'", "procskill --help"]),
     "unknown root option": (["--verbose"], ["--verbose"]),
     "recipes: extra argument": (["recipes", "nope"], ["nope"]),
 }
 
-# Commands whose bodies other engineers own: their per-command catches still exit 1 until their branches merge.
+# Commands whose bodies other engineers own: their per-command catches exit 1 until their branches merge.
 PENDING = {
     "report: no such log": (["report", "{tmp}/nope", "--out", "{tmp}/r"], ["nope"]),
     "rejudge: no such log (before any judge is built)": (
@@ -87,8 +93,16 @@ def test_user_error_is_one_line(case, files):
 
 @pytest.mark.parametrize(
     "case",
-    [pytest.param(c, marks=pytest.mark.xfail(reason="the command's own catch exits 1 until its owner's branch "
-                                                  "merges (it must raise ProcskillError instead)")) for c in PENDING],
+    [
+        pytest.param(
+            c,
+            marks=pytest.mark.xfail(
+                reason="the command's own catch exits 1 until its owner's branch "
+                "merges (it must raise ProcskillError instead)"
+            ),
+        )
+        for c in PENDING
+    ],
 )
 def test_user_error_is_one_line_pending(case, files):
     args, needles = PENDING[case]
@@ -124,7 +138,14 @@ def test_the_hint_of_a_usage_error_runs_when_pasted(tmp_path):
     result = _invoke(["report", str(tmp_path), "--out", str(tmp_path / "r"), "--size", "x"])
     [hint] = re.findall(r"\(see: ([^)]+)\)", result.stderr)
     activate = Path(sys.executable).parent / "activate"
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | {"PATH": "/usr/local/bin:/usr/bin:/bin"}
-    done = subprocess.run(["bash", "-c", f". {shlex.quote(str(activate))} && {hint}"], capture_output=True,
-                          text=True, env=env, timeout=300)
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | {
+        "PATH": "/usr/local/bin:/usr/bin:/bin"
+    }
+    done = subprocess.run(
+        ["bash", "-c", f". {shlex.quote(str(activate))} && {hint}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert done.returncode == 0 and "--size" in done.stdout, done.stderr[-2000:]

@@ -1,4 +1,4 @@
-"""One validation layer for procskill's YAML files: a typed pydantic model, ``file:line: field: problem`` errors.
+"""One validation layer for procskill's YAML files: a typed model, ``file:line: field: problem`` errors.
 
 Study files use it today; recipes and skill packs can adopt it the same way. The API:
 
@@ -8,13 +8,13 @@ Study files use it today; recipes and skill packs can adopt it the same way. The
   ``<file>:<line>: <field>: <problem>`` (``models[2].model``), all of them in one ``error``, raised from
   ``None`` so no traceback of ours or pydantic's is attached. ``transform`` may rewrite the parsed data before
   validation (e.g. fill in ``{out}``) as long as it keeps its shape, so that lines still map.
-* :class:`YamlDocument` (from :func:`read_yaml`): the parsed data plus the line of every node, for checks a model
-  cannot express (a reference to another entry): ``doc.problem(("sft", 0, "base"), "is not a model id")``
-  gives the same ``file:line: field: problem`` line.
+* :class:`YamlDocument` (from :func:`read_yaml`): the parsed data plus the line of every node, for checks a
+  model cannot express (a reference to another entry):
+  ``doc.problem(("sft", 0, "base"), "is not a model id")`` gives the same ``file:line: field: problem`` line.
 * :func:`field_path` renders a location tuple as ``models[2].model``.
 
-Line numbers come from PyYAML's node marks (``yaml.compose``), 1-based; a missing key points at the mapping that
-lacks it. A file that is not valid YAML fails with the line of the syntax error.
+Line numbers come from PyYAML's node marks (``yaml.compose``), 1-based; a missing key points at the mapping
+that lacks it. A file that is not valid YAML fails with the line of the syntax error.
 """
 
 from __future__ import annotations
@@ -59,7 +59,9 @@ class YamlDocument:
             child = None
             if isinstance(node, yaml.MappingNode):
                 child = next((v for k, v in node.value if getattr(k, "value", None) == str(part)), None)
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            elif (
+                isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value)
+            ):
                 child = node.value[part]
             if child is None:
                 break
@@ -103,9 +105,10 @@ def _pydantic_problem(doc: YamlDocument, err: dict[str, Any]) -> str:
     return doc.problem(loc, message)
 
 
-def validate_document(doc: YamlDocument, model: type[M], error: type[ProcskillError] = ProcskillError,
-                      data: Any = None) -> M:
-    """Validate ``data`` (default: the document's) into ``model``; problems as ``file:line: field: problem``."""
+def validate_document(
+    doc: YamlDocument, model: type[M], error: type[ProcskillError] = ProcskillError, data: Any = None
+) -> M:
+    """Validate ``data`` (default: the document's) into ``model``; problems as ``file:line: field: …``."""
     data = doc.data if data is None else data
     if not isinstance(data, dict):
         raise error(f"{doc.path}:1: expected a mapping of fields, got {type(data).__name__}")

@@ -110,5 +110,7 @@ def parse_model_args(pairs: list[str] | None) -> dict[str, Any]:
         try:
             args[key.strip()] = yaml.safe_load(value)
         except yaml.YAMLError:
-            raise typer.BadParameter(f"{pair!r}: the value is not valid YAML; quote it", param_hint="-M") from None
+            raise typer.BadParameter(
+                f"{pair!r}: the value is not valid YAML; quote it", param_hint="-M"
+            ) from None
     return args

@@ -25,9 +25,13 @@ app.add_typer(models_app, name="models")
 
 @app.command("study")
 def study_command(
-    study: Annotated[str, typer.Argument(help="A study YAML file, or a shipped study: paper, paper-gpu-cluster, demo.")],
+    study: Annotated[
+        str, typer.Argument(help="A study YAML file, or a shipped study: paper, paper-gpu-cluster, demo.")
+    ],
     out: Annotated[Path | None, typer.Option(help="Output folder (default: the study's `out`).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and its commands; run nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan and its commands; run nothing.")
+    ] = False,
     display: Annotated[
         str, typer.Option(help="Inspect progress display: none, plain, rich.", callback=_display)
     ] = "plain",
@@ -41,12 +45,14 @@ def study_command(
 @app.command("demo")
 def demo_command(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("procskill-out/demo"),
-    quick: Annotated[bool, typer.Option("--quick", help="A two-skill smoke run (what the test suite runs).")] = False,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A two-skill smoke run (what the test suite runs).")
+    ] = False,
     display: Annotated[
         str, typer.Option(help="Inspect progress display: none, plain, rich.", callback=_display)
     ] = "plain",
 ) -> None:
-    """Run the whole pipeline offline on a tiny Qwen3.5: evaluate, build a corpus, train, re-evaluate, report."""
+    """Run the whole pipeline offline on a tiny Qwen3.5: evaluate, build a corpus, train, evaluate, report."""
     from procskill.studies import run_demo
 
     run_demo(out, quick=quick, display=display, echo=typer.echo)
@@ -54,8 +60,12 @@ def demo_command(
 
 @models_app.command("alias")
 def models_alias_command(
-    names: Annotated[list[str] | None, typer.Argument(help="NAME=HUB_ID pairs (default: the Qwen3.5 short names).")] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Hugging Face hub cache (default: HF_HUB_CACHE).")] = None,
+    names: Annotated[
+        list[str] | None, typer.Argument(help="NAME=HUB_ID pairs (default: the Qwen3.5 short names).")
+    ] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="Hugging Face hub cache (default: HF_HUB_CACHE).")
+    ] = None,
 ) -> None:
     """Make `--model hf/qwen3.5-2b` (etc.) resolve to a downloaded hub model, from any directory."""
     from procskill.studies import DEFAULT_ALIASES, alias_models
@@ -64,7 +74,9 @@ def models_alias_command(
     if names:
         bad = [n for n in names if not all(part.strip() for part in n.partition("=")[::2])]
         if bad:
-            raise typer.BadParameter(f"{bad}: expected NAME=HUB_ID, e.g. qwen3.5-2b=Qwen/Qwen3.5-2B", param_hint="NAMES")
+            raise typer.BadParameter(
+                f"{bad}: expected NAME=HUB_ID, e.g. qwen3.5-2b=Qwen/Qwen3.5-2B", param_hint="NAMES"
+            )
         pairs = dict(n.split("=", 1) for n in names)
     for alias, target in alias_models(pairs, cache_dir).items():
         typer.echo(f"hf/{alias} -> {target}")
@@ -74,7 +86,8 @@ def models_alias_command(
 def models_tiny_command(
     out: Annotated[Path, typer.Argument(help="Checkpoint folder to write (an equal build there is reused).")],
     tokenizer_text: Annotated[
-        str | None, typer.Option(help="Fit the tokenizer to: 'catalog' (the skill catalog's text) or a text file.")
+        str | None,
+        typer.Option(help="Fit the tokenizer to: 'catalog' (the skill catalog's text) or a text file."),
     ] = None,
     vocab_size: Annotated[int, typer.Option(help="Embedding rows.")] = 2048,
     initializer_range: Annotated[float, typer.Option(help="Weight init standard deviation.")] = 0.02,

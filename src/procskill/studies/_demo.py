@@ -24,11 +24,13 @@ def quick_variant(study: Study) -> Study:
     """A smoke run of every step: the study's first two skills, a few tokens and training steps."""
     skills = study.task["skills"]
     skills = skills.split(",") if isinstance(skills, str) else list(skills)
-    return study.model_copy(update={
-        "task": {**study.task, "skills": skills[:QUICK_SKILL_COUNT]},
-        "generate": {**study.generate, "max_tokens": QUICK_MAX_TOKENS},
-        "sft": [s.model_copy(update={"max_steps": QUICK_TRAIN_STEPS}) for s in study.sft],
-    })
+    return study.model_copy(
+        update={
+            "task": {**study.task, "skills": skills[:QUICK_SKILL_COUNT]},
+            "generate": {**study.generate, "max_tokens": QUICK_MAX_TOKENS},
+            "sft": [s.model_copy(update={"max_steps": QUICK_TRAIN_STEPS}) for s in study.sft],
+        }
+    )
 
 
 def run_demo(
@@ -74,7 +76,8 @@ def _compliance_table(summary: dict) -> list[str]:
     lines = []
     for config, conditions in by_config.items():
         cells = [
-            f"{cond} {conditions[cond]['compliance']:.0%} (pass {conditions[cond]['pass']['extract']['pass']:.0%})"
+            f"{cond} {conditions[cond]['compliance']:.0%} "
+            f"(pass {conditions[cond]['pass']['extract']['pass']:.0%})"
             for cond in ("base", "skill")
             if cond in conditions
         ]

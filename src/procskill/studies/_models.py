@@ -56,7 +56,8 @@ def alias_models(aliases: dict[str, str], cache_dir: str | Path | None = None) -
         ref = source / "refs" / "main"
         if not ref.is_file():
             raise InputNotFoundError(
-                f"{hub_id} is not in the hub cache {cache} (no {ref}); download it first: `hf download {hub_id}`"
+                f"{hub_id} is not in the hub cache {cache} (no {ref}); "
+                f"download it first: `hf download {hub_id}`"
             )
         revision = ref.read_text().strip()
         snapshot = source / "snapshots" / revision

@@ -26,7 +26,15 @@ import yaml
 
 from procskill._local import quiet_cpu_kernel_warnings, require_local
 from procskill.checkpoint_meta import CHECKPOINT_METADATA
-from procskill.studies._spec import VLLM_ENV, VLLM_SETUP, ModelEntry, RejudgeEntry, SftEntry, Study, StudyError
+from procskill.studies._spec import (
+    VLLM_ENV,
+    VLLM_SETUP,
+    ModelEntry,
+    RejudgeEntry,
+    SftEntry,
+    Study,
+    StudyError,
+)
 
 LOGS, CORPUS, CHECKPOINTS, REPORT, MODELS = "logs", "corpus", "checkpoints", "report", "models"
 
@@ -86,8 +94,10 @@ def _generate_config(study: Study, model: ModelEntry) -> dict[str, Any]:
     config = dict(study.generate)
     if model.chat_template_kwargs:
         extra_body = dict(config.get("extra_body") or {})
-        extra_body["chat_template_kwargs"] = {**(extra_body.get("chat_template_kwargs") or {}),
-                                              **model.chat_template_kwargs}
+        extra_body["chat_template_kwargs"] = {
+            **(extra_body.get("chat_template_kwargs") or {}),
+            **model.chat_template_kwargs,
+        }
         config["extra_body"] = extra_body
     return config
 
@@ -97,7 +107,9 @@ def _successful_log(log_dir: Path) -> bool:
 
     if not log_dir.is_dir():
         return False
-    return any(read_eval_log(info, header_only=True).status == "success" for info in list_eval_logs(str(log_dir)))
+    return any(
+        read_eval_log(info, header_only=True).status == "success" for info in list_eval_logs(str(log_dir))
+    )
 
 
 def _options(options: dict[str, Any]) -> list[str]:
@@ -199,16 +211,24 @@ class EvalStep(Step):
         values = {name: m.value for name, m in score.metrics.items()}
         parts = [f"{key} {values[key]:.3f}" for key in ("pass_base", "pass_skill") if key in values]
         if "delta" in values:
-            interval = (f" [{values['delta_low']:+.3f}, {values['delta_high']:+.3f}]"
-                        if "delta_low" in values else "")
+            interval = (
+                f" [{values['delta_low']:+.3f}, {values['delta_high']:+.3f}]" if "delta_low" in values else ""
+            )
             parts.append(f"Δ {values['delta']:+.3f}{interval} over {values.get('pairs', 0):.0f} pairs")
         return f"{score.name}: " + ", ".join(parts)
 
     def argv(self) -> list[str]:
         # vLLM evaluations run from vLLM's own environment (see VLLM_SETUP)
         inspect = f"{VLLM_ENV}/bin/inspect" if self.model.engine == "vllm" else "inspect"
-        args = [inspect, "eval-set", "procskill/procskill", "--log-dir", str(self.log_dir),
-                "--model", self.model.eval_model]
+        args = [
+            inspect,
+            "eval-set",
+            "procskill/procskill",
+            "--log-dir",
+            str(self.log_dir),
+            "--model",
+            self.model.eval_model,
+        ]
         for key, value in self.model_args.items():
             args += ["-M", f"{key}={value}"]
         for key, value in self.task_args.items():
@@ -274,8 +294,16 @@ class CorpusStep(Step):
     name: str = "corpus"
 
     def argv(self) -> list[str]:
-        return ["procskill", "corpus", "build", "--teacher", self.teacher, "--out", str(self.out),
-                *_options(self.options)]
+        return [
+            "procskill",
+            "corpus",
+            "build",
+            "--teacher",
+            self.teacher,
+            "--out",
+            str(self.out),
+            *_options(self.options),
+        ]
 
     def done(self) -> bool:
         return (self.out / "corpus_card.json").is_file()
@@ -301,7 +329,16 @@ class TrainStep(Step):
         return f"train {self.sft.base} {self.recipe}"
 
     def _train_args(self) -> list[str]:
-        args = ["--base", self.base, "--corpus", str(self.corpus), "--recipe", self.recipe, "--out", str(self.out)]
+        args = [
+            "--base",
+            self.base,
+            "--corpus",
+            str(self.corpus),
+            "--recipe",
+            self.recipe,
+            "--out",
+            str(self.out),
+        ]
         if self.sft.max_steps is not None:
             args += ["--max-steps", str(self.sft.max_steps)]
         return args
@@ -311,8 +348,13 @@ class TrainStep(Step):
         if sft.launcher != "accelerate":
             return ["procskill", "train", *self._train_args()]
         # explicit, so that a stale `accelerate config` on the machine cannot silently change the launch
-        args = ["accelerate", "launch", *(["--multi_gpu"] if sft.num_processes > 1 else []),
-                "--num_processes", str(sft.num_processes)]
+        args = [
+            "accelerate",
+            "launch",
+            *(["--multi_gpu"] if sft.num_processes > 1 else []),
+            "--num_processes",
+            str(sft.num_processes),
+        ]
         if sft.mixed_precision is not None:
             args += ["--mixed_precision", sft.mixed_precision]
         return [*args, "-m", "procskill.training", *self._train_args()]
@@ -329,7 +371,9 @@ class TrainStep(Step):
         quiet_cpu_kernel_warnings()
         from procskill.training import train
 
-        return train(self.base, self.corpus, self.recipe, out=self.out, resume=resume, max_steps=self.sft.max_steps)
+        return train(
+            self.base, self.corpus, self.recipe, out=self.out, resume=resume, max_steps=self.sft.max_steps
+        )
 
 
 @dataclass
@@ -365,7 +409,9 @@ class RejudgeStep(Step):
     def run(self) -> Any:
         from procskill.analysis import rejudge
 
-        return rejudge(self.logs, self.spec.judge, path=self.spec.path, max_connections=self.spec.max_connections)
+        return rejudge(
+            self.logs, self.spec.judge, path=self.spec.path, max_connections=self.spec.max_connections
+        )
 
 
 @dataclass
@@ -398,8 +444,9 @@ class ReportStep(Step):
         return build_report([self.logs], self.out, size_overrides=sizes or None, **self.options)
 
 
-def _eval_step(study: Study, config_id: str, model: ModelEntry, display: str | None,
-               score_display: bool = True) -> EvalStep:
+def _eval_step(
+    study: Study, config_id: str, model: ModelEntry, display: str | None, score_display: bool = True
+) -> EvalStep:
     return EvalStep(
         config_id=config_id,
         model=model,
@@ -446,8 +493,11 @@ def plan(study: Study, display: str | None = None, score_display: bool = True) -
         base = study.model(sft.base)
         for recipe in sft.recipes:
             out = _checkpoint_dir(study, sft, recipe)
-            steps.append(TrainStep(sft=sft, base=base.base_for_training, corpus=study.out / CORPUS,
-                                   recipe=recipe, out=out))
+            steps.append(
+                TrainStep(
+                    sft=sft, base=base.base_for_training, corpus=study.out / CORPUS, recipe=recipe, out=out
+                )
+            )
             merged = out / "merged"
             # vLLM serves the folder named in the model string; `model_path` is an hf provider argument
             # that Inspect's vllm provider would pass on to `vllm serve`

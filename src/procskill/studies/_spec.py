@@ -2,7 +2,8 @@
 
 A study file is validated as a whole before anything runs (typed models, through
 :mod:`procskill.validation`); every problem is one line ``file:line: field: problem``
-(``demo.yaml:12: models[2].model: Input should be a valid string``). Strings may use ``{out}``, replaced by the study's
+(``demo.yaml:12: models[2].model: Input should be a valid string``).
+Strings may use ``{out}``, replaced by the study's
 output folder, so a study can refer to what it builds (a model, a corpus).
 """
 
@@ -166,7 +167,9 @@ def load_study(study: str | Path, out: str | Path | None = None) -> Study:
     path = resolve_study_path(study)
     doc = read_yaml(path, StudyError)
     raw = doc.data if isinstance(doc.data, dict) else {}
-    out_dir = Path(out) if out is not None else Path(str(raw.get("out") or f"procskill-out/{raw.get('name')}"))
+    out_dir = (
+        Path(out) if out is not None else Path(str(raw.get("out") or f"procskill-out/{raw.get('name')}"))
+    )
     data = {**_fill(raw, out_dir), "source": path, "out": out_dir} if isinstance(doc.data, dict) else doc.data
     study = validate_document(doc, Study, StudyError, data)
 
@@ -174,18 +177,26 @@ def load_study(study: str | Path, out: str | Path | None = None) -> Study:
     ids = [m.id for m in study.models]
     for i, model_id in enumerate(ids):
         if model_id in ids[:i]:
-            problems.append(doc.problem(("models", i, "id"), f"{model_id!r} is used twice; ids must be unique"))
+            problems.append(
+                doc.problem(("models", i, "id"), f"{model_id!r} is used twice; ids must be unique")
+            )
     enabled = {m.id for m in study.models if m.enabled}
     for i, sft in enumerate(study.sft):
         if sft.base not in ids:
-            problems.append(doc.problem(("sft", i, "base"), f"{sft.base!r} is not a model id ({', '.join(ids)})"))
+            problems.append(
+                doc.problem(("sft", i, "base"), f"{sft.base!r} is not a model id ({', '.join(ids)})")
+            )
     if study.sft and not study.corpus:
-        problems.append(doc.problem(("sft",), "SFT needs a corpus section (teacher: procedural | provider/model)"))
+        problems.append(
+            doc.problem(("sft",), "SFT needs a corpus section (teacher: procedural | provider/model)")
+        )
     if study.corpus is not None and not isinstance(study.corpus.get("teacher"), str):
         problems.append(doc.problem(("corpus",), "teacher is required (procedural | provider/model)"))
     if problems:
         raise StudyError("\n".join(problems))
-    return study.model_copy(update={
-        "models": [m for m in study.models if m.enabled],
-        "sft": [s for s in study.sft if s.base in enabled],  # SFT of a switched-off model is off too
-    })
+    return study.model_copy(
+        update={
+            "models": [m for m in study.models if m.enabled],
+            "sft": [s for s in study.sft if s.base in enabled],  # SFT of a switched-off model is off too
+        }
+    )
