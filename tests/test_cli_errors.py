@@ -50,6 +50,11 @@ CASES = {
         ["models", "alias", "q=Org/Missing", "--cache-dir", "{tmp}/hub"],
         ["Org/Missing", "hf download Org/Missing"],
     ),
+    "models tiny: a folder of other files": (["models", "tiny", "{tmp}"], ["holds other files", "another folder"]),
+    "models tiny: no tokenizer text file": (
+        ["models", "tiny", "{tmp}/m", "--tokenizer-text", "{tmp}/nope.txt"],
+        ["nope.txt", "catalog"],
+    ),
     "catalog check: no folder": (["catalog", "check", "{tmp}/nope"], ["nope", "not a folder"]),
     "catalog card: no folder": (["catalog", "card", "{tmp}/nope"], ["nope"]),
     "agreement: no such log": (["agreement", "{tmp}/nope", "--a", "x", "--b", "y"], ["nope", "no such log"]),

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from procskill.errors import InputNotFoundError
+from procskill.errors import InputNotFoundError, ProcskillError
 
 DEFAULT_ALIASES = {
     "qwen3.5-0.8b": "Qwen/Qwen3.5-0.8B",
@@ -107,4 +107,9 @@ def build_tiny_model(out: str | Path, tokenizer_text: str | None = None, **optio
         if not source.is_file():
             raise InputNotFoundError(f"--tokenizer-text {tokenizer_text}: no such file (or pass 'catalog')")
         tokenizer_text = source.read_text(encoding="utf-8")
-    return build_tiny_qwen35(out, tokenizer_text=tokenizer_text, **options)
+    try:
+        return build_tiny_qwen35(out, tokenizer_text=tokenizer_text, **options)
+    except FileExistsError as err:  # a folder of something else: never overwritten silently
+        raise ProcskillError(
+            f"{out}: holds other files (not a tiny-model build of procskill); choose another folder or empty it"
+        ) from None
