@@ -50,7 +50,10 @@ CASES = {
         ["models", "alias", "q=Org/Missing", "--cache-dir", "{tmp}/hub"],
         ["Org/Missing", "hf download Org/Missing"],
     ),
-    "models tiny: a folder of other files": (["models", "tiny", "{tmp}"], ["holds other files", "another folder"]),
+    "models tiny: a folder of other files": (
+        ["models", "tiny", "{tmp}"],
+        ["holds other files", "another folder"],
+    ),
     "models tiny: no tokenizer text file": (
         ["models", "tiny", "{tmp}/m", "--tokenizer-text", "{tmp}/nope.txt"],
         ["nope.txt", "catalog"],

@@ -109,7 +109,8 @@ def build_tiny_model(out: str | Path, tokenizer_text: str | None = None, **optio
         tokenizer_text = source.read_text(encoding="utf-8")
     try:
         return build_tiny_qwen35(out, tokenizer_text=tokenizer_text, **options)
-    except FileExistsError as err:  # a folder of something else: never overwritten silently
+    except FileExistsError:  # a folder of something else: never overwritten silently
         raise ProcskillError(
-            f"{out}: holds other files (not a tiny-model build of procskill); choose another folder or empty it"
+            f"{out}: holds other files (not a tiny-model build of procskill); "
+            "choose another folder or empty it"
         ) from None
