@@ -269,3 +269,72 @@ def test_a_log_folder_of_another_configuration_is_one_clear_error(tmp_path, monk
     step = next(s for s in plan(load_study("demo", out=tmp_path)) if isinstance(s, EvalStep))
     with pytest.raises(StudyError, match=r"logs/tiny-qwen35: ERROR: Existing log file 'x.eval' .* pass a new --out"):
         step.run()
+
+
+DRIFT_STUDY = """\
+name: drift
+models:
+  - {id: tiny, model: hf/local, size: 0.8, model_args: {model_path: "{out}/models/tiny"}}
+setup:
+  tiny_model: {path: "{out}/models/tiny", tokenizer_text: catalog, vocab_size: 4096}
+task: {skills: [day_of_week, gcd_euclid]}
+corpus: {teacher: procedural, limit: 5}
+sft:
+  - {base: tiny, recipes: [demo_tiny_lora], max_steps: 3}
+report: {mode: cluster, resamples: 100}
+"""
+
+
+class _Captured(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("step_kind", "module", "function"),
+    [
+        ("TinyModelStep", "procskill.studies._models", "build_tiny_model"),
+        ("CorpusStep", "procskill.training", "build_corpus"),
+        ("TrainStep", "procskill.training", "train"),
+        ("ReportStep", "procskill.analysis", "build_report"),
+    ],
+)
+def test_a_printed_procskill_command_calls_what_the_step_runs(tmp_path, monkeypatch, step_kind, module, function):
+    """The printed command, parsed by the real CLI, reaches the function with the arguments the step passes."""
+    import importlib
+    import inspect as pyinspect
+
+    target = importlib.import_module(module)
+    real = getattr(target, function)
+    calls: list[dict] = []
+
+    signature = pyinspect.signature(real)
+    var_keyword = [p.name for p in signature.parameters.values() if p.kind is p.VAR_KEYWORD]
+
+    def capture(*args, **kwargs):
+        bound = dict(signature.bind(*args, **kwargs).arguments)
+        for name in var_keyword:  # **options: compare option by option
+            bound |= bound.pop(name, {})
+        calls.append(bound)
+        raise _Captured
+
+    for where in {target, importlib.import_module("procskill.studies")}:
+        if hasattr(where, function):
+            monkeypatch.setattr(where, function, capture)
+    monkeypatch.setattr("procskill.studies._runner.require_local", lambda *a, **k: None)
+    path = tmp_path / "drift.yaml"
+    path.write_text(DRIFT_STUDY)
+    [step] = [s for s in plan(load_study(path, out=tmp_path)) if type(s).__name__ == step_kind]
+    with pytest.raises(_Captured):
+        step.run()
+    argv = shlex.split(step.command)
+    assert argv[0] == "procskill"
+    CliRunner().invoke(app, argv[1:])
+    assert len(calls) == 2, calls
+    ran, typed = calls
+
+    def norm(value):
+        if isinstance(value, Path):
+            return str(value)
+        return None if value in ({}, None) else value
+
+    assert {k: norm(v) for k, v in ran.items()} == {k: norm(typed.get(k)) for k in ran}
