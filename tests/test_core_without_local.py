@@ -131,7 +131,8 @@ def test_core_paths_never_import_the_local_stack(tmp_path):
     assert results["corpus"]["exit_code"] == 0, results["corpus"]  # the corpus builder is core
     for command in ("demo", "train", "merge"):
         out = results[command]
-        assert out["exit_code"] == 1 and INSTALL_HINT in out["output"], (command, out)
+        # 2: the CLI's one handler of user errors; 1: a command's own catch (train, merge) until that is removed
+        assert out["exit_code"] in (1, 2) and INSTALL_HINT in out["output"], (command, out)
         assert "Traceback" not in out["output"]
     assert not (tmp_path / "demo-out").exists() and not (tmp_path / "ckpt").exists()  # refused up front
     assert results["imported"] == [], results["imported"]

@@ -281,10 +281,16 @@ DEMO_TEST = "tests/studies/test_demo.py::test_quick_demo_runs_every_step_and_res
 
 COVERAGE: dict[str, Run | Covered | Planned] = {
     # Quick start
-    "python3 -m venv .venv && .venv/bin/pip install torch==2.13.0 && .venv/bin/pip install -e .[local] && "
-    ".venv/bin/procskill demo": Covered(
-        DEMO_TEST, ("run_demo(", "quick=True"),
-        gap="the install is what .ci/run does (with [test]); the full demo (about 3 min) runs as --quick",
+    "python3 -m venv .venv && . .venv/bin/activate": Covered(
+        "tests/studies/test_demo.py::test_printed_commands_run_when_pasted", ("_bash(", "quick_demo"),
+        gap="the venv is the test environment's own; .ci/run creates one on a clean clone",
+    ),
+    "pip install torch==2.13.0 && pip install -e .[local]": Covered(
+        "tests/test_readme.py::test_ci_runs_the_readme_test_command", (".ci",),
+        gap="the install is what .ci/run does (with [test], which includes [local])",
+    ),
+    "procskill demo": Covered(
+        DEMO_TEST, ("run_demo(", "quick=True"), gap="the full demo (about 1-3 min) runs as --quick",
     ),
     "python3 -m venv .venv && .venv/bin/pip install -q torch==2.13.0 && .venv/bin/pip install -q -e .[test] && "
     "HF_HUB_OFFLINE=1 .venv/bin/python -m pytest -q": Covered(
@@ -393,6 +399,8 @@ INLINE_COVERAGE: dict[str, Covered] = {
         "tests/training/test_sft_cli.py::test_corpus_build_and_a_refused_training_run", ('["train"',)),
     "procskill demo": Covered(DEMO_TEST, ("run_demo(",)),
     "procskill demo --quick": Covered(DEMO_TEST, ("quick=True",)),
+    "procskill models tiny OUT": Covered(
+        "tests/studies/test_demo.py::test_printed_commands_run_when_pasted", ('["procskill", "models"]', "_bash(")),
     "procskill study paper-gpu-cluster --dry-run": Covered(
         "tests/test_readme_commands.py::gpu_plan", ('"paper-gpu-cluster", "--dry-run"',)),
     "procskill catalog build": Covered(
@@ -422,8 +430,8 @@ def test_inline_catalog_commands(tmp_path, monkeypatch):
     task_file = next((tmp_path / "my_skills").glob("*/*.jsonl"))
     task_file.write_text(task_file.read_text().replace('"answer_type": "', '"answer_type": "x', 1))
     result = CliRunner().invoke(app, shlex.split("procskill catalog check my_skills")[1:])
-    assert result.exit_code != 0 and f"{task_file.name}:1" in str(result.exception)
-    assert "answer_type" in str(result.exception)
+    assert result.exit_code == 2 and f"{task_file.name}:1" in result.stderr
+    assert "answer_type" in result.stderr and "Traceback" not in result.output
 
     result = CliRunner().invoke(app, shlex.split("procskill catalog card")[1:])
     assert result.exit_code == 0 and result.output == catalog_card()

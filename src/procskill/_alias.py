@@ -5,7 +5,8 @@ prefix are only looked up as-is (or under ``inspect_ai/``), and entry points reg
 ``procskill/procskill``. Inspect loads every entry point at start-up (for hooks), so
 registering an alias here, at entry-point import time, makes ``procskill`` resolve.
 This relies on Inspect internals (``registry_add`` and the start-up entry-point load);
-``tests/test_task_name.py`` runs the real CLI so an upgrade that breaks it fails CI.
+``tests/test_readme_commands.py`` runs the README's ``inspect eval procskill …`` commands through the real
+CLI, so an upgrade that breaks it fails CI.
 """
 
 from __future__ import annotations

@@ -48,3 +48,30 @@ def require_local(feature: str, modules: Iterable[str] = LOCAL_MODULES) -> None:
             message += (" in an environment without vLLM (vLLM pins a transformers older than the extra's, "
                         "so the two cannot share one)")
         raise LocalStackMissing(message)
+
+
+CPU_KERNEL_ADVICE = "falling back to its reference PyTorch implementation"
+"""transformers' advice to install a CUDA-only kernel (causal-conv1d, flash-linear-attention) for Qwen3.5."""
+
+
+class _CpuKernelAdvice:
+    """A logging filter dropping :data:`CPU_KERNEL_ADVICE` records (they do not apply without a GPU)."""
+
+    def filter(self, record: object) -> bool:
+        return CPU_KERNEL_ADVICE not in getattr(record, "getMessage", lambda: "")()
+
+
+def quiet_cpu_kernel_warnings() -> None:
+    """Hide transformers' advice to install CUDA-only kernels when this machine has no GPU (idempotent).
+
+    On a GPU machine the advice stays: there the kernels are a real speed-up.
+    """
+    import logging
+
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    logger = logging.getLogger("transformers.integrations.hub_kernels")
+    if not any(isinstance(f, _CpuKernelAdvice) for f in logger.filters):
+        logger.addFilter(_CpuKernelAdvice())

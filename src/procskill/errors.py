@@ -7,3 +7,7 @@ as one line (exit code 2), so the message must name the file, line, field or par
 
 class ProcskillError(ValueError):
     """A user-fixable error: the message names what is wrong and what to do."""
+
+
+class InputNotFoundError(ProcskillError, FileNotFoundError):
+    """A file or folder the user named does not exist or holds nothing usable (still a ``FileNotFoundError``)."""

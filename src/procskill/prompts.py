@@ -25,6 +25,10 @@ Every procedure block's fifth step restates it word for word, so the block adds
 procedure, never a different answer format.
 """
 
+ANSWER_TYPES = ("integer", "number", "string", "list", "set", "free")
+"""How a task's ANSWER line is compared with its gold answer (``procskill.scorers.answers_match``); every
+task row names one. Defined here, upstream of the packs, generators and scorers that all use it."""
+
 SKILL_BLOCK_HEADER = "Follow this procedure ({name}):"
 
 Condition = Literal["base", "skill"]

@@ -180,7 +180,7 @@ def test_cli_agreement_on_a_mixed_folder(mixed_dir) -> None:
     assert [r["n"] for r in rows] == [12, 12, 24]
 
     failed = CliRunner().invoke(app, ["agreement", str(folder), "--a", "llm@mockllm/a", "--b", "llm@mockllm/z"])
-    assert failed.exit_code == 1
+    assert failed.exit_code == 2
     assert failed.stderr.startswith("error: no log has both scores 'llm@mockllm/a' and 'llm@mockllm/z':")
     assert "Traceback" not in failed.output
 

@@ -111,22 +111,42 @@ def test_single_process_accelerate_has_no_multi_gpu_flag(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("models: []\n", r"name is required"),
-        ("name: x\nmodels:\n  - {id: a}\n", r"models\[0\].model is required"),
-        ("name: x\nmodels:\n  - {id: a, model: m, engine: tgi}\n", r"models\[0\].engine must be one of"),
+        ("models: []\n", r"study.yaml:1: name: is required$"),
+        ("name: x\nmodels:\n  - {id: a}\n", r"study.yaml:3: models\[0\].model: is required"),
+        ("name: x\nmodels:\n  - {id: a, model: m, engine: tgi}\n",
+         r"study.yaml:3: models\[0\].engine: Input should be 'inspect' or 'vllm'"),
+        ("name: x\nmodels:\n  - {id: a, model: 3}\n", r"study.yaml:3: models\[0\].model: Input should be a valid string"),
+        ("name: x\nmodels:\n  - {id: a, model: m, modle_args: {}}\n",
+         r"study.yaml:3: models\[0\].modle_args: unknown field"),
         ("name: x\nmodels:\n  - {id: a, model: m}\nsft:\n  - {base: b, recipes: [r]}\ncorpus: {teacher: procedural}\n",
-         r"sft\[0\].base 'b' is not a model id"),
-        ("name: x\nmodels:\n  - {id: a, model: m}\nsft:\n  - {base: a, recipes: [r]}\n", r"sft needs a corpus"),
+         r"study.yaml:5: sft\[0\].base: 'b' is not a model id"),
+        ("name: x\nmodels:\n  - {id: a, model: m}\nsft:\n  - {base: a, recipes: [r]}\n", r"study.yaml:5: sft: SFT needs a corpus"),
         (("name: x\nmodels:\n  - {id: a, model: m}\ncorpus: {teacher: procedural}\n"
           "sft:\n  - {base: a, recipes: [r], launcher: accelerate, mixed_precision: bf17}\n"),
-         r"sft\[0\].mixed_precision must be one of"),
+         r"study.yaml:6: sft\[0\].mixed_precision: Input should be 'no', 'fp16', 'bf16' or 'fp8'"),
+        ("name: x\nmodels:\n  - {id: a, model: m}\n  - {id: a, model: n}\n", r"study.yaml:4: models\[1\].id: 'a' is used twice"),
+        ("name: [\n", r"study.yaml:2: not valid YAML: expected the node content"),
+        ("- a\n", r"study.yaml:1: expected a mapping of fields, got list"),
     ],
 )
-def test_bad_study_files_name_the_field(tmp_path, text, message):
+def test_bad_study_files_name_the_line_and_field(tmp_path, text, message):
     path = tmp_path / "study.yaml"
     path.write_text(text)
-    with pytest.raises(StudyError, match=message):
+    with pytest.raises(StudyError, match=message) as raised:
         load_study(path)
+    assert "\n" not in str(raised.value)  # one problem, one line
+
+
+def test_every_problem_of_a_study_file_at_once(tmp_path):
+    path = tmp_path / "study.yaml"
+    path.write_text("name: x\nmodels:\n  - {id: a, model: 3}\n  - {id: b}\nsft: 7\n")
+    with pytest.raises(StudyError) as raised:
+        load_study(path)
+    assert str(raised.value).splitlines() == [
+        f"{path}:3: models[0].model: Input should be a valid string",
+        f"{path}:4: models[1].model: is required",
+        f"{path}:5: sft: Input should be a valid list",
+    ]
 
 
 def test_unknown_study_name():
@@ -201,3 +221,120 @@ def test_model_arg_thinking_wins_over_the_request_body(tmp_path, fake_vllm):
     assert thinking(extra_body=THINKING_OFF) is False
     assert thinking(extra_body={"chat_template_kwargs": {"enable_thinking": True}}) is True
     assert thinking(extra_body=THINKING_OFF, model_args={"enable_thinking": True}) is True
+
+
+# -- one-way imports: the runner knows no particular study and nothing above it ------------------------------
+
+
+def test_the_runner_imports_neither_the_demo_nor_the_cli():
+    import ast
+
+    import procskill.studies._runner as runner
+
+    tree = ast.parse(Path(runner.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in imported if m.startswith(("procskill.studies._demo", "procskill.cli"))}
+    assert "python -c" not in Path(runner.__file__).read_text()
+
+
+def test_each_step_renders_and_runs_from_the_same_arguments(tmp_path):
+    study = load_study("demo", out=tmp_path)
+    steps = {s.name: s for s in plan(study)}
+    tiny = steps["build tiny Qwen3.5"]
+    assert tiny.command == (f"procskill models tiny {tmp_path}/models/tiny-qwen35 --tokenizer-text catalog "
+                            "--vocab-size 4096 --initializer-range 0.2")
+    evaluation = steps["eval tiny-qwen35"]
+    # the run passes what Inspect's CLI parses from the printed -T/-M values (same task identity for eval_set)
+    from procskill.studies._runner import _as_inspect_parses
+
+    assert _as_inspect_parses(evaluation.task_args["skills"]) == study.task["skills"]
+    assert _as_inspect_parses("luhn_check_digit") == "luhn_check_digit"
+    assert _as_inspect_parses(evaluation.model_args["enable_thinking"]) is False
+    assert "--no-score-display" not in evaluation.command
+    assert "--no-score-display" in plan(study, score_display=False)[1].command
+
+
+def test_a_log_folder_of_another_configuration_is_one_clear_error(tmp_path, monkeypatch):
+    from procskill.studies._runner import EvalStep
+
+    class PrerequisiteError(Exception):  # Inspect's (private) class, matched by name
+        pass
+
+    def dirty(self):
+        raise PrerequisiteError("[bold]ERROR[/bold]: Existing log file 'x.eval' in log_dir is not associated "
+                                "with a task passed to eval_set")
+
+    monkeypatch.setattr(EvalStep, "_eval_set", dirty)
+    step = next(s for s in plan(load_study("demo", out=tmp_path)) if isinstance(s, EvalStep))
+    with pytest.raises(StudyError, match=r"logs/tiny-qwen35: ERROR: Existing log file 'x.eval' .* pass a new --out"):
+        step.run()
+
+
+DRIFT_STUDY = """\
+name: drift
+models:
+  - {id: tiny, model: hf/local, size: 0.8, model_args: {model_path: "{out}/models/tiny"}}
+setup:
+  tiny_model: {path: "{out}/models/tiny", tokenizer_text: catalog, vocab_size: 4096}
+task: {skills: [day_of_week, gcd_euclid]}
+corpus: {teacher: procedural, limit: 5}
+sft:
+  - {base: tiny, recipes: [demo_tiny_lora], max_steps: 3}
+report: {mode: cluster, resamples: 100}
+"""
+
+
+class _Captured(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("step_kind", "module", "function"),
+    [
+        ("TinyModelStep", "procskill.studies._models", "build_tiny_model"),
+        ("CorpusStep", "procskill.training", "build_corpus"),
+        ("TrainStep", "procskill.training", "train"),
+        ("ReportStep", "procskill.analysis", "build_report"),
+    ],
+)
+def test_a_printed_procskill_command_calls_what_the_step_runs(tmp_path, monkeypatch, step_kind, module, function):
+    """The printed command, parsed by the real CLI, reaches the function with the arguments the step passes."""
+    import importlib
+    import inspect as pyinspect
+
+    target = importlib.import_module(module)
+    real = getattr(target, function)
+    calls: list[dict] = []
+
+    signature = pyinspect.signature(real)
+    var_keyword = [p.name for p in signature.parameters.values() if p.kind is p.VAR_KEYWORD]
+
+    def capture(*args, **kwargs):
+        bound = dict(signature.bind(*args, **kwargs).arguments)
+        for name in var_keyword:  # **options: compare option by option
+            bound |= bound.pop(name, {})
+        calls.append(bound)
+        raise _Captured
+
+    for where in {target, importlib.import_module("procskill.studies")}:
+        if hasattr(where, function):
+            monkeypatch.setattr(where, function, capture)
+    monkeypatch.setattr("procskill.studies._runner.require_local", lambda *a, **k: None)
+    path = tmp_path / "drift.yaml"
+    path.write_text(DRIFT_STUDY)
+    [step] = [s for s in plan(load_study(path, out=tmp_path)) if type(s).__name__ == step_kind]
+    with pytest.raises(_Captured):
+        step.run()
+    argv = shlex.split(step.command)
+    assert argv[0] == "procskill"
+    CliRunner().invoke(app, argv[1:])
+    assert len(calls) == 2, calls
+    ran, typed = calls
+
+    def norm(value):
+        if isinstance(value, Path):
+            return str(value)
+        return None if value in ({}, None) else value
+
+    assert {k: norm(v) for k, v in ran.items()} == {k: norm(typed.get(k)) for k in ran}

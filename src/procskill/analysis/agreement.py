@@ -26,6 +26,7 @@ from inspect_ai.scorer import value_to_float
 
 from procskill import stats
 from procskill.analysis.rejudge import is_procskill_log, log_files
+from procskill.errors import ProcskillError
 
 POOLED = "pooled"
 
@@ -108,12 +109,12 @@ def paired_verdicts(log: EvalLog, a: str, b: str, where: str = "") -> tuple[list
         ``tasks`` is each episode's task id (the resampling cluster of κ).
 
     Raises:
-        ValueError: A score is not in the log, or gives a value other than pass/fail.
+        ProcskillError: A score is not in the log, or gives a value other than pass/fail.
     """
     names = _score_names(log)
     for name in (a, b):
         if name not in names:
-            raise ValueError(f"{where}: no score named {name!r}; the log has {names}")
+            raise ProcskillError(f"{where}: no score named {name!r}; the log has {names}")
     va: list[int] = []
     vb: list[int] = []
     tasks: list[str] = []
@@ -128,7 +129,7 @@ def paired_verdicts(log: EvalLog, a: str, b: str, where: str = "") -> tuple[list
             continue
         for name, value in zip((a, b), values):
             if value not in (0.0, 1.0):
-                raise ValueError(
+                raise ProcskillError(
                     f"{where}: sample {sample.id} epoch {sample.epoch}: score {name!r} is {value}; "
                     "agreement needs pass (1) / fail (0) verdicts"
                 )
@@ -162,7 +163,7 @@ def agreement(
         a score, unreadable, unfinished, or a copy of an evaluation already counted).
 
     Raises:
-        ValueError: No log has both scores (the message names every log and the scores it
+        ProcskillError: No log has both scores (the message names every log and the scores it
             has), or a score is not a pass/fail verdict.
     """
     rows = AgreementRows()
@@ -206,7 +207,7 @@ def agreement(
         pooled_excluded += excluded
     if not rows:
         why = "\n".join(f"  {s.log}: {s.reason}" for s in rows.skipped) or "  (no procskill logs among them)"
-        raise ValueError(f"no log has both scores {a!r} and {b!r}:\n{why}")
+        raise ProcskillError(f"no log has both scores {a!r} and {b!r}:\n{why}")
     rows.append(_row(POOLED, None, None, a, b, pooled_a, pooled_b, pooled_strata, pooled_excluded,
                      resamples, seed))
     return rows

@@ -31,7 +31,7 @@ from inspect_ai import score_async
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log, read_eval_log_async, write_eval_log_async
 from inspect_ai.model import GenerateConfig, Model, get_model
 
-from procskill.errors import ProcskillError
+from procskill.errors import InputNotFoundError, ProcskillError
 from procskill.scorers import JUDGE_PATHS, judge, judge_score_name
 
 try:
@@ -96,12 +96,12 @@ def log_files(logs: str | Path | Iterable[str | Path]) -> list[tuple[Path, bool]
         if path.is_dir():
             infos = list_eval_logs(str(path), recursive=True, descending=False)
             if not infos:
-                raise FileNotFoundError(f"{path}: no Inspect logs (*.eval, *.json) in this folder")
+                raise InputNotFoundError(f"{path}: no Inspect logs (*.eval, *.json) in this folder")
             candidates = [(Path(info.name.removeprefix("file://")), False) for info in infos]
         elif path.is_file():
             candidates = [(path, True)]
         else:
-            raise FileNotFoundError(f"{path}: no such log file or folder")
+            raise InputNotFoundError(f"{path}: no such log file or folder")
         for file, named in candidates:
             real = file.resolve()
             if real in seen:

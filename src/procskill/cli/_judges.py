@@ -118,11 +118,7 @@ def agreement_command(
     from procskill import stats
     from procskill.analysis import agreement
 
-    try:
-        rows = agreement(logs, a, b, resamples=resamples, seed=stats.DEFAULT_SEED if seed is None else seed)
-    except (ValueError, FileNotFoundError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from None
+    rows = agreement(logs, a, b, resamples=resamples, seed=stats.DEFAULT_SEED if seed is None else seed)
     if rows.skipped:
         # on stderr, so that --json output stays one JSON document
         typer.echo(f"skipped {len(rows.skipped)} log(s):", err=True)

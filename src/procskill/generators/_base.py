@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from procskill.prompts import ANSWER_INSTRUCTION
+from procskill.prompts import ANSWER_INSTRUCTION, ANSWER_TYPES
 
-ANSWER_TYPES = ("integer", "number", "string", "list", "set", "free")
 DIFFICULTIES = (1, 2, 3)
 HOLDOUT_DIFFICULTY = 2
 """The frozen holdout is generated at this level for every skill."""

@@ -7,7 +7,8 @@ import re
 import unicodedata
 from decimal import Decimal
 
-ANSWER_TYPES = ("integer", "number", "string", "list", "set", "free")
+from procskill.prompts import ANSWER_TYPES
+
 NUMBER_REL_TOL = 1e-4
 """``number`` answers match within this relative tolerance *and* within half a unit of the
 target's last decimal place (so ``7762.96`` accepts ``7762.955`` but not ``7762.95``)."""

@@ -26,13 +26,13 @@ import yaml
 from procskill.errors import ProcskillError
 from procskill.prompts import (
     ANSWER_INSTRUCTION,
+    ANSWER_TYPES,
     PROMPT_TEMPLATE_VERSION,
     SKILL_BLOCK_HEADER,
     SYSTEM_PROMPT,
     skill_block,
 )
 
-ANSWER_TYPES = ("integer", "number", "string", "list", "set", "free")
 SPLITS = ("holdout", "train")
 REQUIRED_FRONT_MATTER = ("name", "description", "domain")
 REQUIRED_FIELDS = ("id", "skill", "prompt", "answer_type", "target", "solution", "split")

@@ -1,26 +1,24 @@
 """Study files: what a study evaluates, trains, re-judges and reports, as YAML.
 
-A study file is validated as a whole before anything runs; an error names the file and
-the field (``models[2].model``). Strings may use ``{out}``, replaced by the study's
+A study file is validated as a whole before anything runs (typed models, through
+:mod:`procskill.validation`); every problem is one line ``file:line: field: problem``
+(``demo.yaml:12: models[2].model: Input should be a valid string``).
+Strings may use ``{out}``, replaced by the study's
 output folder, so a study can refer to what it builds (a model, a corpus).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from procskill.errors import ProcskillError
+from procskill.validation import read_yaml, validate_document
 
 STUDIES_DIR = Path(__file__).parent
 """Where the shipped study files (``paper.yaml``, ``demo.yaml``) live."""
-
-ENGINES = ("inspect", "vllm")
-LAUNCHERS = ("python", "accelerate")
-MIXED_PRECISION = ("no", "fp16", "bf16", "fp8")
 
 VLLM_ENV = ".venv-vllm"
 """vLLM's own environment (it pins its own torch and transformers), relative to a procskill checkout."""
@@ -39,17 +37,29 @@ class StudyError(ProcskillError):
     """A study file is malformed; the message names the file and the field."""
 
 
-@dataclass(frozen=True)
-class ModelEntry:
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
+
+
+class ModelEntry(_Entry):
     """One model to evaluate (a configuration before SFT)."""
 
     id: str
     model: str
-    model_args: dict[str, Any] = field(default_factory=dict)
+    model_args: dict[str, Any] = Field(default_factory=dict)
     size: float | None = None
     reference: bool = False
-    engine: str = "inspect"
+    engine: Literal["inspect", "vllm"] = "inspect"
     vllm_model: str | None = None
+    """The hub id vLLM serves (required with ``engine: vllm``)."""
+    enabled: bool = True
+    """``false`` leaves the model (and its SFT runs) out of the study."""
+
+    @model_validator(mode="after")
+    def _vllm_needs_its_model(self) -> ModelEntry:
+        if self.engine == "vllm" and not self.vllm_model:
+            raise ValueError("vllm_model is required with engine: vllm (the hub id vLLM serves)")
+        return self
 
     @property
     def eval_model(self) -> str:
@@ -82,34 +92,40 @@ class ModelEntry:
         return self.model.removeprefix("hf/")
 
 
-@dataclass(frozen=True)
-class SftEntry:
+class SftEntry(_Entry):
     """SFT runs of one base model: one checkpoint per recipe."""
 
     base: str
     recipes: list[str]
-    launcher: str = "python"
+    launcher: Literal["python", "accelerate"] = "python"
     num_processes: int = 1
-    mixed_precision: str | None = None
+    mixed_precision: Literal["no", "fp16", "bf16", "fp8"] | None = None
     """``accelerate launch --mixed_precision``; None leaves it to accelerate's config."""
     max_steps: int | None = None
 
 
-@dataclass(frozen=True)
-class Study:
+class RejudgeEntry(_Entry):
+    """Add the score ``<path>@<judge>`` to every log of the study (``procskill rejudge``)."""
+
+    judge: str
+    path: str = "llm"
+    max_connections: int | None = None
+
+
+class Study(_Entry):
     """A parsed, validated study file."""
 
     name: str
     source: Path
     out: Path
     models: list[ModelEntry]
-    task: dict[str, Any] = field(default_factory=dict)
-    generate: dict[str, Any] = field(default_factory=dict)
-    judges: dict[str, str] = field(default_factory=dict)
-    setup: dict[str, Any] = field(default_factory=dict)
+    task: dict[str, Any] = Field(default_factory=dict)
+    generate: dict[str, Any] = Field(default_factory=dict)
+    judges: dict[str, str] = Field(default_factory=dict)
+    setup: dict[str, dict[str, Any]] = Field(default_factory=dict)
     corpus: dict[str, Any] | None = None
-    sft: list[SftEntry] = field(default_factory=list)
-    rejudge: list[dict[str, Any]] = field(default_factory=list)
+    sft: list[SftEntry] = Field(default_factory=list)
+    rejudge: list[RejudgeEntry] = Field(default_factory=list)
     report: dict[str, Any] | None = None
 
     def model(self, model_id: str) -> ModelEntry:
@@ -123,15 +139,6 @@ def _fill(value: Any, out: Path) -> Any:
         return [_fill(v, out) for v in value]
     if isinstance(value, dict):
         return {k: _fill(v, out) for k, v in value.items()}
-    return value
-
-
-def _require(mapping: dict[str, Any], key: str, types: type | tuple[type, ...], where: str) -> Any:
-    if key not in mapping:
-        raise StudyError(f"{where}.{key} is required")
-    value = mapping[key]
-    if not isinstance(value, types):
-        raise StudyError(f"{where}.{key} must be {types}, got {type(value).__name__}")
     return value
 
 
@@ -158,88 +165,38 @@ def load_study(study: str | Path, out: str | Path | None = None) -> Study:
         The study, with ``{out}`` filled in and disabled models dropped.
     """
     path = resolve_study_path(study)
-    where = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise StudyError(f"{where}: not valid YAML: {err}") from None
-    if not isinstance(raw, dict):
-        raise StudyError(f"{where}: a study file is a mapping of fields")
-    name = _require(raw, "name", str, where)
-    out_dir = Path(out) if out is not None else Path(raw.get("out", f"procskill-out/{name}"))
-    raw = _fill(raw, out_dir)
+    doc = read_yaml(path, StudyError)
+    raw = doc.data if isinstance(doc.data, dict) else {}
+    out_dir = (
+        Path(out) if out is not None else Path(str(raw.get("out") or f"procskill-out/{raw.get('name')}"))
+    )
+    data = {**_fill(raw, out_dir), "source": path, "out": out_dir} if isinstance(doc.data, dict) else doc.data
+    study = validate_document(doc, Study, StudyError, data)
 
-    models: list[ModelEntry] = []
-    for i, entry in enumerate(_require(raw, "models", list, where)):
-        at = f"{where}: models[{i}]"
-        if not isinstance(entry, dict):
-            raise StudyError(f"{at} must be a mapping")
-        if not entry.get("enabled", True):
-            continue
-        engine = entry.get("engine", "inspect")
-        if engine not in ENGINES:
-            raise StudyError(f"{at}.engine must be one of {ENGINES}, got {engine!r}")
-        if engine == "vllm" and not entry.get("vllm_model"):
-            raise StudyError(f"{at}.vllm_model is required with engine: vllm (the hub id vLLM serves)")
-        models.append(
-            ModelEntry(
-                id=_require(entry, "id", str, at),
-                model=_require(entry, "model", str, at),
-                model_args=dict(entry.get("model_args") or {}),
-                size=float(entry["size"]) if entry.get("size") is not None else None,
-                reference=bool(entry.get("reference", False)),
-                engine=engine,
-                vllm_model=entry.get("vllm_model"),
+    problems = []
+    ids = [m.id for m in study.models]
+    for i, model_id in enumerate(ids):
+        if model_id in ids[:i]:
+            problems.append(
+                doc.problem(("models", i, "id"), f"{model_id!r} is used twice; ids must be unique")
             )
-        )
-    ids = [m.id for m in models]
-    if len(set(ids)) != len(ids):
-        raise StudyError(f"{where}: models[].id must be unique, got {ids}")
-
-    sft: list[SftEntry] = []
-    for i, entry in enumerate(raw.get("sft") or []):
-        at = f"{where}: sft[{i}]"
-        base = _require(entry, "base", str, at)
-        if base not in ids:
-            if any(m.get("id") == base for m in raw["models"]):
-                continue  # its base model is switched off
-            raise StudyError(f"{at}.base {base!r} is not a model id ({ids})")
-        launcher = entry.get("launcher", "python")
-        if launcher not in LAUNCHERS:
-            raise StudyError(f"{at}.launcher must be one of {LAUNCHERS}, got {launcher!r}")
-        mixed_precision = entry.get("mixed_precision")
-        if mixed_precision is not None and mixed_precision not in MIXED_PRECISION:
-            raise StudyError(f"{at}.mixed_precision must be one of {MIXED_PRECISION}, got {mixed_precision!r}")
-        recipes = _require(entry, "recipes", list, at)
-        sft.append(
-            SftEntry(
-                base=base,
-                recipes=[str(r) for r in recipes],
-                launcher=launcher,
-                num_processes=int(entry.get("num_processes", 1)),
-                mixed_precision=mixed_precision,
-                max_steps=entry.get("max_steps"),
+    enabled = {m.id for m in study.models if m.enabled}
+    for i, sft in enumerate(study.sft):
+        if sft.base not in ids:
+            problems.append(
+                doc.problem(("sft", i, "base"), f"{sft.base!r} is not a model id ({', '.join(ids)})")
             )
+    if study.sft and not study.corpus:
+        problems.append(
+            doc.problem(("sft",), "SFT needs a corpus section (teacher: procedural | provider/model)")
         )
-    if sft and not raw.get("corpus"):
-        raise StudyError(f"{where}: sft needs a corpus section (teacher: procedural | provider/model)")
-    for i, entry in enumerate(raw.get("rejudge") or []):
-        _require(entry, "judge", str, f"{where}: rejudge[{i}]")
-    for key in ("task", "generate", "judges", "setup"):
-        if not isinstance(raw.get(key) or {}, dict):
-            raise StudyError(f"{where}: {key} must be a mapping")
-
-    return Study(
-        name=name,
-        source=path,
-        out=out_dir,
-        models=models,
-        task=dict(raw.get("task") or {}),
-        generate=dict(raw.get("generate") or {}),
-        judges=dict(raw.get("judges") or {}),
-        setup=dict(raw.get("setup") or {}),
-        corpus=raw.get("corpus"),
-        sft=sft,
-        rejudge=list(raw.get("rejudge") or []),
-        report=raw.get("report"),
+    if study.corpus is not None and not isinstance(study.corpus.get("teacher"), str):
+        problems.append(doc.problem(("corpus",), "teacher is required (procedural | provider/model)"))
+    if problems:
+        raise StudyError("\n".join(problems))
+    return study.model_copy(
+        update={
+            "models": [m for m in study.models if m.enabled],
+            "sft": [s for s in study.sft if s.base in enabled],  # SFT of a switched-off model is off too
+        }
     )
