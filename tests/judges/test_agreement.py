@@ -36,14 +36,14 @@ def logs_dir(tmp_path_factory):
     roles = {"grader": [fixed_judge("a", PASSES_A), fixed_judge("b", PASSES_B)]}
     with pytest.MonkeyPatch.context() as env:  # the per-test isolation fixture has not run yet
         env.setenv("INSPECT_CACHE_DIR", str(root / "inspect-cache"))
-        for i in (1, 2):
-            run_eval(packs, root / "logs", "extract,llm", roles=roles, model_name=f"model-{i}")
+        for i in (1, 2):  # one folder each: two logs written in the same second would sort at random
+            run_eval(packs, root / "logs" / str(i), "extract,llm", roles=roles, model_name=f"model-{i}")
     return root / "logs"
 
 
 @pytest.fixture
 def two_logs(logs_dir):
-    return sorted((read_eval_log(str(p)) for p in logs_dir.iterdir()), key=lambda log: log.eval.model)
+    return sorted((read_eval_log(str(p)) for p in logs_dir.glob("*/*.eval")), key=lambda log: log.eval.model)
 
 
 def test_known_verdicts_give_exact_numbers(two_logs, logs_dir) -> None:
@@ -189,7 +189,7 @@ def test_copies_corrupt_and_unfinished_logs(logs_dir, tmp_path) -> None:
     """Each evaluation counts once; a corrupt or unfinished log is skipped with a note naming it (issue 19)."""
     folder = tmp_path / "logs"
     shutil.copytree(logs_dir, folder)
-    first = sorted(folder.glob("*.eval"))[0]
+    first = sorted(folder.glob("*/*.eval"))[0]
     (folder / "copy").mkdir()
     shutil.copy(first, folder / "copy" / first.name)  # the same evaluation found twice
     (folder / "broken.eval").write_bytes(b"PK\x03\x04 not a zip archive")

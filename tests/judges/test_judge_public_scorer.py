@@ -60,7 +60,7 @@ def test_inspect_score_runs_the_registered_judge_like_rejudge(packs, tmp_path, m
         assert again.action == "skipped" and server.calls == 12  # none on a rerun
 
         # Inspect's own re-scoring, in a fresh process with its own (empty) model cache.
-        env = {**os.environ, "PYTHONPATH": str(SRC), "INSPECT_CACHE_DIR": str(tmp_path / "other-cache")}
+        env = {**os.environ, "INSPECT_CACHE_DIR": str(tmp_path / "other-cache")}
         scored = subprocess.run(
             [str(BIN / "inspect"), "score", str(copy), "--scorer", "procskill/judge", "-S", "path=llm",
              "-S", f"judge={JUDGE}", "--action", "append", "--overwrite", "--model", "none"],

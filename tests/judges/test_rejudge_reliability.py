@@ -55,7 +55,7 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.Popen:
 
 def cli_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    return {**env, "PYTHONPATH": str(SRC), "HF_HUB_OFFLINE": "1", **extra}
+    return {**env, "HF_HUB_OFFLINE": "1", **extra}
 
 
 @pytest.mark.slow

@@ -29,12 +29,12 @@ from procskill.testing.scripted import scripted_model
 # Six optimizer steps, a checkpoint every two: the child is stopped after checkpoint-4.
 RECIPE = {
     "max_steps": 6,
-    "batch_size": 2,
+    "per_device_train_batch_size": 2,
     "gradient_accumulation_steps": 1,
     "logging_steps": 1,
     "save_steps": 2,
     "save_total_limit": 2,
-    "gradient_checkpointing": False,  # a tiny model needs no memory saving; it only costs time
+    "activation_checkpointing": False,  # a tiny model needs no memory saving; it only costs time
 }
 
 TRAIN_DRIVER = """
@@ -53,7 +53,7 @@ transformers.Trainer.training_step = slow_step
 
 from procskill.training import load_recipe, train
 
-train(args["base"], args["corpus"], load_recipe("lora_r16_lr2e-4").replace(**args["recipe"]), out=args["out"])
+train(args["base"], args["corpus"], load_recipe("lora_r16_lr2e-4").with_sft(**args["recipe"]), out=args["out"])
 """
 
 CORPUS_DRIVER = """
@@ -114,7 +114,7 @@ def _resume(stopped_run, tmp_path: Path):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return train(base, corpus, load_recipe("lora_r16_lr2e-4").replace(**RECIPE), out=tmp_path / "run", resume=True)
+        return train(base, corpus, load_recipe("lora_r16_lr2e-4").with_sft(**RECIPE), out=tmp_path / "run", resume=True)
     finally:
         torch.set_num_threads(threads)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,13 +34,13 @@ def test_cli_writes_the_report(judged_logs, tmp_path):
 def test_cli_errors_are_clear(judged_logs, tmp_path):
     runner = CliRunner()
     result = runner.invoke(app, ["report", str(judged_logs), "--out", str(tmp_path), "--size", "nobody=1B"])
-    assert result.exit_code == 1 and "--size for unknown model(s) ['nobody']" in result.output
+    assert result.exit_code == 2 and "--size for unknown model(s) ['nobody']" in result.output
     result = runner.invoke(app, ["report", str(judged_logs), "--out", str(tmp_path), "--size", "1B"])
     assert result.exit_code != 0 and "expected MODEL=PARAMS" in result.output
     result = runner.invoke(app, ["report", str(tmp_path / "missing"), "--out", str(tmp_path)])
-    assert result.exit_code == 1 and "no such log file or folder" in result.output
+    assert result.exit_code == 2 and "no such log file or folder" in result.output
     result = runner.invoke(app, ["report", str(judged_logs), "--out", str(tmp_path), "--strict"])
-    assert result.exit_code == 1 and "max_tokens differs" in result.output
+    assert result.exit_code == 2 and "max_tokens differs" in result.output
 
 
 def test_logs_of_one_configuration_combine_latest_wins(tmp_path):
@@ -68,7 +69,7 @@ def test_cli_plan_from_pilot_logs(judged_logs):
     assert any(line.startswith("lift  tiny+SFT (r_a)") for line in lines)
     assert "run the pilot with --epochs 2 or more" in result.output  # one-epoch pilot: tasks only
     bad = CliRunner().invoke(app, ["plan", str(judged_logs)])
-    assert bad.exit_code == 1 and "give --delta and/or --lift" in bad.output
+    assert bad.exit_code == 2 and "give --delta and/or --lift" in bad.output
 
 
 def test_plan_epochs_by_hand():
@@ -85,3 +86,29 @@ def test_plan_epochs_by_hand():
     for k, m in out["mde_at_epochs"].items():
         assert m == pytest.approx(mde0 * np.sqrt((between + 0.08 / k) / (between + 0.08)))
     assert out["tasks_needed_at_these_epochs"] == int(np.ceil(200 * (mde0 / 0.05) ** 2))
+
+
+def test_copies_corrupt_and_unfinished_logs_are_skipped_and_named(judged_logs, tmp_path):
+    """Each evaluation counts once; a corrupt or unfinished log is skipped with a note, the rest reported."""
+    import shutil
+
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    folder = tmp_path / "logs"
+    shutil.copytree(judged_logs, folder)
+    first = sorted(folder.glob("**/*.eval"))[0]
+    (folder / "copy").mkdir()
+    shutil.copy(first, folder / "copy" / first.name)
+    (folder / "broken.eval").write_bytes(b"PK\x03\x04 not a zip archive")
+    log = read_eval_log(str(first))
+    log.status, log.eval.eval_id = "started", "a-killed-rerun"
+    write_eval_log(log, str(folder / "unfinished.eval"))
+    clean, messy = build_report([judged_logs], None), build_report([folder], None)
+    key = lambda s: sorted((r["config"], r["scorer"], r["n"], r["delta"]["estimate"]) for r in s["deltas"])  # noqa: E731
+    assert key(messy.summary) == key(clean.summary)
+    reasons = {Path(s["log"]).name: s["reason"] for s in messy.summary["skipped_logs"]}
+    assert reasons["broken.eval"].startswith("unreadable (")
+    assert reasons["unfinished.eval"] == "run status 'started' (only finished runs count)"
+    assert "the same evaluation" in reasons[first.name]
+    result = CliRunner().invoke(app, ["report", str(folder), "--out", str(tmp_path / "r"), "--no-figures"])
+    assert result.exit_code == 0 and "broken.eval" in result.output

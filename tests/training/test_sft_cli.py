@@ -52,14 +52,14 @@ def test_corpus_build_and_a_refused_training_run(packs, tmp_path):
         handle.write(json.dumps({**row, "task_id": holdout.id}) + "\n")
     flags = ["--base", str(tmp_path / "no-model"), "--corpus", str(corpus_file), "--skills-dir", str(packs)]
     result = runner.invoke(app, ["train", *flags, "--out", str(tmp_path / "run")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert f"row '{holdout.id}': task id '{holdout.id}' is a holdout task" in result.output
     assert "Traceback" not in result.output
 
 
 def test_corpus_build_needs_a_teacher_or_a_log(tmp_path):
     result = runner.invoke(app, ["corpus", "build", "--out", str(tmp_path / "c")])
-    assert result.exit_code == 1 and "pass a teacher" in result.output
+    assert result.exit_code == 2 and "pass a teacher" in result.output
 
 
 def test_module_entry_point_takes_the_train_flags_and_reports_errors_in_one_line(tmp_path, capsys):

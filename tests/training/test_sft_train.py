@@ -286,10 +286,10 @@ def test_advice_to_install_cuda_kernels_is_hidden_on_cpu():
 
     from transformers.utils import logging as hf_logging
 
-    from procskill.training._trainer import _hide_cuda_kernel_advice
+    from procskill._local import quiet_cpu_kernel_warnings
 
-    _hide_cuda_kernel_advice()
-    _hide_cuda_kernel_advice()  # idempotent: prepare_run calls it once per run
+    quiet_cpu_kernel_warnings()
+    quiet_cpu_kernel_warnings()  # idempotent: prepare_run calls it once per run
     kernels = hf_logging.get_logger("transformers.integrations.hub_kernels")
     records: list[logging.LogRecord] = []
     handler = logging.Handler()

@@ -274,7 +274,7 @@ def _compliance(s: dict[str, Any]) -> list[str]:
                 verb = "under-counts" if pts > 0 else "over-counts"
                 statements.append(
                     f"- {r['config']}, {r['condition']} condition: the extractor {verb} by {abs(pts):.1f} points "
-                    f"against `{d['judge']}` (95% CI {d['undercount_low']:+.1f} to {d['undercount_high']:+.1f}; "
+                    f"against `{d['judge']}` ({_points_ci(d['undercount_low'], d['undercount_high'])}; "
                     f"judge-only passes {d['judge_pass_extract_fail']}, extractor-only passes "
                     f"{d['extract_pass_judge_fail']}, n={d['n']})")
         if abs(r.get("lenient_minus_strict_points", 0) or 0) >= 0.5:
@@ -327,3 +327,10 @@ def _skills(s: dict[str, Any]) -> list[str]:
     rows = [[r["skill"], _s(r["mean_delta"], 2), f"{r['helped']}/{r['configs']}", f"{r['hurt']}/{r['configs']}",
              *[_s(view["delta"][r["skill"]].get(c), 2) for c in configs]] for r in view["summary"]]
     return lines + _table(["skill", "mean Δ", "helped", "hurt", *configs], rows)
+
+
+def _points_ci(low: float | None, high: float | None) -> str:
+    """A 95% interval in points, or why there is none (one skill: a clustered interval is undefined)."""
+    if low is None or high is None:
+        return "no 95% CI: fewer than two skills"
+    return f"95% CI {low:+.1f} to {high:+.1f}"

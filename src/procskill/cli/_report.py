@@ -75,7 +75,7 @@ def report_command(
         )
     except (ReportInputError, UnmatchedComparisonError, FileNotFoundError, ValueError) as err:
         typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None
     summary = report.summary
     scorer = summary["primary_scorer"]
     for x in summary["skipped_logs"]:
@@ -113,7 +113,7 @@ def plan_command(
         rows = plan_study(logs, delta=delta, lift=lift, scorer=scorer)
     except (ReportInputError, FileNotFoundError, ValueError) as err:
         typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None
     for r in rows:
         head = (f"{r['kind']:<5} {r['config']} ({r['scorer']}): now {r['tasks']} tasks x {r['epochs']} epoch(s), "
                 f"MDE {r['mde_now']:.3f}; to detect {r['target']:.3f}:")

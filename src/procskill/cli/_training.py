@@ -40,7 +40,7 @@ def _clean_errors() -> Iterator[None]:
         TrainingError,
     ) as err:
         typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None
 
 
 @corpus_app.command("build")

@@ -263,11 +263,22 @@ def _validate_sections(recipe: Recipe, where: str, lines: Mapping[str, int]) -> 
             construct()
         except (ValueError, TypeError) as err:
             values = (recipe.sft if section == "sft" else recipe.lora) or {}
-            # Name the key whose value the library's message quotes, when one does.
+            # Name the key whose value the library's message quotes, or else the one whose removal lets it construct.
             key = next((k for k, v in values.items() if isinstance(v, str) and v in str(err)), None)
+            key = key or next((k for k in values if _constructs_without(recipe, section, k)), None)
             at = _at(where, lines, f"{section}.{key}" if key else section)
             what = f"field '{section}.{key}'" if key else f"section '{section}'"
             raise RecipeError(f"{at}: {what} is refused by {_CLASS_NAMES[section]}: {err}") from None
+
+
+def _constructs_without(recipe: Recipe, section: str, key: str) -> bool:
+    values = {k: v for k, v in ((recipe.sft if section == "sft" else recipe.lora) or {}).items() if k != key}
+    trial = dataclasses.replace(recipe, **{section: values})
+    try:
+        trial.sft_config("recipe-check") if section == "sft" else trial.lora_config()
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def _init_fields(cls: type) -> dict[str, Any]:

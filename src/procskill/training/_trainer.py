@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from procskill._files import atomic_write
-from procskill._local import require_local
+from procskill._local import quiet_cpu_kernel_warnings, require_local
 from procskill.checkpoint_meta import CHECKPOINT_METADATA
 from procskill.errors import ProcskillError
 from procskill.prompts import prompt_messages
@@ -151,7 +151,7 @@ def prepare_run(
 
     use_gpu = torch.cuda.is_available()
     if not use_gpu:
-        _hide_cuda_kernel_advice()
+        quiet_cpu_kernel_warnings()
     # TRL calls an API transformers deprecated; nothing a user of procskill can change.
     warnings.filterwarnings(
         "ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning
@@ -640,23 +640,6 @@ def _print_progress_instead_of_dicts(trainer: Any) -> None:
     for callback in (ProgressCallback, PrinterCallback):
         trainer.remove_callback(callback)
     trainer.add_callback(StepLoss())
-
-
-class _NoKernelAdvice(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "falling back to its reference PyTorch implementation" not in record.getMessage()
-
-
-_NO_KERNEL_ADVICE = _NoKernelAdvice()
-
-
-def _hide_cuda_kernel_advice() -> None:
-    """On CPU, drop transformers' advice to install CUDA-only kernels (causal-conv1d, flash-linear-attention)."""
-    from transformers.utils import logging as hf_logging
-
-    kernels = hf_logging.get_logger("transformers.integrations.hub_kernels")
-    if _NO_KERNEL_ADVICE not in kernels.filters:
-        kernels.addFilter(_NO_KERNEL_ADVICE)
 
 
 def _parameter_count(model: Any) -> int:
