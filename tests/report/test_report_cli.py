@@ -112,3 +112,27 @@ def test_copies_corrupt_and_unfinished_logs_are_skipped_and_named(judged_logs, t
     assert "the same evaluation" in reasons[first.name]
     result = CliRunner().invoke(app, ["report", str(folder), "--out", str(tmp_path / "r"), "--no-figures"])
     assert result.exit_code == 0 and "broken.eval" in result.output
+
+
+def test_a_lift_across_different_catalog_content_is_refused(judged_logs, tmp_path):
+    """Issue 13 item 7: a checkpoint's log that ran other catalog content gets no lift over its base."""
+    import shutil
+
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    folder = tmp_path / "logs"
+    shutil.copytree(judged_logs, folder)
+    changed = 0
+    for file in sorted(folder.glob("**/*.eval")):
+        log = read_eval_log(str(file))
+        if (log.eval.metadata or {}).get("checkpoint"):
+            log.eval.metadata["dataset"] = {**log.eval.metadata["dataset"], "content_hash": "other-catalog"}
+            write_eval_log(log, str(file))
+            changed += 1
+    assert changed
+    report = build_report([folder], None)
+    refusals = [r for r in report.summary["refusals"] if r["kind"] == "settings"]
+    assert refusals and all("holdout hash (catalog content)" in r["why"] for r in refusals)
+    assert not report.summary["lifts"]
+    result = CliRunner().invoke(app, ["report", str(folder), "--out", str(tmp_path / "r"), "--no-figures", "--strict"])
+    assert result.exit_code == 2 and "refusal" in result.output
