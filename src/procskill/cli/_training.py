@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,34 +11,6 @@ from procskill.cli._app import app, parse_model_args
 
 corpus_app = typer.Typer(help="Build SFT corpora from a teacher's passing episodes.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
-
-
-@contextmanager
-def _clean_errors() -> Iterator[None]:
-    """Input errors end the command with their message, not a traceback."""
-    from procskill._local import LocalStackMissing
-    from procskill.skills import SkillPackError
-    from procskill.training import (
-        ContaminationError,
-        CorpusError,
-        RecipeError,
-        TemplateMismatchError,
-        TrainingError,
-    )
-
-    try:
-        yield
-    except (
-        ContaminationError,
-        CorpusError,
-        LocalStackMissing,
-        RecipeError,
-        SkillPackError,
-        TemplateMismatchError,
-        TrainingError,
-    ) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
 
 
 @corpus_app.command("build")
@@ -91,23 +61,22 @@ def corpus_build(
     from procskill.training import build_corpus
 
     options = {"max_tokens": max_tokens, "max_connections": max_connections, "temperature": temperature}
-    with _clean_errors():
-        corpus = build_corpus(
-            teacher,
-            split=split,
-            skills=skills,
-            skills_dir=skills_dir,
-            out=out,
-            judge=judge,
-            keep=keep,
-            placement=placement,  # type: ignore[arg-type]
-            log=log,
-            limit=limit,
-            model_args=parse_model_args(model_arg),
-            tokenizer=tokenizer,
-            enable_thinking=enable_thinking,
-            **{k: v for k, v in options.items() if v is not None},
-        )
+    corpus = build_corpus(
+        teacher,
+        split=split,
+        skills=skills,
+        skills_dir=skills_dir,
+        out=out,
+        judge=judge,
+        keep=keep,
+        placement=placement,  # type: ignore[arg-type]
+        log=log,
+        limit=limit,
+        model_args=parse_model_args(model_arg),
+        tokenizer=tokenizer,
+        enable_thinking=enable_thinking,
+        **{k: v for k, v in options.items() if v is not None},
+    )
     card = corpus.card
     rate = f"{card['pass_rate']:.1%}" if card["pass_rate"] is not None else "n/a"
     typer.echo(
@@ -139,20 +108,19 @@ def train_command(
     """Fine-tune a chat model on a corpus (TRL SFTTrainer; loss on the assistant turn only)."""
     from procskill.training import evaluate_command, train
 
-    with _clean_errors():
-        result = train(
-            base,
-            corpus,
-            recipe,
-            out,
-            resume=resume,
-            overwrite=overwrite,
-            skills_dir=skills_dir,
-            max_steps=max_steps,
-            seed=seed,
-            trust_remote_code=trust_remote_code,
-            merge=merge,
-        )
+    result = train(
+        base,
+        corpus,
+        recipe,
+        out,
+        resume=resume,
+        overwrite=overwrite,
+        skills_dir=skills_dir,
+        max_steps=max_steps,
+        seed=seed,
+        trust_remote_code=trust_remote_code,
+        merge=merge,
+    )
     if result.metadata:
         typer.echo(f"{result.out}: {result.metadata['steps']} steps, final loss {result.metadata['final_loss']}")
         typer.echo(f"evaluate: {evaluate_command(result)}")
@@ -171,8 +139,7 @@ def merge_command(
     """Merge a LoRA adapter into its base model (safetensors; tokenizer and chat template included)."""
     from procskill.training import merge_adapter
 
-    with _clean_errors():
-        typer.echo(merge_adapter(base, adapter, out, trust_remote_code=trust_remote_code))
+    typer.echo(merge_adapter(base, adapter, out, trust_remote_code=trust_remote_code))
 
 
 @app.command("recipes")
