@@ -22,6 +22,9 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 BENCH_DIR = Path(__file__).resolve().parent
+# The test kit (scripted models, fake server, synthetic packs) lives in tests/testkit, outside the package.
+if str(BENCH_DIR.parent / "tests") not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
 
 
 def machine() -> dict[str, Any]:

@@ -78,7 +78,7 @@ def component_seconds(episodes: int) -> dict[str, float]:
 
     from procskill.scorers import PATH_METRICS
     from procskill.tasks._procskill import procskill
-    from procskill.testing.scripted import scripted_model
+    from testkit.scripted import scripted_model
 
     model = scripted_model(REPLY)
     init_active_model(model, model.config)
@@ -106,7 +106,7 @@ def run(
 ) -> dict[str, Any]:
     from inspect_ai import eval as inspect_eval
 
-    from procskill.testing.scripted import scripted_model
+    from testkit.scripted import scripted_model
 
     work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="procskill-bench-harness-"))
     items = _with_targets(holdout_episodes(episodes))

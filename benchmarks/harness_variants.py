@@ -26,7 +26,7 @@ from inspect_ai.model._model import init_active_model
 from procskill.scorers import answer_compliance, procedural_delta
 from procskill.solvers import require_completion
 from procskill.tasks._procskill import procskill
-from procskill.testing.scripted import scripted_model
+from testkit.scripted import scripted_model
 
 
 def variant(kind: str, model, log_dir: str):

@@ -51,8 +51,8 @@ SCRIPT = textwrap.dedent(
 
     from procskill.analysis import agreement, build_report, rejudge
     from procskill.cli import app
-    from procskill.testing.fake_openai import FakeOpenAIServer
-    from procskill.testing.scripted import scripted_model
+    from testkit.fake_openai import FakeOpenAIServer
+    from testkit.scripted import scripted_model
 
     def evaluate():
         [log] = inspect_eval(

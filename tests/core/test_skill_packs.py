@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from procskill.skills import SkillPackError, content_hash, load_packs, select_packs, verify_manifest, write_manifest
-from procskill.testing.packs import write_synthetic_packs
+from testkit.packs import write_synthetic_packs
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
 
-from procskill.testing.packs import CODE, write_synthetic_packs
-from procskill.testing.scripted import scripted_model, scripted_output
+from testkit.packs import CODE, write_synthetic_packs
+from testkit.scripted import scripted_model, scripted_output
 
 
 def _task_index(prompt: str) -> int:

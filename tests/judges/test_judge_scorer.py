@@ -11,7 +11,7 @@ from procskill.prompts import ANSWER_INSTRUCTION, SYSTEM_PROMPT
 from procskill.scorers import judge, parse_verdict
 from procskill.skills import load_packs
 from procskill.scorers._judge import JUDGE_TEMPLATE
-from procskill.testing.scripted import scripted_model
+from testkit.scripted import scripted_model
 
 from judge_helpers import recording_judge, run_eval
 

@@ -1,6 +1,6 @@
 """The OpenAI-compatible judge path end to end, against a local fake server on 127.0.0.1.
 
-Fast settings (see procskill.testing.fake_openai): the openai SDK absorbs 429/500 and
+Fast settings (see testkit.fake_openai): the openai SDK absorbs 429/500 and
 client time-outs (``max_retries``, ``client_timeout``), the server asks for a 1 ms
 ``retry-after-ms``, and Inspect's own retries are off unless a test wants them.
 """
@@ -16,7 +16,7 @@ from inspect_ai.model import GenerateConfig, Model, ModelConfig, get_model
 
 from judge_helpers import GOLD, RESPONSE, answering_solver, recording_judge, run_eval
 from procskill.analysis import rejudge
-from procskill.testing.fake_openai import FakeOpenAIServer
+from testkit.fake_openai import FakeOpenAIServer
 
 JUDGE = "openai-api/fake/judge-1"
 NAME = f"llm@{JUDGE}"

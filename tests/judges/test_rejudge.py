@@ -19,7 +19,7 @@ from inspect_ai.scorer import match
 
 from judge_helpers import answering_solver, code_of, recording_judge, run_eval
 from procskill.analysis import rejudge
-from procskill.testing.scripted import scripted_model
+from testkit.scripted import scripted_model
 
 NAME = "llm@mockllm/judge-r"
 

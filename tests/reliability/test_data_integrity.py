@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from inspect_ai import eval as inspect_eval
 
 from procskill.skills import BUILTIN_DIR, SkillPackError, load_packs, parse_task_file
-from procskill.testing.scripted import scripted_model
+from testkit.scripted import scripted_model
 from procskill.training import (
     DEFAULT_RECIPE,
     RECIPES_DIR,

@@ -17,7 +17,7 @@ from report_helpers import (
     scripted,
 )
 
-from procskill.testing.packs import write_synthetic_packs
+from testkit.packs import write_synthetic_packs
 
 
 @pytest.fixture(scope="session")

@@ -21,8 +21,8 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.model import GenerateConfig, Model, get_model
 
 from procskill.checkpoint_meta import CHECKPOINT_METADATA
-from procskill.testing.packs import CODE
-from procskill.testing.scripted import scripted_output
+from testkit.packs import CODE
+from testkit.scripted import scripted_output
 
 TASKS = 200
 SKILLS = 40

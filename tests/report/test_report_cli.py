@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from procskill.analysis import ReportInputError, build_report, read_logs
 from procskill.cli import app
-from procskill.testing.packs import write_synthetic_packs
+from testkit.packs import write_synthetic_packs
 
 
 def test_cli_writes_the_report(judged_logs, tmp_path):

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from procskill.cli import app
 from procskill.studies import VLLM_ENV, VLLM_SETUP, StudyError, load_study, plan, run_study
-from procskill.testing.fake_openai import FakeOpenAIServer
+from testkit.fake_openai import FakeOpenAIServer
 
 THINKING_OFF = {"chat_template_kwargs": {"enable_thinking": False}}
 

@@ -11,7 +11,7 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
 
 from procskill.checkpoint_meta import CHECKPOINT_METADATA, read_checkpoint_metadata
-from procskill.testing.packs import write_synthetic_packs
+from testkit.packs import write_synthetic_packs
 from procskill.training import (
     TemplateMismatchError,
     TrainingError,
