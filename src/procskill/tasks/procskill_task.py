@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,17 @@ class TaskParameterError(ProcskillError, PrerequisiteError):
     def __init__(self, message: str) -> None:
         ProcskillError.__init__(self, message)
         self.message = message
+
+
+@contextmanager
+def _one_line_errors(*kinds: type[Exception]) -> Iterator[None]:
+    """Re-raise user-fixable errors as :class:`TaskParameterError`: one line under ``inspect eval``."""
+    try:
+        yield
+    except TaskParameterError:
+        raise
+    except (ProcskillError, *kinds) as err:
+        raise TaskParameterError(str(err)) from None
 
 
 def _given(value: Any, name: str, what: str) -> Any:
@@ -213,10 +226,11 @@ def procskill(
     per_skill = _bool(per_skill, "per_skill")
 
     folder = BUILTIN_DIR if skills_dir == BUILTIN else Path(skills_dir)
-    all_packs = load_packs(folder)
-    version = verify_manifest(folder, all_packs, split) or "unversioned"
     selected = None if skills == ALL else _parse_list(skills, "skills", "a comma list of skill ids")
-    packs = select_packs(all_packs, selected, folder) if selected else all_packs
+    with _one_line_errors():
+        all_packs = load_packs(folder)
+        version = verify_manifest(folder, all_packs, split) or "unversioned"
+        packs = select_packs(all_packs, selected, folder) if selected else all_packs
     conditions = list(CONDITIONS) if condition == "both" else [condition]
     samples = [
         record_to_sample(record, pack, cond)
@@ -230,7 +244,8 @@ def procskill(
     scorers: list[Scorer] = []
     for path in paths:
         if path in JUDGE_PATHS:
-            scorers += role_judges(path, judge_roles)
+            with _one_line_errors(ValueError):  # a role with no model bound says which option binds one
+                scorers += role_judges(path, judge_roles)
         else:
             scorers.append(extract())
     scorers.append(answer_format_score())
