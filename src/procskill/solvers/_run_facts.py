@@ -113,3 +113,26 @@ def recorded_max_tokens(state: TaskState) -> int | None:
         return active_generate_config().max_tokens
     except Exception:  # noqa: BLE001 - no active model (a scorer called outside an eval)
         return None
+
+
+def logged_run_facts(task_metadata: dict[str, Any] | None, sample_metadata: list[dict[str, Any] | None]) -> dict[str, Any]:
+    """The run facts of one log, for readers of logs (the report, re-judging, training corpora).
+
+    Args:
+        task_metadata: ``log.eval.metadata``.
+        sample_metadata: The metadata of the log's samples (``EvalSample`` or ``EvalSampleSummary``).
+
+    Returns:
+        ``model`` (``name``, ``parameters``), ``generation`` and ``checkpoint``: from the samples (task
+        1.2.0+, recorded by :func:`record_run`; the first sample that has them — one eval runs one model),
+        else from the task metadata (logs of task 1.1.0 and earlier recorded them there); ``{}`` when
+        neither has them.
+    """
+    for meta in sample_metadata:
+        facts = (meta or {}).get(RUN_FACTS_KEY)
+        if isinstance(facts, dict):
+            return facts
+    legacy = task_metadata or {}
+    if "generation" in legacy:
+        return {k: legacy.get(k) for k in ("model", "generation", "checkpoint")}
+    return {}
