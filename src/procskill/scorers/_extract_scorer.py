@@ -14,6 +14,9 @@ from procskill.solvers import recorded_max_tokens
 
 TRUNCATION_STOP_REASONS = ("max_tokens", "model_length")
 
+FORMAT_SCORE = "answer_format"
+"""The name of the ANSWER-line format score in every log: not a scoring path (its value is a dict, not a verdict)."""
+
 
 def answer_format(state: TaskState, max_tokens: int | None = None) -> dict[str, Any]:
     """Format facts about an episode's completion, recorded by every scoring path.
@@ -92,7 +95,7 @@ def extract(max_tokens: int | None = None) -> Scorer:
     return score
 
 
-@scorer(metrics=[answer_compliance()], name="answer_format")
+@scorer(metrics=[answer_compliance()], name=FORMAT_SCORE)
 def answer_format_score() -> Scorer:
     """The ANSWER-line format of every episode, whatever the scoring path (score name ``answer_format``).
 
