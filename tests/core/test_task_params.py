@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from inspect_ai._util.error import PrerequisiteError
 
 from procskill.errors import ProcskillError
 from procskill.tasks import TaskParameterError, procskill
@@ -32,10 +33,20 @@ from testkit.packs import write_synthetic_packs
     ],
 )
 def test_bad_parameter_is_one_clear_error(args, message):
-    with pytest.raises(TaskParameterError) as err:
+    with pytest.raises((ProcskillError, ValueError)) as err:
         procskill(**args)
     assert message in str(err.value)
-    assert isinstance(err.value, ProcskillError)  # the procskill CLI prints it as one line
+    assert isinstance(err.value, PrerequisiteError)  # Inspect prints the message alone
+    assert err.value.message == str(err.value)
+
+
+def test_wrapped_errors_keep_their_class():
+    from procskill.skills import SkillPackError
+
+    with pytest.raises(SkillPackError):
+        procskill(skills_dir="/nonexistent")
+    with pytest.raises(TaskParameterError):
+        procskill(skills=None)
 
 
 def test_inspect_cli_prints_the_message_not_a_traceback(tmp_path):

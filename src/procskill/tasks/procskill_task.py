@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,15 +90,27 @@ class TaskParameterError(ProcskillError, PrerequisiteError):
         self.message = message
 
 
+@functools.cache
+def _printable(kind: type[Exception]) -> type[Exception]:
+    # The same error class (callers keep catching e.g. SkillPackError), also a PrerequisiteError.
+    return type(kind.__name__, (kind, PrerequisiteError), {"__module__": kind.__module__, "__qualname__": kind.__qualname__})
+
+
 @contextmanager
 def _one_line_errors(*kinds: type[Exception]) -> Iterator[None]:
-    """Re-raise user-fixable errors as :class:`TaskParameterError`: one line under ``inspect eval``."""
+    """Re-raise user-fixable errors so that Inspect prints their message alone (one line under ``inspect eval``),
+    keeping their class (a subclass that is also an Inspect ``PrerequisiteError``)."""
     try:
         yield
-    except TaskParameterError:
+    except PrerequisiteError:
         raise
     except (ProcskillError, *kinds) as err:
-        raise TaskParameterError(str(err)) from None
+        try:
+            clean = _printable(type(err))(*err.args)
+        except Exception:  # noqa: BLE001 - a class with another constructor: fall back to ours
+            raise TaskParameterError(str(err)) from None
+        clean.message = str(err)  # type: ignore[attr-defined]
+        raise clean from None
 
 
 def _given(value: Any, name: str, what: str) -> Any:
