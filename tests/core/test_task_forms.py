@@ -77,3 +77,16 @@ def test_list_tasks_finds_the_task():
                          cwd=folder.parent, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "procskill_task.py@procskill" in out.stdout
+
+
+def test_configuration_tags_name_model_base_and_recipe(tmp_path):
+    import json
+
+    from procskill.tasks import configuration_tags
+
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    (ckpt / "procskill_checkpoint.json").write_text(json.dumps({"base_model": "Qwen/Qwen3.5-0.8B", "recipe": "lora"}))
+    assert configuration_tags("hf/local", {"model_path": str(ckpt)}, "both") == [
+        f"model:{ckpt}", "base_model:Qwen/Qwen3.5-0.8B", "recipe:lora", "conditions:both"]
+    assert configuration_tags("openai/gpt-5.4") == ["model:openai/gpt-5.4", "conditions:both"]
