@@ -109,10 +109,10 @@ def run(
 ) -> dict[str, Any]:
     from inspect_ai import eval as inspect_eval
     from inspect_ai import task_with
+    from testkit.scripted import scripted_model
 
     from procskill.scorers import extract
     from procskill.tasks import procskill
-    from testkit.scripted import scripted_model
 
     work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="procskill-bench-harness-"))
     items = _with_targets(holdout_episodes(episodes))

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
-
-from procskill.tasks import procskill
 from testkit.packs import CODE, write_synthetic_packs
 from testkit.scripted import scripted_model, scripted_output
+
+from procskill.tasks import procskill
 
 
 def _responder(messages):

@@ -6,10 +6,10 @@ from collections import defaultdict
 
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
-
-from procskill import stats
 from testkit.packs import CODE, write_synthetic_packs
 from testkit.scripted import scripted_model, scripted_output
+
+from procskill import stats
 
 EPOCHS = 3
 SKILLS, TASKS = 3, 4

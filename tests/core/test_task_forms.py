@@ -13,10 +13,10 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai import eval_set, task_with
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import GenerateConfig
-
-from procskill.tasks import procskill
 from testkit.packs import CODE, write_synthetic_packs
 from testkit.scripted import scripted_model
+
+from procskill.tasks import procskill
 
 
 def _right(messages):

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
-
 from testkit.packs import write_synthetic_packs
 
 pytestmark = pytest.mark.slow

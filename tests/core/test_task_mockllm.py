@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
-
 from testkit.packs import CODE, write_synthetic_packs
 from testkit.scripted import scripted_model, scripted_output
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from inspect_ai._util.error import PrerequisiteError
+from testkit.packs import write_synthetic_packs
 
 from procskill.errors import ProcskillError
 from procskill.tasks import TaskParameterError, procskill
-from testkit.packs import write_synthetic_packs
 
 
 @pytest.mark.parametrize(
