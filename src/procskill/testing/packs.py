@@ -43,7 +43,10 @@ def write_synthetic_packs(
         pack.mkdir(parents=True, exist_ok=True)
         steps = [f"Do part {i} of the synthetic procedure." for i in range(1, 5)]
         steps.append(f"Check the code. {ANSWER_INSTRUCTION}")
-        front = f'---\nname: "Synthetic {s}"\ndescription: "Repeat the code."\ndomain: "d{s % 3}"\n---\n\n'
+        front = (
+            f'---\nname: {skill_id}\ndescription: "Repeat the code."\n'
+            f'metadata:\n  title: "Synthetic {s}"\n  domain: "d{s % 3}"\n  steps: "5"\n---\n\n'
+        )
         (pack / "SKILL.md").write_text(front + "\n".join(f"{i}. {t}" for i, t in enumerate(steps, 1)) + "\n")
         rows = []
         for split, count, prefix in (("holdout", tasks_per_skill, "h"), ("train", train_per_skill, "t")):
