@@ -119,8 +119,8 @@ def skill_md(spec: SkillSpec) -> str:
 
 
 def seed_key(skill_id: str) -> str:
-    """The skill's part of every task seed: its id before the Agent Skills rename (``day-of-week`` seeds as
-    ``day_of_week``), so the rename changed the ids and nothing else in the generated tasks."""
+    """The skill's part of every task seed: its id before the Agent Skills rename (hyphens back to the
+    underscores of catalog 1.x), so the rename changed the ids and nothing else in the generated tasks."""
     return skill_id.replace("-", "_")
 
 

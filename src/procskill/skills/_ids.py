@@ -1,7 +1,7 @@
 """Skill and task ids of logs made before the Agent Skills rename (built-in catalog 1.x).
 
-Catalog 2.0.0 renamed every built-in skill to the spec's lowercase-hyphen form (``day_of_week`` →
-``day-of-week``, task ``day_of_week-h001`` → ``day-of-week-h001``); the tasks themselves did not change.
+Catalog 2.0.0 renamed every built-in skill to the spec's lowercase-hyphen form (underscores became hyphens:
+skill ``day-of-week``, task ``day-of-week-h001``); the tasks themselves did not change.
 Readers of logs (the report, the SFT corpus builder) pass ids through :func:`id_mapper` so that a 1.x log
 pairs with, and reports beside, a 2.x log of the same tasks.
 """
