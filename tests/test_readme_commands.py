@@ -54,7 +54,7 @@ ROOT = Path(__file__).parents[1]
 README = ROOT / "README.md"
 BIN = Path(sys.executable).parent
 
-SKILL = "luhn_check_digit"
+SKILL = "luhn-check-digit"
 EVAL_ARGS = f"-T skills={SKILL} --limit 2 --max-tokens 8 --display none"
 """Bounded-size arguments appended to the README's `inspect eval` commands: one task, base and skill."""
 
@@ -67,7 +67,7 @@ MY_STUDY = """\
 name: my-study
 models:
   - {id: claude-haiku-4.5, model: anthropic/claude-haiku-4-5, reference: true}
-task: {skills: day_of_week}
+task: {skills: day-of-week}
 generate: {max_tokens: 8}
 report: {}
 """
@@ -273,7 +273,7 @@ def check_my_study(run: ReadmeRun, command: str) -> None:
     log = read_eval_log(info)
     assert log.status == "success" and len(log.samples) == 10
     assert {s.scores["extract"].value for s in log.samples} == {1.0}
-    assert len(run.api_calls(MESSAGES, "claude-haiku-4-5", "day_of_week")) == 10
+    assert len(run.api_calls(MESSAGES, "claude-haiku-4-5", "day-of-week")) == 10
     assert json.loads((study / "report" / "summary.json").read_text())["configurations"]
 
 

@@ -23,7 +23,7 @@ models:
   - {id: q4, model: hf/Qwen/Qwen3.5-4B, engine: vllm, vllm_model: Qwen/Qwen3.5-4B,
      model_args: {enable_thinking: false, max_model_len: 4096}}
   - {id: hf, model: hf/Qwen/Qwen3.5-4B, model_args: {enable_thinking: false}}
-task: {skills: luhn_check_digit}
+task: {skills: luhn-check-digit}
 generate: {max_tokens: 16, extra_body: {top_k: 20}}
 """
 
@@ -194,7 +194,7 @@ def test_model_arg_thinking_wins_over_the_request_body(tmp_path, fake_vllm):
 
     def thinking(**kwargs):
         [log] = inspect_eval("procskill/procskill", model="vllm/Qwen/Qwen3.5-4B", limit=1, display="none",
-                             task_args={"skills": "luhn_check_digit"}, log_dir=str(tmp_path / "logs"), **kwargs)
+                             task_args={"skills": "luhn-check-digit"}, log_dir=str(tmp_path / "logs"), **kwargs)
         return log.eval.metadata["generation"]["enable_thinking"]
 
     assert thinking() is None  # nothing said: nothing recorded

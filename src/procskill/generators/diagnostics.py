@@ -48,7 +48,7 @@ def _join_and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-# =========================================================================== log_root_cause
+# =========================================================================== log-root-cause
 
 _ENTRY = ("api-gateway", "edge-proxy", "web-bff", "mobile-api", "storefront", "public-api")
 _MIDS = (
@@ -167,7 +167,7 @@ def _failure_lines(kind: str, root: str, rng: random.Random, t0: datetime) -> tu
 
 
 @skill(
-    id="log_root_cause",
+    id="log-root-cause",
     name="Log root-cause analysis",
     domain=DIAG,
     description="Find the root cause of an outage from merged multi-service logs and a dependency map.",
@@ -370,7 +370,7 @@ def log_root_cause(rng: random.Random, difficulty: int) -> GeneratedTask:
     )
 
 
-# =========================================================================== flaky_test_diagnosis
+# =========================================================================== flaky-test-diagnosis
 
 _TESTS = (
     ("test_invoice_totals", "invoices"),
@@ -418,7 +418,7 @@ def _flaky_condition(cause: str, run: dict, polluter: str) -> bool:
 
 
 @skill(
-    id="flaky_test_diagnosis",
+    id="flaky-test-diagnosis",
     name="Flaky test diagnosis",
     domain=DIAG,
     description="Diagnose why a CI test fails intermittently from its run history, and name the mechanism and fix.",
@@ -484,7 +484,7 @@ def flaky_test_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask:
         if ok:
             break
     else:  # pragma: no cover - the space is large
-        raise RuntimeError("flaky_test_diagnosis: could not build a separable history")
+        raise RuntimeError("flaky-test-diagnosis: could not build a separable history")
 
     def failure_message(r: dict) -> str:
         if cause == "order":
@@ -623,7 +623,7 @@ def flaky_test_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask:
     )
 
 
-# =========================================================================== data_quality_diagnosis
+# =========================================================================== data-quality-diagnosis
 
 _DQ_SOURCES = (
     "web",
@@ -647,7 +647,7 @@ _DQ_ISSUES = ("duplicate", "partial", "unit", "null")
 
 
 @skill(
-    id="data_quality_diagnosis",
+    id="data-quality-diagnosis",
     name="Data-quality diagnosis",
     domain=DIAG,
     description="Localise a metric anomaly to one data source and name the data-quality defect from per-source profiles.",
@@ -843,7 +843,7 @@ def data_quality_diagnosis(rng: random.Random, difficulty: int) -> GeneratedTask
     )
 
 
-# =========================================================================== code_review_verdict
+# =========================================================================== code-review-verdict
 
 
 def _cr_paginate(rng: random.Random) -> dict:
@@ -1162,7 +1162,7 @@ def _run_probe(lines: list[str], probe: str) -> str:
 
 
 @skill(
-    id="code_review_verdict",
+    id="code-review-verdict",
     name="Code review verdict",
     domain=DIAG,
     description="Review a small pull request against its documented behaviour and give an approve / request-changes verdict.",
@@ -1288,7 +1288,7 @@ def code_review_verdict(rng: random.Random, difficulty: int) -> GeneratedTask:
     )
 
 
-# =========================================================================== incident_triage
+# =========================================================================== incident-triage
 
 _CAPABILITIES = (
     ("checkout", "placing orders", "customers can still order through the mobile app"),
@@ -1359,7 +1359,7 @@ def _severity(f: dict, x1: int, x2: int) -> tuple[int, str]:
 
 
 @skill(
-    id="incident_triage",
+    id="incident-triage",
     name="Incident severity triage",
     domain=DECIDE,
     description="Assign an incident severity and the required response from a written severity policy and the incident facts.",
@@ -1592,7 +1592,7 @@ def incident_triage(rng: random.Random, difficulty: int) -> GeneratedTask:
     )
 
 
-# =========================================================================== stat_test_choice
+# =========================================================================== stat-test-choice
 
 _STAT_CONTEXTS = (
     {
@@ -1702,7 +1702,7 @@ def _p(rng: random.Random, lo: float, hi: float) -> str:
 
 
 @skill(
-    id="stat_test_choice",
+    id="stat-test-choice",
     name="Statistical test choice",
     domain=DECIDE,
     description="Choose the appropriate hypothesis test from a study's outcome type, design and assumption checks.",
@@ -1841,7 +1841,7 @@ def stat_test_choice(rng: random.Random, difficulty: int) -> GeneratedTask:
             if (case == "chi2" and lo >= 6) or (case == "fisher" and lo <= Fraction(9, 2)):
                 break
         else:  # pragma: no cover
-            raise RuntimeError("stat_test_choice: no contingency table with the required expected counts")
+            raise RuntimeError("stat-test-choice: no contingency table with the required expected counts")
         table_txt = f"Counts: {g1}: {a} yes, {b} no; {g2}: {c} yes, {d} no."
         facts.append(table_txt)
         expected_note = (
@@ -1926,7 +1926,7 @@ def stat_test_choice(rng: random.Random, difficulty: int) -> GeneratedTask:
     )
 
 
-# =========================================================================== capacity_decision
+# =========================================================================== capacity-decision
 
 _CAP_SERVICES = (
     "the checkout API",
@@ -1953,7 +1953,7 @@ def _ceil(x: Fraction) -> int:
 
 
 @skill(
-    id="capacity_decision",
+    id="capacity-decision",
     name="Capacity planning decision",
     domain=DECIDE,
     description="Pick the cheapest fleet option that keeps projected peak utilisation within policy, including growth and redundancy.",
@@ -2039,7 +2039,7 @@ def capacity_decision(rng: random.Random, difficulty: int) -> GeneratedTask:
                 continue
             break
     else:  # pragma: no cover
-        raise RuntimeError("capacity_decision: could not build a decisive option set")
+        raise RuntimeError("capacity-decision: could not build a decisive option set")
     order = list(range(len(opts)))
     rng.shuffle(order)
     opts = [opts[i] for i in order]

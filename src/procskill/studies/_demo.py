@@ -12,14 +12,14 @@ from procskill.studies._runner import LOGS, REPORT, run_study
 from procskill.studies._spec import load_study
 
 DEMO_SKILLS = [
-    "day_of_week",
-    "luhn_check_digit",
-    "roman_numerals",
-    "isbn10_check_digit",
-    "truth_table_count",
-    "unit_chain_conversion",
-    "duration_between",
-    "gcd_euclid",
+    "day-of-week",
+    "luhn-check-digit",
+    "roman-numerals",
+    "isbn10-check-digit",
+    "truth-table-count",
+    "unit-chain-conversion",
+    "duration-between",
+    "gcd-euclid",
 ]
 """The demo's documented holdout subset (see ``studies/demo.yaml``)."""
 

@@ -27,7 +27,7 @@ def write_synthetic_packs(
 
     Args:
         skills_dir: Destination folder.
-        skills: Number of skills (``skill_00``, ``skill_01``, …).
+        skills: Number of skills (``skill-00``, ``skill-01``, …).
         tasks_per_skill: Holdout tasks per skill.
         free_skills: How many of the skills (the last ones) are free-form.
         train_per_skill: Training-pool tasks per skill.
@@ -37,7 +37,7 @@ def write_synthetic_packs(
     """
     root = Path(skills_dir)
     for s in range(skills):
-        skill_id = f"skill_{s:02d}"
+        skill_id = f"skill-{s:02d}"
         free = s >= skills - free_skills
         pack = root / skill_id
         pack.mkdir(parents=True, exist_ok=True)
