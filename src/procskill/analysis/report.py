@@ -20,6 +20,7 @@ from typing import Any
 from procskill import stats
 from procskill._files import atomic_write
 from procskill.analysis import _figures, _markdown
+from procskill.analysis._block_length import block_length
 from procskill.analysis._logs import (
     EXTRACT,
     Configuration,
@@ -254,6 +255,7 @@ def build_report(
         "agreement": judge_agreement(tables, configs, resamples, seed),
         "findings": findings_agreement(deltas, lift_results, pairing, configs),
         "skills": view,
+        "block_length": block_length(configs, view),
         "skipped_logs": log_tables.skipped,
         "figures": {},
     }

@@ -222,7 +222,7 @@ def check_skill_md(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     try:
         front, body = parse_frontmatter(content)
     except ParseError as err:
-        return None, [Problem(path, 2, None, f"front matter is not valid: {err}")]
+        return None, [Problem(path, 2, None, f"front matter is not valid: {' '.join(str(err).split())}")]
     problems = _spec_problems(path, lines, front)
     metadata = front.get("metadata") or {}
     if not isinstance(metadata, dict):

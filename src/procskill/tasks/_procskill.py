@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from procskill.skills import (
     select_packs,
     verify_manifest,
 )
+from procskill.skills._size import block_sizes
 from procskill.solvers import procedure_block, require_completion
 
 TASK_VERSION = "1.1.0"
@@ -111,6 +113,15 @@ def _default_config(model: Model) -> GenerateConfig:
     if str(model).startswith("hf/"):
         return GenerateConfig(max_tokens=DEFAULT_MAX_TOKENS, max_connections=model.api.max_connections())
     return GenerateConfig(max_tokens=DEFAULT_MAX_TOKENS)
+
+
+def _block_token_counter(model: Model) -> tuple[Callable[[str], int] | None, str]:
+    """Count block tokens with the evaluated model's own tokenizer when it is loaded here (hf provider);
+    for other providers no tokenizer is guessed: the log says so and records characters only."""
+    tokenizer = getattr(model.api, "tokenizer", None)
+    if tokenizer is not None and callable(getattr(tokenizer, "encode", None)):
+        return (lambda text: len(tokenizer.encode(text, add_special_tokens=False))), f"{model} (evaluated model)"
+    return None, f"not counted: {model}'s tokenizer is not loaded locally (characters only)"
 
 
 def _register_local_model_info(model: Model) -> None:
@@ -204,6 +215,7 @@ def procskill(
         "model": _model_description(model),
         "generation": generation,
         "checkpoint": _local_checkpoint(model),
+        "skill_blocks": block_sizes(packs, *_block_token_counter(model)),
     }
     return Task(
         dataset=MemoryDataset(samples, name=f"procskill-{split}"),
