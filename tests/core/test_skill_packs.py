@@ -19,7 +19,7 @@ def packs_dir(tmp_path):
 def test_loads_steps_front_matter_and_splits(packs_dir):
     packs = load_packs(packs_dir)
     assert [p.id for p in packs] == ["skill-00", "skill-01"]
-    assert len(packs[0].steps) == 5 and packs[0].domain == "d0"
+    assert len(packs[0].steps) == 5 and packs[0].domain == "d0" and packs[0].name == "skill-00"
     assert len(packs[0].split("holdout")) == 3 and len(packs[0].split("train")) == 2
     assert packs[1].split("holdout")[0].rubric.startswith("Pass if")
     assert packs[0].block.splitlines()[0] == "Follow this procedure (Synthetic 0):"
@@ -37,8 +37,8 @@ def test_skill_md_without_front_matter(packs_dir):
 
 
 def test_skill_md_missing_field(packs_dir):
-    _rewrite(packs_dir / "skill-00" / "SKILL.md", 'domain: "d0"\n', "")
-    with pytest.raises(SkillPackError, match=r"SKILL.md: front matter field 'domain' is missing"):
+    _rewrite(packs_dir / "skill-00" / "SKILL.md", 'description: "Repeat the code."\n', "")
+    with pytest.raises(SkillPackError, match=r"SKILL.md:1: field 'description': Missing required field in frontmatter: description"):
         load_packs(packs_dir)
 
 

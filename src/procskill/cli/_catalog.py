@@ -36,6 +36,7 @@ def catalog_check(
     never shown (scripts/, references/, assets/, …) are listed, not refused.
     """
     from procskill.skills import SPLITS, SkillPackError, check_packs, verify_manifest
+    from procskill.skills._pack import not_shown_files, pack_folders
 
     packs, problems = check_packs(skills_dir)
     manifest_problems = []
@@ -45,9 +46,10 @@ def catalog_check(
                 verify_manifest(skills_dir, packs, split)
             except SkillPackError as err:
                 manifest_problems.append(str(err))
-    for pack in packs:
-        if pack.not_shown:
-            typer.echo(f"{pack.path}: not shown to the model (only SKILL.md's body is): {', '.join(pack.not_shown)}")
+    for folder in pack_folders(skills_dir) if skills_dir.is_dir() else []:
+        hidden = not_shown_files(folder)
+        if hidden:
+            typer.echo(f"{folder}: not shown to the model (only SKILL.md's body is): {', '.join(hidden)}")
     if problems or manifest_problems:
         lines = [str(p) for p in problems] + manifest_problems
         for line in lines:

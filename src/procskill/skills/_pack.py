@@ -77,7 +77,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else str(self.file)
-        what = f" field '{self.field}':" if self.field else ""
+        # "field 'split' is 'dev', …" reads as a sentence; other messages follow a colon
+        sentence = self.message.startswith(("is ", "must "))
+        what = f" field '{self.field}'{'' if sentence else ':'}" if self.field else ""
         return f"{where}:{what} {self.message}"
 
 
@@ -327,7 +329,7 @@ def parse_task_file(path: Path, skill_id: str) -> list[TaskRecord]:
     return records
 
 
-def _not_shown(path: Path) -> tuple[str, ...]:
+def not_shown_files(path: Path) -> tuple[str, ...]:
     """Every file of a pack the model is not shown (all but SKILL.md and the task files)."""
     return tuple(
         sorted(
@@ -372,7 +374,7 @@ def check_pack(path: Path) -> tuple[SkillPack | None, list[Problem]]:
         answer_type=meta.get("answer_type"),
         why=meta.get("why"),
         steps=fields["steps"],
-        not_shown=_not_shown(path),
+        not_shown=not_shown_files(path),
     )
     return pack, []
 

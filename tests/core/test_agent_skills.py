@@ -1,0 +1,124 @@
+"""Agent Skills interop (issue #14): spec-valid packs, real-world SKILL.md bodies, `catalog check`, old ids."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from inspect_ai import eval as inspect_eval
+from inspect_ai.log import read_eval_log, write_eval_log
+from skills_ref import validate
+from typer.testing import CliRunner
+
+from procskill.cli import app
+from procskill.prompts import SKILL_BLOCK_HEADER
+from procskill.skills import BUILTIN_DIR, SkillPackError, check_pack, load_packs
+from procskill.testing.scripted import scripted_model
+
+EXAMPLES = Path(__file__).parents[2] / "examples" / "agent-skills"
+
+
+def test_every_builtin_pack_passes_the_reference_validator():
+    folders = [p for p in BUILTIN_DIR.iterdir() if p.is_dir()]
+    assert len(folders) == 40
+    assert {p.name: validate(p) for p in folders} == {p.name: [] for p in folders}
+    pack = next(p for p in load_packs(BUILTIN_DIR) if p.id == "day-of-week")
+    assert pack.name == "day-of-week" and pack.domain == "calendar" and len(pack.steps) == 5
+    # the block the model sees is that of catalog 1.0.0: the human title stays in metadata
+    assert pack.block.startswith("Follow this procedure (Day of the week (Zeller)):\n1. Take day q")
+
+
+def test_a_free_prose_skill_is_its_body_and_its_references_are_not_shown():
+    packs = {p.id: p for p in load_packs(EXAMPLES)}
+    invoice = packs["invoice-total"]
+    assert invoice.steps is None and invoice.domain == "finance"
+    assert invoice.block == SKILL_BLOCK_HEADER.format(name="invoice-total") + "\n" + invoice.body
+    assert invoice.body.startswith("# Invoice total\n\nWork in cents") and "4. Round to cents" in invoice.body
+    assert invoice.not_shown == ("references/rounding.md",)
+    assert "rounding.md" not in invoice.block or "references/rounding.md" in invoice.body  # only named, not inlined
+    assert "Round half up to whole cents once" not in invoice.block
+    assert packs["celsius-to-fahrenheit"].domain == "unspecified" and packs["celsius-to-fahrenheit"].not_shown == ()
+
+
+def _pack(root: Path, name: str, front: str, body: str = "Do it.\n", tasks: str | None = "") -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "SKILL.md").write_text(f"---\n{front}---\n\n{body}")
+    if tasks is not None:
+        row = ('{"id": "%s-1", "skill": "%s", "split": "holdout", "answer_type": "integer", "prompt": "p", '
+               '"target": "1", "solution": "ANSWER: 1"}\n') % (name, name)
+        (folder / "tasks.jsonl").write_text(tasks or row)
+    return folder
+
+
+def test_old_style_front_matter_gets_every_spec_problem_with_line_and_field(tmp_path):
+    folder = _pack(tmp_path, "leap_year", 'name: "Leap year"\ndescription: "Decide leap years."\ndomain: calendar\n')
+    pack, problems = check_pack(folder)
+    assert pack is None
+    text = [str(p) for p in problems]
+    assert any("SKILL.md:4: Unexpected fields in frontmatter: domain" in t and "under 'metadata:'" in t for t in text)
+    assert any("SKILL.md:2: field 'name': Skill name 'Leap year' must be lowercase" in t for t in text)
+    assert any("field 'name': Directory name 'leap_year' must match skill name" in t for t in text)
+    assert all("(Agent Skills spec)" in t for t in text)
+
+
+def test_the_steps_rule_applies_only_to_packs_that_opt_in(tmp_path):
+    free = _pack(tmp_path, "free", "name: free\ndescription: d\n", body="Prose.\n\n1. one\n2. two\n")
+    assert check_pack(free)[1] == []
+    strict = _pack(tmp_path, "strict", 'name: strict\ndescription: d\nmetadata:\n  steps: "5"\n',
+                   body="1. one\n2. two\n")
+    [problem] = check_pack(strict)[1]
+    assert problem.field == "metadata.steps" and "exactly 5 numbered steps, found 2" in problem.message
+
+
+def test_a_pack_without_tasks_says_what_to_add(tmp_path):
+    folder = _pack(tmp_path, "no-tasks", "name: no-tasks\ndescription: d\n", tasks=None)
+    with pytest.raises(SkillPackError, match=r"no-tasks: no task file: add a holdout.jsonl next to SKILL.md"):
+        load_packs(tmp_path)
+
+
+def test_catalog_check_lists_every_problem_in_one_run(tmp_path):
+    shutil.copytree(EXAMPLES, tmp_path / "skills")
+    skills = tmp_path / "skills"
+    md = skills / "celsius-to-fahrenheit" / "SKILL.md"
+    md.write_text(md.read_text().replace("name: celsius-to-fahrenheit", "name: Celsius"))
+    tasks = skills / "invoice-total" / "holdout.jsonl"
+    lines = tasks.read_text().splitlines()
+    lines[1] = lines[1].replace('"split": "holdout"', '"split": "dev"')
+    lines[2] = lines[2].replace('"target": "49.50", ', "")
+    tasks.write_text("\n".join(lines) + "\n")
+    _pack(skills, "empty-skill", "name: empty-skill\ndescription: d\n", tasks=None)
+
+    result = CliRunner().invoke(app, ["catalog", "check", str(skills)])
+    assert result.exit_code == 2 and result.exception is None or isinstance(result.exception, SystemExit)
+    out = result.output
+    assert "Traceback" not in out
+    assert f"{md}:2: field 'name': Skill name 'Celsius' must be lowercase" in out
+    assert f"{tasks}:2: field 'split' is 'dev'" in out
+    assert f"{tasks}:3: field 'target' is missing" in out
+    assert f"{skills / 'empty-skill'}: no task file: add a holdout.jsonl" in out
+    assert "references/rounding.md" in out  # reported as not shown to the model
+    assert f"{skills}: 5 problems" in out
+
+
+def test_a_log_made_with_the_old_ids_still_reports_under_the_new_ones(tmp_path):
+    from procskill.analysis import build_report
+
+    [log] = inspect_eval(
+        "procskill/procskill", model=scripted_model("ANSWER: 0"), task_args={"skills": "gcd-euclid"},
+        log_dir=str(tmp_path / "logs"), display="none",
+    )
+    log = read_eval_log(log.location)
+    # what catalog 1.0.0 wrote: snake_case skill and task ids
+    log.eval.metadata["dataset"]["catalog_version"] = "1.0.0"
+    for sample in log.samples:
+        sample.metadata["skill"] = "gcd_euclid"
+        sample.metadata["task_id"] = sample.metadata["task_id"].replace("-", "_", 1).replace("gcd-euclid", "gcd_euclid")
+        sample.id = f"{sample.metadata['task_id']}:{sample.metadata['condition']}"
+    assert log.samples[0].metadata["task_id"].startswith("gcd_euclid-h")
+    write_eval_log(log, log.location)
+
+    report = build_report([log.location], None, resamples=50)
+    assert [r["skill"] for r in report.summary["skills"]["summary"]] == ["gcd-euclid"]
+    assert set(report.tables.scores["task_id"]) == {f"gcd-euclid-h00{i}" for i in range(1, 6)}
