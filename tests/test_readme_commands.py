@@ -314,6 +314,14 @@ COVERAGE: dict[str, Run | Covered | Planned] = {
     "procskill agreement logs/ --a llm@anthropic/claude-haiku-4-5 --b llm@openrouter/openai/gpt-5.4":
         Run(check_agreement, cwd="judged"),
     # The study report
+    "procskill catalog check examples/agent-skills": Covered(
+        "tests/core/test_agent_skills.py::test_worked_example_base_vs_skill_on_the_tiny_model_then_report", ('"catalog", "check", str(EXAMPLES)',)),
+    "inspect eval procskill --model hf/Qwen/Qwen3.5-0.8B -M enable_thinking=false -M do_sample=false "
+    "-T skills_dir=examples/agent-skills --log-dir logs-my-skills": Covered(
+        "tests/core/test_agent_skills.py::test_worked_example_base_vs_skill_on_the_tiny_model_then_report", ('"skills_dir": str(EXAMPLES)', 'logs-my-skills'),
+        gap="the tiny Qwen3.5 stands in for Qwen3.5-0.8B"),
+    "procskill report logs-my-skills/ --out report-my-skills/": Covered(
+        "tests/core/test_agent_skills.py::test_worked_example_base_vs_skill_on_the_tiny_model_then_report", ('["report", str(tmp_path / "logs-my-skills")',)),
     "procskill report logs/ --out report/": Run(check_report),
     "procskill report logs/ --out report/ --size hf/local=0.8B": Run(check_report),
     # The whole study from one file

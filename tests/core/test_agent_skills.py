@@ -122,3 +122,43 @@ def test_a_log_made_with_the_old_ids_still_reports_under_the_new_ones(tmp_path):
     report = build_report([log.location], None, resamples=50)
     assert [r["skill"] for r in report.summary["skills"]["summary"]] == ["gcd-euclid"]
     assert set(report.tables.scores["task_id"]) == {f"gcd-euclid-h00{i}" for i in range(1, 6)}
+
+
+@pytest.mark.slow
+def test_worked_example_base_vs_skill_on_the_tiny_model_then_report(tiny_model_dir, tmp_path):
+    """The README's worked example: check the folder, evaluate base vs skill, report (tiny model for Qwen3.5)."""
+    runner = CliRunner()
+    checked = runner.invoke(app, ["catalog", "check", str(EXAMPLES)])
+    assert checked.exit_code == 0 and "references/rounding.md" in checked.output
+
+    [log] = inspect_eval(
+        "procskill/procskill",
+        model="hf/local",
+        model_args={"model_path": str(tiny_model_dir), "do_sample": False, "enable_thinking": False},
+        task_args={"skills_dir": str(EXAMPLES)},
+        max_tokens=8,
+        max_connections=12,
+        log_dir=str(tmp_path / "logs-my-skills"),
+        display="none",
+    )
+    assert log.status == "success", log.error
+    log = read_eval_log(log.location)
+    assert len(log.samples) == 12  # 6 tasks x (base, skill)
+    blocks = log.eval.metadata["skill_blocks"]
+    assert blocks["tokenizer"].startswith("hf/local")
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    for pack in load_packs(EXAMPLES):  # counted independently: the block as inserted, no special tokens
+        entry = blocks["skills"][pack.id]
+        assert entry["tokens"] == len(tokenizer(pack.block, add_special_tokens=False)["input_ids"]) > 0
+        assert entry["not_shown"] == list(pack.not_shown)
+    skill_turn = next(s for s in log.samples if s.id == "inv-1:skill").messages[1].text
+    assert skill_turn.startswith("Follow this procedure (invoice-total):\n# Invoice total")
+    assert "Round half up to whole cents once" not in skill_turn  # references/ is not shown
+
+    reported = runner.invoke(app, ["report", str(tmp_path / "logs-my-skills"), "--out", str(tmp_path / "report")])
+    assert reported.exit_code == 0, reported.output
+    markdown = (tmp_path / "report" / "report.md").read_text()
+    assert "## Δ vs skill-block length" in markdown and "| invoice-total |" in markdown
+    assert "references/rounding.md" in markdown
