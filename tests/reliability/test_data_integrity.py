@@ -89,7 +89,7 @@ def test_an_untouched_or_reformatted_catalog_is_accepted(catalog, tmp_path):
     rows = [json.loads(line) for line in holdout.read_text(encoding="utf-8").splitlines()]
     holdout.write_text("".join(json.dumps(dict(reversed(r.items())), indent=None) + "\n\n" for r in rows[::-1]))
     (log,) = _run(skills, tmp_path)
-    assert log.status == "success" and log.eval.metadata["dataset"]["catalog_version"] == "1.0.0"
+    assert log.status == "success" and log.eval.metadata["dataset"]["catalog_version"] == "2.0.0"
     # A tampered training pool does not block holdout evaluation, but its own split is refused.
     _edit_row(skills / "gcd-euclid" / "train.jsonl", 1, target="999")
     (log,) = _run(skills, tmp_path)

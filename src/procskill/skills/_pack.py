@@ -147,6 +147,16 @@ def jsonl_lines(text: str) -> list[str]:
     return text.split("\n")
 
 
+def _read(path: Path) -> tuple[str | None, Problem]:
+    """A file's UTF-8 text, or ``None`` and the problem naming the line of the first bad byte."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8"), Problem(path, None, None, "")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        return None, Problem(path, line, None, f"not UTF-8 text (byte {err.start}: {err.reason})")
+
+
 def _field_line(lines: list[str], name: str | None, default: int = 1) -> int:
     """The line of a top-level front-matter field (or of ``name:`` nested under ``metadata``)."""
     if name:
@@ -211,10 +221,9 @@ def check_skill_md(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     """
     if not path.is_file():
         return None, [Problem(path, None, None, f"missing {SKILL_FILE}: every skill folder needs one (Agent Skills spec)")]
-    try:
-        content = read_text(path, SkillPackError)
-    except SkillPackError as err:
-        return None, [Problem(path, None, None, str(err).split(": ", 1)[-1])]
+    content, problem = _read(path)
+    if content is None:
+        return None, [problem]
     lines = content.splitlines()
     if not lines or lines[0].strip() != "---":
         return None, [Problem(path, 1, None, "no YAML front matter (the file must start with '---')")]
@@ -278,10 +287,9 @@ def check_task_file(path: Path, skill_id: str) -> tuple[list[TaskRecord], list[P
     """Read one JSONL task file of the pack ``skill_id``: its valid rows and a problem per bad row."""
     records: list[TaskRecord] = []
     problems: list[Problem] = []
-    try:
-        text = read_text(path, SkillPackError)
-    except SkillPackError as err:
-        return [], [Problem(path, None, None, str(err).split(": ", 1)[-1])]
+    text, problem = _read(path)
+    if text is None:
+        return [], [problem]
     known = set(TaskRecord.__dataclass_fields__)
     for lineno, raw in enumerate(jsonl_lines(text), start=1):
         if not raw.strip():
