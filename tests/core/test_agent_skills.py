@@ -110,13 +110,14 @@ def test_a_log_made_with_the_old_ids_still_reports_under_the_new_ones(tmp_path):
         log_dir=str(tmp_path / "logs"), display="none",
     )
     log = read_eval_log(log.location)
-    # what catalog 1.0.0 wrote: snake_case skill and task ids
+    # what catalog 1.0.0 wrote: snake_case skill and task ids (built here, so the rename script leaves them be)
+    old_skill = "gcd-euclid".replace("-", "_")
     log.eval.metadata["dataset"]["catalog_version"] = "1.0.0"
     for sample in log.samples:
-        sample.metadata["skill"] = "gcd_euclid"
-        sample.metadata["task_id"] = sample.metadata["task_id"].replace("-", "_", 1).replace("gcd-euclid", "gcd_euclid")
+        sample.metadata["skill"] = old_skill
+        sample.metadata["task_id"] = sample.metadata["task_id"].replace("gcd-euclid", old_skill)
         sample.id = f"{sample.metadata['task_id']}:{sample.metadata['condition']}"
-    assert log.samples[0].metadata["task_id"].startswith("gcd_euclid-h")
+    assert log.samples[0].metadata["task_id"].startswith(old_skill + "-h") and "_" in old_skill
     write_eval_log(log, log.location)
 
     report = build_report([log.location], None, resamples=50)
