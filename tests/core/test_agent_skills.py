@@ -163,3 +163,19 @@ def test_worked_example_base_vs_skill_on_the_tiny_model_then_report(tiny_model_d
     markdown = (tmp_path / "report" / "report.md").read_text()
     assert "## Δ vs skill-block length" in markdown and "| invoice-total |" in markdown
     assert "references/rounding.md" in markdown
+
+
+def test_a_too_long_description_is_placed_on_its_line(tmp_path):
+    folder = _pack(tmp_path, "wordy", f"name: wordy\ndescription: {'x' * 1025}\n")
+    [problem] = check_pack(folder)[1]
+    assert (problem.line, problem.field) == (3, "description") and "1024 character limit" in problem.message
+
+
+def test_old_ids_are_mapped_only_for_logs_of_the_builtin_catalog_before_2():
+    from procskill.skills._ids import id_mapper
+
+    old = "day-of-week-h001".replace("-", "_", 2)
+    assert id_mapper({"source": "builtin", "catalog_version": "1.0.0"})(old) == "day-of-week-h001"
+    assert id_mapper({"source": "builtin", "catalog_version": "2.0.0"})("my_task") == "my_task"
+    assert id_mapper({"source": "/data/my_skills", "catalog_version": "unversioned"})("my_task") == "my_task"
+    assert id_mapper(None)("x_y") == "x_y"

@@ -51,14 +51,7 @@ REQUIRED_FIELDS = ("id", "skill", "prompt", "answer_type", "target", "solution",
 MANIFEST = "MANIFEST.json"
 SKILL_FILE = "SKILL.md"
 _STEP = re.compile(r"^(\d+)\.\s+(.*)$")
-_SPEC_FIELD = (
-    ("Unexpected fields", None),
-    ("name", "name"),
-    ("Directory name", "name"),
-    ("description", "description"),
-    ("Description", "description"),
-    ("ompatibility", "compatibility"),
-)
+_SPEC_FIELD = re.compile(r"^Unexpected fields|\b(name|description|compatibility)\b", re.IGNORECASE)
 """How a message of the reference validator maps to the front-matter field it is about."""
 
 
@@ -173,7 +166,8 @@ def _spec_problems(path: Path, lines: list[str], front: dict[str, Any]) -> list[
     """The reference validator's findings on the front matter, each placed on its field's line."""
     problems = []
     for message in validate_metadata(front, path.parent):
-        name = next((f for prefix, f in _SPEC_FIELD if message.startswith(prefix) or f" {prefix}" in message), None)
+        match = _SPEC_FIELD.search(message)
+        name = match.group(1).lower() if match and match.group(1) else None
         line = _field_line(lines, name)
         if message.startswith("Unexpected fields"):
             extra = sorted(set(front) - {"name", "description", "license", "allowed-tools", "metadata",
