@@ -57,7 +57,7 @@ def test_old_style_front_matter_gets_every_spec_problem_with_line_and_field(tmp_
     pack, problems = check_pack(folder)
     assert pack is None
     text = [str(p) for p in problems]
-    assert any("SKILL.md:4: Unexpected fields in frontmatter: domain" in t and "under 'metadata:'" in t for t in text)
+    assert any("SKILL.md:4: field 'domain': Unexpected fields in frontmatter: domain" in t and "under 'metadata:'" in t for t in text)
     assert any("SKILL.md:2: field 'name': Skill name 'Leap year' must be lowercase" in t for t in text)
     assert any("field 'name': Directory name 'leap_year' must match skill name" in t for t in text)
     assert all("(Agent Skills spec)" in t for t in text)

@@ -173,6 +173,7 @@ def _spec_problems(path: Path, lines: list[str], front: dict[str, Any]) -> list[
             extra = sorted(set(front) - {"name", "description", "license", "allowed-tools", "metadata",
                                           "compatibility"})
             line = _field_line(lines, extra[0] if extra else None)
+            name = extra[0] if extra else None
             if set(extra) & set(METADATA_FIELDS):
                 message += " Move procskill's fields (" + ", ".join(METADATA_FIELDS) + ") under 'metadata:'."
         problems.append(Problem(path, line, name, f"{message} (Agent Skills spec)"))
