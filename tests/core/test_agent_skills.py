@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -46,8 +47,8 @@ def _pack(root: Path, name: str, front: str, body: str = "Do it.\n", tasks: str 
     folder.mkdir(parents=True)
     (folder / "SKILL.md").write_text(f"---\n{front}---\n\n{body}")
     if tasks is not None:
-        row = ('{"id": "%s-1", "skill": "%s", "split": "holdout", "answer_type": "integer", "prompt": "p", '
-               '"target": "1", "solution": "ANSWER: 1"}\n') % (name, name)
+        row = json.dumps({"id": f"{name}-1", "skill": name, "split": "holdout", "answer_type": "integer",
+                          "prompt": "p", "target": "1", "solution": "ANSWER: 1"}) + "\n"
         (folder / "tasks.jsonl").write_text(tasks or row)
     return folder
 
@@ -73,7 +74,7 @@ def test_the_steps_rule_applies_only_to_packs_that_opt_in(tmp_path):
 
 
 def test_a_pack_without_tasks_says_what_to_add(tmp_path):
-    folder = _pack(tmp_path, "no-tasks", "name: no-tasks\ndescription: d\n", tasks=None)
+    _pack(tmp_path, "no-tasks", "name: no-tasks\ndescription: d\n", tasks=None)
     with pytest.raises(SkillPackError, match=r"no-tasks: no task file: add a holdout.jsonl next to SKILL.md"):
         load_packs(tmp_path)
 
@@ -179,3 +180,37 @@ def test_old_ids_are_mapped_only_for_logs_of_the_builtin_catalog_before_2():
     assert id_mapper({"source": "builtin", "catalog_version": "2.0.0"})("my_task") == "my_task"
     assert id_mapper({"source": "/data/my_skills", "catalog_version": "unversioned"})("my_task") == "my_task"
     assert id_mapper(None)("x_y") == "x_y"
+
+
+def test_a_teacher_log_made_with_the_old_ids_still_builds_a_corpus(tmp_path):
+    from procskill.training import build_corpus
+
+    [pack] = load_packs(BUILTIN_DIR, ["gcd-euclid"])
+    train = pack.split("train")[:4]
+    answers = {t.prompt: t.target for t in train}
+
+    def teacher(messages):
+        user = messages[-1].text
+        return f"Worked.\nANSWER: {next(a for p, a in answers.items() if p in user)}"
+
+    tasks = tmp_path / "skills"
+    shutil.copytree(pack.path, tasks / "gcd-euclid")
+    (tasks / "gcd-euclid" / "train.jsonl").write_text(
+        "".join(line + "\n" for line in (pack.path / "train.jsonl").read_text().splitlines()[:4]))
+    [log] = inspect_eval(
+        "procskill/procskill", model=scripted_model(teacher, name="teacher"),
+        task_args={"skills_dir": str(tasks), "split": "train", "condition": "skill"},
+        log_dir=str(tmp_path / "logs"), display="none",
+    )
+    log = read_eval_log(log.location)
+    old_skill = "gcd-euclid".replace("-", "_")  # catalog 1.0.0's id
+    log.eval.metadata["dataset"].update(source="builtin", catalog_version="1.0.0")
+    for sample in log.samples:
+        sample.metadata["skill"] = old_skill
+        sample.metadata["task_id"] = sample.metadata["task_id"].replace("gcd-euclid", old_skill)
+    write_eval_log(log, log.location)
+
+    corpus = build_corpus(None, log=log.location, filter="extract", out=tmp_path / "corpus")
+    rows = [json.loads(line) for line in corpus.path.read_text().splitlines()]
+    assert sorted(r["task_id"] for r in rows) == sorted(t.id for t in train)
+    assert {r["skill"] for r in rows} == {"gcd-euclid"}

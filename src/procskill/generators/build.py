@@ -199,8 +199,10 @@ def catalog_card(skills_dir: Path = BUILTIN_DIR) -> str:
         lines.append(f"| {domain} | {DOMAIN_WHY.get(domain, '')} |")
     lines += [
         "",
-        "Skill ids follow the Agent Skills spec (lowercase, hyphens) since catalog 2.0.0; the id before is "
-        "listed for logs made with 1.x (they still re-judge and report: procskill maps the old ids).",
+        (
+            "Skill ids follow the Agent Skills spec (lowercase, hyphens) since catalog 2.0.0; the id before is "
+            "listed for logs made with 1.x (they still re-judge and report: procskill maps the old ids)."
+        ),
         "",
         "| skill | id before 2.0.0 | domain | answer type | description |",
         "|---|---|---|---|---|",
