@@ -24,7 +24,7 @@ models:
   - {id: q4, model: hf/Qwen/Qwen3.5-4B, engine: vllm, vllm_model: Qwen/Qwen3.5-4B,
      model_args: {enable_thinking: false, max_model_len: 4096}}
   - {id: hf, model: hf/Qwen/Qwen3.5-4B, model_args: {enable_thinking: false}}
-task: {skills: luhn_check_digit}
+task: {skills: luhn-check-digit}
 generate: {max_tokens: 16, extra_body: {top_k: 20}}
 """
 

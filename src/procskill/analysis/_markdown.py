@@ -77,6 +77,7 @@ def render(summary: dict[str, Any]) -> str:
     lines += _compliance(s)
     lines += _agreement(s)
     lines += _skills(s)
+    lines += _block_length(s)
     if s["figures"]:
         lines += ["## Figures", ""]
         lines += [f"![{name}]({file})" + "\n" for name, file in s["figures"].items()]
@@ -334,3 +335,20 @@ def _points_ci(low: float | None, high: float | None) -> str:
     if low is None or high is None:
         return "no 95% CI: fewer than two skills"
     return f"95% CI {low:+.1f} to {high:+.1f}"
+
+
+def _block_length(s: dict[str, Any]) -> list[str]:
+    view = s.get("block_length") or {}
+    if not view.get("skills"):
+        return []
+    unit = view["unit"]
+    rho = view["spearman_rho"]
+    tokenizer = next((r.get("tokenizer") for r in view["skills"] if r.get("tokenizer")), None)
+    lines = ["## Δ vs skill-block length", "",
+             (f"Each skill's block length in {unit}" + (f" ({tokenizer})" if unit == "tokens" and tokenizer else "")
+              + f" beside its mean Δ under `{view['scorer']}`; Spearman ρ across skills: "
+              + (f"{rho:+.2f}" if rho is not None else "— (fewer than 3 skills or constant values)")
+              + ". Files the model is not shown (references/, scripts/, assets/) are listed."), ""]
+    rows = [[r["skill"], r.get(unit), _s(r["mean_delta"], 2), ", ".join(r.get("not_shown") or []) or "—"]
+            for r in sorted(view["skills"], key=lambda r: r.get(unit) or 0)]
+    return lines + _table(["skill", f"block {unit}", "mean Δ", "not shown to the model"], rows)

@@ -82,7 +82,7 @@ def generate_split(
     for index in range(1, count + 1):
         difficulty = difficulties[(index - 1) % len(difficulties)]
         for attempt in range(MAX_ATTEMPTS_PER_TASK):
-            rng = random.Random(f"procskill:{spec.id}:{split}:{index}:{attempt}")
+            rng = random.Random(f"procskill:{seed_key(spec.id)}:{split}:{index}:{attempt}")
             task = spec.generate(rng, difficulty)
             _check_task(spec, task)
             if (
@@ -178,17 +178,28 @@ def _clashes(task: GeneratedTask, row: dict) -> bool:
 
 
 def skill_md(spec: SkillSpec) -> str:
-    """The SKILL.md text of a generated skill."""
-    front = {
-        "name": spec.name,
-        "description": spec.description,
+    """The SKILL.md text of a generated skill: a valid Agent Skill (``name`` is the folder name).
+
+    procskill's own fields go under the spec's ``metadata`` string map; ``steps: "5"`` opts the pack
+    into the numbered-steps check, and ``title`` is the human name the procedure block's header shows.
+    """
+    metadata = {
+        "title": spec.name,
         "domain": spec.domain,
         "answer_type": spec.answer_type,
+        "steps": str(len(spec.procedure)),
         "why": spec.why,
     }
-    head = "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in front.items())
+    head = [f"name: {spec.id}", f"description: {json.dumps(spec.description, ensure_ascii=False)}", "metadata:"]
+    head += [f"  {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in metadata.items()]
     steps = "\n".join(f"{i}. {s}" for i, s in enumerate(spec.procedure_steps(), start=1))
-    return f"---\n{head}\n---\n\n{steps}\n"
+    return "---\n" + "\n".join(head) + f"\n---\n\n{steps}\n"
+
+
+def seed_key(skill_id: str) -> str:
+    """The skill's part of every task seed: its id before the Agent Skills rename (hyphens back to the
+    underscores of catalog 1.x), so the rename changed the ids and nothing else in the generated tasks."""
+    return skill_id.replace("-", "_")
 
 
 def build_catalog(out_dir: Path = BUILTIN_DIR, train_per_skill: int = TRAIN_PER_SKILL) -> Path:
@@ -328,10 +339,21 @@ def catalog_card(skills_dir: Path = BUILTIN_DIR) -> str:
     lines += ["", "| domain | why the procedure helps |", "|---|---|"]
     for domain in sorted({p.domain for p in packs}):
         lines.append(f"| {domain} | {DOMAIN_WHY.get(domain, '')} |")
-    lines += ["", "| skill | domain | answer type | description |", "|---|---|---|---|"]
+    lines += [
+        "",
+        (
+            "Skill ids follow the Agent Skills spec (lowercase, hyphens) since catalog 2.0.0; the id before is "
+            "listed for logs made with 1.x (they still re-judge and report: procskill maps the old ids)."
+        ),
+        "",
+        "| skill | id before 2.0.0 | domain | answer type | description |",
+        "|---|---|---|---|---|",
+    ]
     for p in packs:
         types = sorted({t.answer_type for t in p.tasks})
-        lines.append(f"| `{p.id}` | {p.domain} | {', '.join(types)} | {p.description} |")
+        renamed = Path(skills_dir).resolve() == BUILTIN_DIR.resolve() and seed_key(p.id) != p.id
+        former = f"`{seed_key(p.id)}`" if renamed else "(same)"
+        lines.append(f"| `{p.id}` | {former} | {p.domain} | {', '.join(types)} | {p.description} |")
     lines += [
         "",
         "Best constant guess per skill: the one answer (for free-form skills, the one decision) that matches the most "

@@ -1,6 +1,6 @@
 """Solvers: run facts, procedure-block prompting, composed with Inspect's own ``generate()``."""
 
-from procskill.solvers._procedure import procedure_block, require_completion
+from procskill.solvers._procedure import BLOCK_TOKENS_KEY, block_token_count, procedure_block, require_completion
 from procskill.solvers._run_facts import (
     RUN_FACTS_KEY,
     active_generate_config,
@@ -12,8 +12,10 @@ from procskill.solvers._run_facts import (
 )
 
 __all__ = [
+    "BLOCK_TOKENS_KEY",
     "RUN_FACTS_KEY",
     "active_generate_config",
+    "block_token_count",
     "generation_settings",
     "logged_run_facts",
     "procedure_block",

@@ -37,7 +37,8 @@ from procskill.skills import (
     select_packs,
     verify_manifest,
 )
-from procskill.solvers import RUN_FACTS_KEY, procedure_block, record_run, require_completion
+from procskill.skills._size import block_sizes
+from procskill.solvers import BLOCK_TOKENS_KEY, RUN_FACTS_KEY, procedure_block, record_run, require_completion
 
 TASK_VERSION = "1.2.0"
 """1.2.0: the task needs no model; the evaluated model, generation settings and checkpoint metadata are in
@@ -286,6 +287,9 @@ def procskill(
         "placement": placement,
         "scoring": paths,
         "run_facts": f"sample metadata {RUN_FACTS_KEY!r} (model, generation settings, checkpoint)",
+        "skill_blocks": block_sizes(
+            packs, None, f"counted per skill episode: sample metadata {BLOCK_TOKENS_KEY!r} (evaluated model's tokenizer)"
+        ),
     }
     path_metrics = [procedural_delta(per_skill=True)] if per_skill else None
     return Task(
