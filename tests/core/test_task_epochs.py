@@ -57,7 +57,7 @@ def test_every_metric_over_all_epochs(tmp_path):
         for t in range(TASKS):
             for cond in ("base", "skill"):
                 kinds = [_behaviour(s, t, cond, e) for e in range(EPOCHS)]
-                per_task[f"skill_{s:02d}-h{t:03d}"][cond] = sum(k == "pass" for k in kinds) / EPOCHS
+                per_task[f"skill-{s:02d}-h{t:03d}"][cond] = sum(k == "pass" for k in kinds) / EPOCHS
                 fmt[cond] += [(k in ("pass", "fail"), k == "trunc", k == "none") for k in kinds]
     # The script must make epochs differ, or this test could not see an epoch-1-only metric.
     assert any(len({_behaviour(s, t, c, e) for e in range(EPOCHS)}) > 1

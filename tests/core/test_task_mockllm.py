@@ -93,7 +93,7 @@ def test_per_skill_metrics_are_opt_in(tmp_path):
         display="none",
     )
     values = metric_values(log)
-    assert values["skill_00:base"] == 2 / 5 and values["skill_00:skill"] == 1.0
+    assert values["skill-00:base"] == 2 / 5 and values["skill-00:skill"] == 1.0
     assert metric_values(log, "answer_format")["compliance_base"] == 3 / 5
 
 

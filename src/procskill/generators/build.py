@@ -143,14 +143,14 @@ def code_bodies(prompt: str) -> frozenset[str]:
     )
 
 
-SUBSTANCE = {"code_review_verdict": code_bodies}
+SUBSTANCE = {"code-review-verdict": code_bodies}
 """Per skill: what an item's substance is, beyond its params and text (for code, the function bodies)."""
 
 
 def _leaks(spec: SkillSpec, task: GeneratedTask, split: str, rows: list[dict], taken: list[dict]) -> bool:
     """Whether a candidate repeats substance: a train item that of a holdout item, a holdout item that of
     another holdout item (no two holdout tasks test the same case)."""
-    substance = SUBSTANCE.get(spec.id.replace("-", "_"))
+    substance = SUBSTANCE.get(spec.id)
     if substance is None:
         return False
     against = rows if split == "holdout" else taken
@@ -226,9 +226,6 @@ def build_catalog(out_dir: Path = BUILTIN_DIR, train_per_skill: int = TRAIN_PER_
     return write_manifest(out_dir, version=CATALOG_VERSION)
 
 
-if __name__ == "__main__":
-    print(build_catalog())
-
 
 DOMAIN_WHY = {
     "numbers": "Check-digit and modular procedures fail on one skipped rule (alternation, subtract-9, "
@@ -255,11 +252,11 @@ DOMAIN_WHY = {
 
 
 DECISIONS: dict[str, str | dict[str, str]] = {
-    "incident_triage": r"^(SEV\d)",
-    "capacity_decision": r"^Choose option ([A-Z])",
-    "code_review_verdict": r"^(Approve|Request changes)",
-    "stat_test_choice": r"^Use (?:the )?(.+?):",
-    "log_root_cause": {
+    "incident-triage": r"^(SEV\d)",
+    "capacity-decision": r"^Choose option ([A-Z])",
+    "code-review-verdict": r"^(Approve|Request changes)",
+    "stat-test-choice": r"^Use (?:the )?(.+?):",
+    "log-root-cause": {
         "out of memory": r"ran out of memory",
         "disk full": r"filled its data volume",
         "expired certificate": r"is serving an expired",
@@ -267,14 +264,14 @@ DECISIONS: dict[str, str | dict[str, str]] = {
         "deadlock": r"deadlocked",
         "lost primary (read-only)": r"lost its primary",
     },
-    "flaky_test_diagnosis": {
+    "flaky-test-diagnosis": {
         "parallel workers": r"fails exactly when the suite runs with \d+ or more workers",
         "time of day": r"fails exactly when the run starts between",
         "test order": r"fails exactly when it runs right after",
         "runner platform": r"fails exactly on the [\w.-]+ runners",
         "locale": r"fails exactly when LANG",
     },
-    "data_quality_diagnosis": {
+    "data-quality-diagnosis": {
         "duplicate load": r" has a duplicate load",
         "partial load": r" has a partial \(incomplete\) load",
         "unit change": r" has a unit change",
@@ -284,13 +281,13 @@ DECISIONS: dict[str, str | dict[str, str]] = {
 """Per free-form skill: how to read the decision the rubric turns on from a gold conclusion (one capture
 group, or one pattern per decision label)."""
 
-TWO_DECISION_SKILLS = frozenset({"code_review_verdict"})
+TWO_DECISION_SKILLS = frozenset({"code-review-verdict"})
 """Skills with only two possible decisions (approve / request changes)."""
 
 
 def decision(skill_id: str, target: str) -> str:
     """The decision a target commits to: the normalised answer, or for free-form skills the deciding phrase."""
-    rule = DECISIONS.get(skill_id.replace("-", "_"))  # ids may be written with hyphens (Agent Skills names)
+    rule = DECISIONS.get(skill_id)
     if rule is None:
         return " ".join(target.lower().split())
     if isinstance(rule, dict):
@@ -304,7 +301,7 @@ def decision(skill_id: str, target: str) -> str:
 
 def max_same_decision(skill_id: str) -> int:
     """How many of a skill's holdout tasks may share one decision: 2 of 5, or 3 where only two exist."""
-    return 3 if skill_id.replace("-", "_") in TWO_DECISION_SKILLS else 2
+    return 3 if skill_id in TWO_DECISION_SKILLS else 2
 
 
 def best_constant_guess(skill_id: str, targets: list[str]) -> tuple[str, int]:
@@ -368,3 +365,7 @@ def catalog_card(skills_dir: Path = BUILTIN_DIR) -> str:
         shown = f"`{guess}`" if hits > 1 else "(none: no two holdout answers agree)"
         lines.append(f"| `{p.id}` | {shown} | {hits}/{len(holdout)} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(build_catalog())
