@@ -65,7 +65,7 @@ def test_every_metric_over_all_epochs(tmp_path):
     tasks = sorted(per_task)
     base = [per_task[t]["base"] for t in tasks]
     skill = [per_task[t]["skill"] for t in tasks]
-    expected = stats.paired_delta(base, skill, [t.split("-")[0] for t in tasks])
+    expected = stats.paired_delta(base, skill, [t.rsplit("-", 1)[0] for t in tasks])
 
     values = {k: m.value for k, m in next(s for s in log.results.scores if s.name == "extract").metrics.items()}
     assert values["pass_base"] == sum(base) / len(base)

@@ -76,11 +76,16 @@ def test_delta_and_compliance_exact(tmp_path):
     run = log.samples[0].metadata["procskill_run"]
     assert run["generation"]["max_tokens"] == 2048 and run["model"]["name"] == "mockllm/model"
     assert run["checkpoint"] is None and run["model"]["parameters"] is None
-    assert log.eval.task_version == "1.2.0"
+    assert log.eval.task_version == "1.3.0"
     # Samples carry ids, not texts: the task text is in the input, the block in the solver.
+    keys = ("answer_type", "condition", "domain", "procskill_run", "skill", "split", "task_id")
     assert {tuple(sorted(s.metadata)) for s in log.samples if not s.metadata.get("rubric")} == {
-        ("answer_type", "condition", "domain", "procskill_run", "skill", "split", "task_id")
+        keys, tuple(sorted((*keys, "block_tokens")))
     }
+    # Block length: characters in the task metadata; tokens per skill episode (none for a model without a local tokenizer).
+    assert {s.metadata["block_tokens"] for s in log.samples if s.metadata["condition"] == "skill"} == {None}
+    assert all("block_tokens" not in s.metadata for s in log.samples if s.metadata["condition"] == "base")
+    assert meta["skill_blocks"]["skills"]["skill-00"]["characters"] > 0
 
 
 def test_per_skill_metrics_are_opt_in(tmp_path):

@@ -54,7 +54,10 @@ def procedure_block(blocks: Mapping[str, str], placement: Placement = "user") ->
             if skill not in blocks:
                 raise KeyError(f"sample {state.sample_id!r}: no procedure block for skill {skill!r}")
             state.messages = add_procedure_block(state.messages, blocks[skill], placement)
-            model = get_model()
+            try:
+                model = get_model()
+            except ValueError:  # run outside an eval (no active model): nothing to count with
+                return state
             key = (str(model), skill)
             if key not in counted:
                 counted[key] = block_token_count(model, blocks[skill])

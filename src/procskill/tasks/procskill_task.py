@@ -40,8 +40,11 @@ from procskill.skills import (
 from procskill.skills._size import block_sizes
 from procskill.solvers import BLOCK_TOKENS_KEY, RUN_FACTS_KEY, procedure_block, record_run, require_completion
 
-TASK_VERSION = "1.2.0"
-"""1.2.0: the task needs no model; the evaluated model, generation settings and checkpoint metadata are in
+TASK_VERSION = "1.3.0"
+"""1.3.0: any Agent Skills ``SKILL.md`` body is a block (the built-in catalog 2.0.0 uses the spec's ids); the task
+metadata ``skill_blocks`` gives each block's length in characters and the pack files not shown to the model; each
+skill episode's metadata ``block_tokens`` its length in the evaluated model's tokens. Prompts and verdicts unchanged.
+1.2.0: the task needs no model; the evaluated model, generation settings and checkpoint metadata are in
 each sample's metadata (``procskill_run``) instead of the task metadata; an ``answer_format`` score holds
 the ANSWER-line compliance (was each path's score metadata, wrong over epochs); Δ is the headline metric;
 per-skill metrics are opt-in. Prompts and pass/fail verdicts are unchanged.
