@@ -58,9 +58,9 @@ def test_old_style_front_matter_gets_every_spec_problem_with_line_and_field(tmp_
     pack, problems = check_pack(folder)
     assert pack is None
     text = [str(p) for p in problems]
-    assert any("SKILL.md:4: field 'domain': Unexpected fields in frontmatter: domain" in t and "under 'metadata:'" in t for t in text)
-    assert any("SKILL.md:2: field 'name': Skill name 'Leap year' must be lowercase" in t for t in text)
-    assert any("field 'name': Directory name 'leap_year' must match skill name" in t for t in text)
+    assert any("SKILL.md:4: domain: Unexpected fields in frontmatter: domain" in t and "under 'metadata:'" in t for t in text)
+    assert any("SKILL.md:2: name: Skill name 'Leap year' must be lowercase" in t for t in text)
+    assert any(": name: Directory name 'leap_year' must match skill name" in t for t in text)
     assert all("(Agent Skills spec)" in t for t in text)
 
 
@@ -95,9 +95,9 @@ def test_catalog_check_lists_every_problem_in_one_run(tmp_path):
     assert result.exit_code == 2 and result.exception is None or isinstance(result.exception, SystemExit)
     out = result.output
     assert "Traceback" not in out
-    assert f"{md}:2: field 'name': Skill name 'Celsius' must be lowercase" in out
-    assert f"{tasks}:2: field 'split' is 'dev'" in out
-    assert f"{tasks}:3: field 'target' is missing" in out
+    assert f"{md}:2: name: Skill name 'Celsius' must be lowercase" in out
+    assert f"{tasks}:2: split: Input should be 'holdout' or 'train'" in out
+    assert f"{tasks}:3: target: is required" in out
     assert f"{skills / 'empty-skill'}: no task file: add a holdout.jsonl" in out
     assert "references/rounding.md" in out  # reported as not shown to the model
     assert f"{skills}: 5 problems" in out

@@ -45,7 +45,7 @@ def test_skill_md_without_front_matter(packs_dir):
 
 def test_skill_md_missing_field(packs_dir):
     _rewrite(packs_dir / "skill-00" / "SKILL.md", 'description: "Repeat the code."\n', "")
-    with pytest.raises(SkillPackError, match=r"SKILL.md:1: field 'description': Missing required field in frontmatter: description"):
+    with pytest.raises(SkillPackError, match=r"SKILL.md:1: description: Missing required field in frontmatter: description"):
         load_packs(packs_dir)
 
 
@@ -74,11 +74,11 @@ def _edit_row(packs_dir, line_no, **changes):
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"target": None}, r"tasks.jsonl:2: field 'target' is missing"),
-    ({"answer_type": "date"}, r"tasks.jsonl:2: field 'answer_type' is 'date'"),
-    ({"split": "dev"}, r"tasks.jsonl:2: field 'split' is 'dev'"),
-    ({"skill": "other"}, r"tasks.jsonl:2: field 'skill' is 'other' but the pack folder is 'skill-00'"),
-    ({"answer_type": "free"}, r"tasks.jsonl:2: field 'rubric' is required"),
+    ({"target": None}, r"tasks.jsonl:2: target: is required"),
+    ({"answer_type": "date"}, r"tasks.jsonl:2: answer_type: Input should be 'integer'"),
+    ({"split": "dev"}, r"tasks.jsonl:2: split: Input should be 'holdout' or 'train'"),
+    ({"skill": "other"}, r"tasks.jsonl:2: skill: is 'other' but the pack folder is 'skill-00'"),
+    ({"answer_type": "free"}, r"tasks.jsonl:2: rubric: is required"),
 ])
 def test_bad_task_rows(packs_dir, changes, message):
     _edit_row(packs_dir, 2, **changes)
@@ -95,7 +95,7 @@ def test_not_json(packs_dir):
 
 def test_duplicate_task_id(packs_dir):
     _edit_row(packs_dir, 2, id="skill-00-h000")
-    with pytest.raises(SkillPackError, match=r"field 'id': duplicate task id 'skill-00-h000'"):
+    with pytest.raises(SkillPackError, match=r": id: duplicate task id 'skill-00-h000'"):
         load_packs(packs_dir)
 
 

@@ -168,7 +168,7 @@ def test_a_malformed_task_row_is_refused_with_file_line_and_field(tmp_path, fiel
         records = parse_task_file(path, "gcd-euclid")
     except SkillPackError as err:
         named = {field, "rubric"} if field == "answer_type" else {field}  # "free" then needs a rubric
-        assert re.match(_line_error(path, 2), str(err)) and any(f"field '{f}'" in str(err) for f in named), str(err)
+        assert re.match(_line_error(path, 2), str(err)) and any(f": {f}: " in str(err) for f in named), str(err)
     else:
         assert records[1].__dict__[field] == value
 

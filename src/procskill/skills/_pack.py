@@ -27,8 +27,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from skills_ref.errors import ParseError
 from skills_ref.parser import parse_frontmatter
 from skills_ref.validator import validate_metadata
@@ -41,6 +42,7 @@ from procskill.prompts import (
     SKILL_BLOCK_HEADER,
     SYSTEM_PROMPT,
 )
+from procskill.validation import field_path, pydantic_problems
 
 SPLITS = ("holdout", "train")
 METADATA_FIELDS = ("title", "domain", "answer_type", "why", "steps")
@@ -69,11 +71,53 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """``file:line: field: problem``, as every procskill validation error (:mod:`procskill.validation`)."""
         where = f"{self.file}:{self.line}" if self.line else str(self.file)
-        # "field 'split' is 'dev', …" reads as a sentence; other messages follow a colon
-        sentence = self.message.startswith(("is ", "must "))
-        what = f" field '{self.field}'{'' if sentence else ':'}" if self.field else ""
-        return f"{where}:{what} {self.message}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class SkillMetadata(BaseModel):
+    """procskill's fields under SKILL.md ``metadata`` (all optional; other keys are the author's own and kept,
+    since the spec's ``metadata`` is an open string map)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    title: str | None = None
+    domain: str | None = None
+    answer_type: Literal[ANSWER_TYPES] | None = None  # type: ignore[valid-type]
+    why: str | None = None
+    steps: str | int | None = None
+
+    @field_validator("steps")
+    @classmethod
+    def _positive_count(cls, value: str | int | None) -> str | None:
+        if value is not None and (not str(value).isdigit() or int(value) < 1):
+            raise ValueError(f"is {value!r}, not a positive whole number of steps")
+        return None if value is None else str(value)
+
+
+class TaskRow(BaseModel):
+    """One row of a pack's JSONL task file."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    skill: str
+    prompt: str
+    answer_type: Literal[ANSWER_TYPES]  # type: ignore[valid-type]
+    target: str
+    solution: str
+    split: Literal[SPLITS]  # type: ignore[valid-type]
+    rubric: str | None = None
+    difficulty: int | None = None
+    params: dict[str, Any] | None = None
+
+    @field_validator("id", "skill", "prompt", "target", "solution")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("is empty")
+        return value
 
 
 @dataclass(frozen=True)
@@ -230,27 +274,27 @@ def check_skill_md(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     except ParseError as err:
         return None, [Problem(path, 2, None, f"front matter is not valid: {' '.join(str(err).split())}")]
     problems = _spec_problems(path, lines, front)
-    metadata = front.get("metadata") or {}
-    if not isinstance(metadata, dict):
+    raw_metadata = front.get("metadata") or {}
+    metadata: dict[str, Any] = {}
+    if not isinstance(raw_metadata, dict):
         problems.append(Problem(path, _field_line(lines, "metadata"), "metadata",
                                 "must be a map of strings (Agent Skills spec)"))
-        metadata = {}
-    answer_type = metadata.get("answer_type")
-    if answer_type is not None and answer_type not in ANSWER_TYPES:
-        problems.append(Problem(path, _field_line(lines, "answer_type"), "metadata.answer_type",
-                                f"is {answer_type!r}, not one of {ANSWER_TYPES}"))
+    else:
+        try:
+            metadata = SkillMetadata.model_validate(raw_metadata).model_dump(exclude_none=True)
+        except ValidationError as err:
+            problems += [
+                Problem(path, _field_line(lines, str(loc[-1]) if loc else "metadata"), field_path(("metadata", *loc)),
+                        message)
+                for loc, message in pydantic_problems(err)
+            ]
     if not body.strip():
         problems.append(Problem(path, end + 1, None, "the body is empty: write the procedure below the front matter"))
     steps: tuple[str, ...] | None = None
     if metadata.get("steps") is not None:
-        count = metadata["steps"]
-        if not str(count).isdigit() or int(count) < 1:
-            problems.append(Problem(path, _field_line(lines, "steps"), "metadata.steps",
-                                    f"is {count!r}, not a positive whole number of steps"))
-        else:
-            body_lines = [(i + 1, lines[i]) for i in range(end + 1, len(lines))]
-            step_problems, steps = _step_problems(path, body_lines, int(count))
-            problems += step_problems
+        body_lines = [(i + 1, lines[i]) for i in range(end + 1, len(lines))]
+        step_problems, steps = _step_problems(path, body_lines, int(metadata["steps"]))
+        problems += step_problems
     fields = {
         "name": str(front.get("name", "")).strip(),
         "description": str(front.get("description", "")).strip(),
@@ -289,39 +333,38 @@ def check_task_file(path: Path, skill_id: str) -> tuple[list[TaskRecord], list[P
     for lineno, raw in enumerate(jsonl_lines(text), start=1):
         if not raw.strip():
             continue
-        row_problems = _row_problems(path, lineno, raw, skill_id)
-        if row_problems:
-            problems += row_problems
-            continue
-        row = json.loads(raw)
-        records.append(TaskRecord(**{k: v for k, v in row.items() if k in known}))
+        row, row_problems = _row_problems(path, lineno, raw, skill_id)
+        problems += row_problems
+        if row is not None:
+            records.append(TaskRecord(**{k: v for k, v in row.model_dump().items() if k in known}))
     return records, problems
 
 
-def _row_problems(path: Path, lineno: int, raw: str, skill_id: str) -> list[Problem]:
-    def problem(field_name: str | None, message: str) -> Problem:
-        return Problem(path, lineno, field_name, message)
+def _row_problems(path: Path, lineno: int, raw: str, skill_id: str) -> tuple[TaskRow | None, list[Problem]]:
+    """One task row validated into :class:`TaskRow`: every problem of the row, each with its field."""
+
+    def problem(loc: tuple[str | int, ...], message: str) -> Problem:
+        return Problem(path, lineno, field_path(loc) if loc else None, message)
 
     try:
-        row = json.loads(raw)
+        data = json.loads(raw)
     except json.JSONDecodeError as err:
-        return [problem(None, f"not valid JSON ({err.msg})")]
-    if not isinstance(row, dict):
-        return [problem(None, "a task row must be a JSON object")]
-    out = [
-        problem(key, "is missing or not a non-empty string")
-        for key in REQUIRED_FIELDS
-        if not isinstance(row.get(key), str) or not row[key].strip()
-    ]
-    if isinstance(row.get("answer_type"), str) and row["answer_type"].strip() and row["answer_type"] not in ANSWER_TYPES:
-        out.append(problem("answer_type", f"is {row['answer_type']!r}, not one of {ANSWER_TYPES}"))
-    if isinstance(row.get("split"), str) and row["split"].strip() and row["split"] not in SPLITS:
-        out.append(problem("split", f"is {row['split']!r}, not one of {SPLITS}"))
-    if isinstance(row.get("skill"), str) and row["skill"].strip() and row["skill"] != skill_id:
-        out.append(problem("skill", f"is {row['skill']!r} but the pack folder is {skill_id!r}"))
-    if row.get("answer_type") == "free" and not (isinstance(row.get("rubric"), str) and row["rubric"].strip()):
-        out.append(problem("rubric", "is required for answer_type 'free'"))
-    return out
+        return None, [problem((), f"not valid JSON ({err.msg})")]
+    if not isinstance(data, dict):
+        return None, [problem((), "a task row must be a JSON object")]
+    out: list[Problem] = []
+    row = None
+    try:
+        row = TaskRow.model_validate(data)
+    except ValidationError as err:
+        out += [problem(loc, message) for loc, message in pydantic_problems(err)]
+    skill = data.get("skill")
+    if isinstance(skill, str) and skill.strip() and skill != skill_id:
+        out.append(problem(("skill",), f"is {skill!r} but the pack folder is {skill_id!r}"))
+    rubric = data.get("rubric")
+    if data.get("answer_type") == "free" and not (isinstance(rubric, str) and rubric.strip()):
+        out.append(problem(("rubric",), "is required for answer_type 'free'"))
+    return (None if out else row), out
 
 
 def parse_task_file(path: Path, skill_id: str) -> list[TaskRecord]:

@@ -1,6 +1,11 @@
 """Solvers: run facts, procedure-block prompting, composed with Inspect's own ``generate()``."""
 
-from procskill.solvers._procedure import BLOCK_TOKENS_KEY, block_token_count, procedure_block, require_completion
+from procskill.solvers._procedure import (
+    BLOCK_TOKENS_KEY,
+    block_token_count,
+    procedure_block,
+    require_completion,
+)
 from procskill.solvers._run_facts import (
     RUN_FACTS_KEY,
     active_generate_config,
