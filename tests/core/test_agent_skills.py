@@ -121,9 +121,15 @@ def test_a_log_made_with_the_old_ids_still_reports_under_the_new_ones(tmp_path):
     assert log.samples[0].metadata["task_id"].startswith(old_skill + "-h") and "_" in old_skill
     write_eval_log(log, log.location)
 
+    from procskill.analysis import rejudge
+
+    [judged] = rejudge([log.location], scripted_model("VERDICT: PASS", name="judge"))  # re-judges as written
+    assert (judged.action, judged.judged, judged.unscored) == ("added", 10, {})
+
     report = build_report([log.location], None, resamples=50)
     assert [r["skill"] for r in report.summary["skills"]["summary"]] == ["gcd-euclid"]
     assert set(report.tables.scores["task_id"]) == {f"gcd-euclid-h00{i}" for i in range(1, 6)}
+    assert "llm@mockllm/judge" in set(report.tables.scores["scorer"])
 
 
 @pytest.mark.slow
