@@ -38,6 +38,8 @@ def catalog_check(
     from procskill.skills import SPLITS, SkillPackError, check_packs, verify_manifest
     from procskill.skills._pack import not_shown_files, pack_folders
 
+    if not skills_dir.is_dir():  # nothing to list: one line, like every other user error
+        raise SkillPackError(f"{skills_dir}: not a folder: give a folder of skill packs")
     packs, problems = check_packs(skills_dir)
     manifest_problems = []
     if not problems:
