@@ -156,6 +156,6 @@ def tick_problems(fig: Figure) -> list[str]:
                     decimals = len(text.split(".")[1].rstrip("%")) if "." in text else 0
                     if decimals > 1:
                         problems.append(f"{name} tick {text!r}: more decimals than points or percent need")
-                elif re.search(r"\d[eE][+−-]?\d|\d\.\d{3,}", text):
+                elif re.fullmatch(r"[−+-]?[\d.,]+(?:[eE][+−-]?\d+)?[a-zA-Z%]?", text):
                     problems.append(f"{name} tick {text!r}: not a number a reader writes")
     return problems

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from procskill.analysis._units import POINTS_AXIS, RATE_AXIS, size
+from procskill.analysis._units import POINTS_AXIS, RATE_AXIS, pts, size
 
 DPI = 110
 """Resolution of the written PNGs (and of the figures as built)."""
@@ -122,8 +122,8 @@ def trajectory_figure(trajectory: dict[str, Any]) -> Figure | None:
         color = REFERENCE_COLORS[i % len(REFERENCE_COLORS)]
         d = ref["delta"]
         ax.axhline(_points(d["estimate"]), color=color, linestyle="--", linewidth=1.4,
-                   label=f"{ref['config']} (reference): {_points(d['estimate']):+.1f}"
-                   + (f" [{_points(d['low']):+.1f}, {_points(d['high']):+.1f}]" if d["low"] is not None else ""))
+                   label=f"{ref['config']} (reference): {pts(d['estimate'])}"
+                   + (f" [{pts(d['low'])}, {pts(d['high'])}]" if d["low"] is not None else ""))
         if d["low"] is not None and np.isfinite(d["low"]):
             ax.axhspan(_points(d["low"]), _points(d["high"]), color=color, alpha=0.08)
     ax.axhline(0, color="black", linewidth=0.8)
