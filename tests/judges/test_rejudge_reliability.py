@@ -18,7 +18,7 @@ from judge_helpers import GOLD, RESPONSE, answering_solver, recording_judge, run
 
 from procskill.analysis import rejudge
 from procskill.analysis.rejudge import STAGING_PREFIX
-from procskill.testing.fake_openai import FakeOpenAIServer, last_user_text
+from testkit.fake_openai import FakeOpenAIServer, last_user_text
 
 BIN = Path(sys.executable).parent
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -82,7 +82,7 @@ def test_two_concurrent_rejudges_with_different_judges_both_keep_their_scores(pa
     for log in (first, second):
         after = read_eval_log(log.location)
         names = [s.name for s in after.results.scores]
-        assert sorted(names) == ["extract", "llm@openai-api/fake/judge-a", "llm@openai-api/fake/judge-b"]
+        assert sorted(names) == ["answer_format", "extract", "llm@openai-api/fake/judge-a", "llm@openai-api/fake/judge-b"]
         assert sorted(s.name for s in after.eval.scorers) == sorted(names)
         for sample in after.samples:
             assert sample.scores["llm@openai-api/fake/judge-a"].value == 1.0
