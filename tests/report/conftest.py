@@ -70,7 +70,7 @@ SHAPE_SIZES = {"mockllm/s-small": "0.8B", "mockllm/s-mid": "2B", "mockllm/s-larg
 
 def _flat(name: str, stop_reason: str, text: str, model_path: Path | None = None):
     """Every episode the same output: no task differs between conditions (the demo's shape)."""
-    from procskill.testing.scripted import scripted_output
+    from testkit.scripted import scripted_output
 
     return scripted(name, lambda messages: scripted_output(text, stop_reason=stop_reason, model=f"mockllm/{name}"),
                     model_path)
@@ -95,8 +95,6 @@ def shape_logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list
         scripted("solo", responder_for("solo", 8, 12, n)),
         scripted("tiny", responder_for("tiny", 8, 11, n)),
         scripted("tiny-sft", responder_for("tiny-sft", 12, 16, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_a")),
-        scripted("tiny-sft-c", responder_for("tiny-sft-c", 12, 16, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_c"),
-                 max_tokens=1024),
         _flat("flat", "max_tokens", "Let me think about this step by step and"),
         _flat("flat-sft", "stop", "ANSWER: 0", checkpoint_dir(ckpt, "mockllm/flat", "r_flat")),
     ]
@@ -107,6 +105,8 @@ def shape_logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list
                                checkpoint_dir(ckpt, f"mockllm/{name}", "r_a")))
     skills_dir = write_synthetic_packs(root / "packs", skills=JUDGE_SKILLS, tasks_per_skill=JUDGE_TASKS)
     run(models, root / "logs", skills_dir)
+    run([scripted("tiny-sft-c", responder_for("tiny-sft-c", 12, 16, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_c"))],
+        root / "logs", skills_dir, max_tokens=1024)
     one_dir = write_synthetic_packs(root / "one-pack", skills=1, tasks_per_skill=JUDGE_TASKS)
     run([scripted("one", responder_for("one", 2, 4, JUDGE_TASKS)),
          scripted("one-sft", responder_for("one-sft", 3, 5, JUDGE_TASKS), checkpoint_dir(ckpt, "mockllm/one", "r_a"))],

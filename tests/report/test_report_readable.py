@@ -18,6 +18,8 @@ from typer.testing import CliRunner
 from procskill.analysis import _figures, build_report
 from procskill.cli import app
 
+pytestmark = pytest.mark.slow  # 8 small evals + 7 reports with figures: ~30 s on 2 quiet cores
+
 SHAPES = ("one_config", "pre_post", "sizes", "one_skill", "all_refused", "flat")
 SINGLE_SIZE = {"mockllm/tiny": 429_736}  # the demo's tiny model: one size, an awkward count
 
