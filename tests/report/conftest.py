@@ -16,7 +16,6 @@ from report_helpers import (
     run,
     scripted,
 )
-
 from testkit.packs import write_synthetic_packs
 
 

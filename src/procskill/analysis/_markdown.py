@@ -293,7 +293,15 @@ def _lift(s: dict[str, Any]) -> list[str]:
     else:
         lines += ["No SFT checkpoint was paired with its base model.", ""]
     claim = s.get("claim_check")
-    if claim:
+    if claim and missing(claim["skill_level_rho"]["estimate"]) and missing(claim["model_level_rho"]["estimate"]):
+        lines += [
+            ("**Does SFT help most where the base model struggles?** Not answerable from these logs: the Spearman "
+             f"correlation between pre-SFT pass rate and gain (`{claim['scorer']}`) is undefined over the "
+             f"{claim['skill_level_rho']['n']} (base model, skill, condition) cells and the "
+             f"{claim['model_level_rho']['n']} (base model, condition) points: too few, or no variation in pass rate "
+             "or gain across them."), "",
+        ]
+    elif claim:
         lines += [
             (f"**Does SFT help most where the base model struggles?** Under `{claim['scorer']}`, the Spearman "
              f"correlation between pre-SFT pass rate and gain: "

@@ -40,6 +40,7 @@ from procskill.analysis._report import (
     compliance,
     findings_agreement,
     judge_agreement,
+    judge_token_use,
     lifts,
     pair_checkpoints,
     path_result,
@@ -47,7 +48,6 @@ from procskill.analysis._report import (
     seed_pools,
     size_pattern,
     skill_view,
-    judge_token_use,
     token_use,
     trajectory,
 )

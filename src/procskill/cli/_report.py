@@ -20,8 +20,18 @@ def _sizes(pairs: list[str]) -> dict[str, str]:
     return sizes
 
 
-def _p(p: float | None) -> str:
-    return "n/a" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}")
+def _p(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _tests(p: float | None, p_holm: float | None, n: int) -> str:
+    """``n=…, p=…, Holm p=…``, leaving out tests that were not computed (one skill)."""
+    parts = [f"n={n}"]
+    if p is not None:
+        parts.append(f"p={_p(p)}")
+    if p_holm is not None:
+        parts.append(f"Holm p={_p(p_holm)}")
+    return ", ".join(parts)
 
 
 def _effect(iv: dict[str, float | None]) -> str:
@@ -88,12 +98,10 @@ def report_command(
                "Δ, lift and MDE in percentage points with 95% intervals")
     for r in summary["deltas"]:
         if r["scorer"] == scorer:
-            typer.echo(f"  Δ    {r['config']}: {_effect(r['delta'])} (n={r['n']}, p={_p(r['p'])}, "
-                       f"Holm p={_p(r['p_holm'])})")
+            typer.echo(f"  Δ    {r['config']}: {_effect(r['delta'])} ({_tests(r['p'], r['p_holm'], r['n'])})")
     for r in summary["lifts"]:
         if r["scorer"] == scorer:
-            typer.echo(f"  lift {r['post']}: {_effect(r['lift'])} (p={_p(r['lift']['p'])}, "
-                       f"Holm p={_p(r['p_holm'])})")
+            typer.echo(f"  lift {r['post']}: {_effect(r['lift'])} ({_tests(r['lift']['p'], r['p_holm'], r['n'])})")
     for kind, part in (summary.get("size_pattern") or {}).items():
         if isinstance(part, dict):
             typer.echo(f"  size ({kind}): {part['verdict']}")
