@@ -58,7 +58,10 @@ def _significance(iv: dict[str, Any], p_holm: Any) -> str:
     if _undefined(iv) or missing(iv.get("p")):
         return ""
     power = ""
-    if not missing(iv.get("mde")) and iv["mde"] > 0:
+    if not missing(iv.get("mde")) and iv["mde"] >= 1:
+        power = (f"; the design detects only effects of {pct(iv['mde'])} points or more with 80 % power (MDE), "
+                 "beyond any realistic effect: too few skills or tasks to confirm or exclude one")
+    elif not missing(iv.get("mde")) and iv["mde"] > 0:
         power = (f"; the design detects about {pct(iv['mde'])} points or more with 80 % power (MDE), so a true "
                  "effect this small can be neither confirmed nor excluded")
     if iv["p"] >= 0.05:
@@ -196,9 +199,12 @@ def _power(deltas: list[dict[str, Any]], lifts: list[dict[str, Any]]) -> str:
         parts.append(describe(mdes, "Δ", len(deltas)))
     if lift_mdes:
         parts.append(describe(lift_mdes, "lift", len(lifts)))
-    return (f"- **Power**: with these tasks the design detects (80 % power, 5 % level) {' and '.join(parts)}; "
+    text = (f"- **Power**: with these tasks the design detects (80 % power, 5 % level) {' and '.join(parts)}; "
             "smaller true effects are likely to be missed, and a non-significant result smaller than this is no "
-            "evidence of no effect.")
+            "evidence of no effect")
+    if min([*mdes, *lift_mdes]) >= 1:
+        text += "; every MDE is above 100 points, so these logs are too small to detect any realistic effect"
+    return text + "."
 
 
 def _refused_bullets(s: dict[str, Any]) -> list[str]:
