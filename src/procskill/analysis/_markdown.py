@@ -7,6 +7,7 @@ is undefined says why instead (tables show ``—``).
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from typing import Any
 
@@ -156,9 +157,11 @@ def _summary(s: dict[str, Any]) -> list[str]:
     if flagged:
         bullets.append(f"- **Scores disagree**: {len(flagged)} of {len(s['findings'])} findings change direction "
                        "between scoring paths or judges (see Judge agreement).")
-    for j in s.get("judge_tokens") or []:
-        bullets.append(f"- **Judge tokens**: `{j['judge']}` ({j['path']} path) used {j['input_tokens']:,} input and "
-                       f"{j['output_tokens']:,} output tokens over {j['calls']:,} calls.")
+    judges = s.get("judge_tokens") or []
+    if judges:
+        bullets.append("- **Judge tokens**: " + "; ".join(
+            f"`{j['judge']}` ({j['path']} path) used {j['input_tokens']:,} input and {j['output_tokens']:,} output "
+            f"tokens over {j['calls']:,} calls" for j in judges) + " (table under Format compliance).")
     return ["## Summary", "", f"Headline score `{scorer}`. **Units**: {UNITS}. Intervals are 95 %.", "", *bullets,
             ""]
 
@@ -181,7 +184,7 @@ def _power(deltas: list[dict[str, Any]], lifts: list[dict[str, Any]]) -> str:
         return sorted(iv["mde"] for iv in ivs if not _undefined(iv) and not missing(iv.get("mde")) and iv["mde"] > 0)
 
     def describe(values: list[float], what: str, count: int) -> str:
-        text = f"a {what} of about {pct(values[len(values) // 2])} points"
+        text = f"a {what} of about {pct(statistics.median(values))} points"
         if len(values) > 1:
             text += f" (median of {len(values)}; {pct(values[0])} to {pct(values[-1])})"
         elif count > 1:

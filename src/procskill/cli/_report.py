@@ -102,6 +102,9 @@ def report_command(
     for r in summary["lifts"]:
         if r["scorer"] == scorer:
             typer.echo(f"  lift {r['post']}: {_effect(r['lift'])} ({_tests(r['lift']['p'], r['p_holm'], r['n'])})")
+    for j in summary.get("judge_tokens") or []:
+        typer.echo(f"  judge tokens {j['judge']} ({j['path']}): {j['input_tokens']:,} input, "
+                   f"{j['output_tokens']:,} output over {j['calls']:,} calls")
     for kind, part in (summary.get("size_pattern") or {}).items():
         if isinstance(part, dict):
             typer.echo(f"  size ({kind}): {part['verdict']}")
