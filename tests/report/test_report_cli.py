@@ -22,6 +22,7 @@ def test_cli_writes_the_report(judged_logs, tmp_path):
     assert result.exit_code == 0, result.output
     assert "lift tiny+SFT (r_a):" in result.output
     assert "REFUSED lift of tiny+SFT (r_c) over tiny: max_tokens differs" in result.output
+    assert "judge tokens mockllm/judge-b (llm): 2,000 input, 1,740 output over 200 calls" in result.output
     # named at the top of report.md, before any table
     assert "comparison(s) refused" in (out / "report.md").read_text().split("## Configurations")[0]
     summary = json.loads((out / "summary.json").read_text())

@@ -133,7 +133,8 @@ class LogTables:
     ``scores`` has one row per (episode, score): ``config`` (label), ``task_id``,
     ``skill``, ``domain``, ``condition``, ``answer_type``, ``epoch``, ``scorer`` (score
     name), ``path``, ``judge``, ``value`` (1.0 / 0.0, NaN = unscored), ``compliant``,
-    ``truncated``, ``lenient_correct``.
+    ``truncated``, ``lenient_correct``, ``judge_input_tokens``, ``judge_output_tokens`` (the
+    judge call's tokens from the score's ``judge_usage`` metadata; NaN when no judge was called).
 
     ``episodes`` has one row per episode: ``config``, ``task_id``, ``skill``,
     ``condition``, ``epoch``, ``input_tokens``, ``output_tokens``, ``error``.
@@ -321,6 +322,14 @@ def _score_identity(name: str, metadata: Mapping[str, Any]) -> tuple[str, str | 
     return str(path or name), (str(judge) if judge else None)
 
 
+def _judge_tokens(metadata: Mapping[str, Any], key: str) -> float:
+    """Tokens of the judge call behind a score (``judge_usage`` in its metadata); NaN when no judge was called."""
+    usage = metadata.get("judge_usage")
+    if not isinstance(usage, Mapping) or usage.get(key) is None:
+        return math.nan
+    return float(usage[key])
+
+
 def _as_bool(value: Any) -> float:
     if value is None:
         return math.nan
@@ -437,7 +446,8 @@ def read_logs(
 _EPISODE_COLUMNS = ["config", "task_id", "skill", "domain", "condition", "epoch", "input_tokens", "output_tokens",
                     "error"]
 _SCORE_COLUMNS = ["config", "task_id", "skill", "domain", "condition", "answer_type", "epoch", "scorer", "path",
-                  "judge", "value", "compliant", "truncated", "lenient_correct"]
+                  "judge", "value", "compliant", "truncated", "lenient_correct", "judge_input_tokens",
+                  "judge_output_tokens"]
 
 
 def _rows(
@@ -478,6 +488,8 @@ def _rows(
                 "compliant": _as_bool(smeta.get("compliant")),
                 "truncated": _as_bool(smeta.get("truncated")),
                 "lenient_correct": _as_bool(smeta.get("lenient_correct")),
+                "judge_input_tokens": _judge_tokens(smeta, "input_tokens"),
+                "judge_output_tokens": _judge_tokens(smeta, "output_tokens"),
             })
 
 

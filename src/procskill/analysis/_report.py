@@ -225,6 +225,10 @@ def path_result(tables: Tables, config: str, scorer: str, resamples: int, seed: 
     )
 
 
+def _setting(value: Any) -> str:
+    return "not recorded" if value is None else repr(value)
+
+
 def mismatches(pre: Configuration, post: Configuration, scorer: str, post_scorer: str | None = None) -> list[str]:
     """Why ``pre`` and ``post`` may not be compared under ``scorer`` (empty when matched)."""
     reasons = []
@@ -241,7 +245,7 @@ def mismatches(pre: Configuration, post: Configuration, scorer: str, post_scorer
     for name, value in pre.settings().items():
         other = post.settings()[name]
         if value != other:
-            reasons.append(f"{name} differs: {value!r} ({pre.label}) vs {other!r} ({post.label})")
+            reasons.append(f"{name} differs: {_setting(value)} ({pre.label}) vs {_setting(other)} ({post.label})")
     return reasons
 
 
@@ -538,6 +542,33 @@ def token_use(tables: Tables, configs: Sequence[Configuration]) -> list[dict[str
         base, skill = row["mean_output_tokens_base"], row["mean_output_tokens_skill"]
         row["output_ratio_skill_to_base"] = skill / base if base and np.isfinite(base) and np.isfinite(skill) else math.nan
         rows.append(row)
+    return rows
+
+
+def judge_token_use(tables: Tables) -> list[dict[str, Any]]:
+    """Tokens the judges used, per judge and scoring path, summed over every configuration.
+
+    Read from each judge score's ``judge_usage`` metadata (one entry per judge call). ``calls``
+    counts the scores that carry it; scores decided without a judge call (``bench`` on a
+    deterministic task, an empty response) and calls that failed carry none. A reply served
+    from Inspect's cache reports the original call's usage, so a rerun counts it again.
+    """
+    scores = tables.logs.scores
+    if "judge_input_tokens" not in scores:
+        return []
+    called = scores[scores["judge_input_tokens"].notna() | scores["judge_output_tokens"].notna()]
+    rows = []
+    for (judge, path), group in called.groupby(["judge", "path"], sort=True):
+        rows.append({
+            "judge": str(judge),
+            "path": str(path),
+            "scorers": sorted(map(str, group["scorer"].unique())),
+            "configs": int(group["config"].nunique()),
+            "calls": len(group),
+            "input_tokens": int(group["judge_input_tokens"].sum()),
+            "output_tokens": int(group["judge_output_tokens"].sum()),
+        })
+        rows[-1]["total_tokens"] = rows[-1]["input_tokens"] + rows[-1]["output_tokens"]
     return rows
 
 

@@ -40,6 +40,7 @@ from procskill.analysis._report import (
     compliance,
     findings_agreement,
     judge_agreement,
+    judge_token_use,
     lifts,
     pair_checkpoints,
     path_result,
@@ -263,6 +264,7 @@ def build_report(
         "trajectory": traj,
         "compliance": compliance(tables, configs, resamples, seed, mode),
         "tokens": token_use(tables, configs),
+        "judge_tokens": judge_token_use(tables),
         "agreement": judge_agreement(tables, configs, resamples, seed),
         "findings": findings_agreement(deltas, lift_results, pairing, configs),
         "size_pattern": size_pattern(tables, configs, pairing, primary_scorer),
@@ -279,17 +281,10 @@ def build_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if figures:
-        drawn = {
-            "trajectory": _figures.trajectory_png(summary["trajectory"]),
-            "lift": _figures.lift_png(summary["lifts"], primary_scorer),
-            "compliance": _figures.compliance_png(summary["compliance"]),
-            "skills_heatmap": _figures.skills_heatmap_png(summary["skills"], [c.label for c in configs]),
-        }
-        for name, png in drawn.items():
-            if png is not None:
-                atomic_write(out / f"{name}.png", png)
-                summary["figures"][name] = f"{name}.png"
-                report.files[name] = out / f"{name}.png"
+        for name, fig in _figures.figures(summary).items():
+            atomic_write(out / f"{name}.png", _figures.png(fig))
+            summary["figures"][name] = f"{name}.png"
+            report.files[name] = out / f"{name}.png"
     # summary.json last but one and report.md last: a reader seeing report.md sees a complete set.
     atomic_write(out / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
     atomic_write(out / "report.md", _markdown.render(summary))

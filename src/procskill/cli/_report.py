@@ -20,20 +20,32 @@ def _sizes(pairs: list[str]) -> dict[str, str]:
     return sizes
 
 
-def _interval(iv: dict[str, float | None]) -> str:
-    if iv["estimate"] is None:
-        return "n/a"
-    if iv["low"] is None:
-        return f"{iv['estimate']:+.3f}"
-    return f"{iv['estimate']:+.3f} [{iv['low']:+.3f}, {iv['high']:+.3f}]"
+def _p(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def _p(p: float | None) -> str:
-    return "n/a" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}")
+def _tests(p: float | None, p_holm: float | None, n: int) -> str:
+    """``n=…, p=…, Holm p=…``, leaving out tests that were not computed (one skill)."""
+    parts = [f"n={n}"]
+    if p is not None:
+        parts.append(f"p={_p(p)}")
+    if p_holm is not None:
+        parts.append(f"Holm p={_p(p_holm)}")
+    return ", ".join(parts)
 
 
-def _mde(iv: dict[str, float | None]) -> str:
-    return "n/a" if iv.get("mde") is None else f"{iv['mde']:.3f}"
+def _effect(iv: dict[str, float | None]) -> str:
+    """An effect in points with its interval and MDE, or what is missing (the report's units)."""
+    from procskill.analysis._units import interval, missing, pct
+
+    if missing(iv["estimate"]):
+        return "not estimable"
+    if missing(iv.get("low")):
+        return interval(iv) + " points (no interval: one skill)"
+    if iv.get("se") == 0:
+        return interval({"estimate": iv["estimate"]}) + " points (no interval: every task gave the same difference)"
+    text = interval(iv) + " points"
+    return text + (f", MDE {pct(iv['mde'])} points" if not missing(iv.get("mde")) else "")
 
 
 @app.command("report")
@@ -82,15 +94,17 @@ def report_command(
         typer.echo(f"note: skipped {x['log']}: {x['reason']}", err=True)
     for r in summary["refusals"]:
         typer.echo(f"REFUSED {r['what']}: {r['why']}", err=True)
-    typer.echo(f"{len(summary['configurations'])} configurations; headline score {scorer}")
+    typer.echo(f"{len(summary['configurations'])} configurations; headline score {scorer}; "
+               "Δ, lift and MDE in percentage points with 95% intervals")
     for r in summary["deltas"]:
         if r["scorer"] == scorer:
-            typer.echo(f"  Δ    {r['config']}: {_interval(r['delta'])} (n={r['n']}, p={_p(r['p'])}, "
-                       f"Holm p={_p(r['p_holm'])}, MDE {_mde(r['delta'])})")
+            typer.echo(f"  Δ    {r['config']}: {_effect(r['delta'])} ({_tests(r['p'], r['p_holm'], r['n'])})")
     for r in summary["lifts"]:
         if r["scorer"] == scorer:
-            typer.echo(f"  lift {r['post']}: {_interval(r['lift'])} (p={_p(r['lift']['p'])}, "
-                       f"Holm p={_p(r['p_holm'])}, MDE {_mde(r['lift'])})")
+            typer.echo(f"  lift {r['post']}: {_effect(r['lift'])} ({_tests(r['lift']['p'], r['p_holm'], r['n'])})")
+    for j in summary.get("judge_tokens") or []:
+        typer.echo(f"  judge tokens {j['judge']} ({j['path']}): {j['input_tokens']:,} input, "
+                   f"{j['output_tokens']:,} output over {j['calls']:,} calls")
     for kind, part in (summary.get("size_pattern") or {}).items():
         if isinstance(part, dict):
             typer.echo(f"  size ({kind}): {part['verdict']}")
