@@ -211,12 +211,12 @@ class EvalStep(Step):
             return None
         score = done[-1].results.scores[0]  # type: ignore[union-attr]
         values = {name: m.value for name, m in score.metrics.items()}
-        parts = [f"{key} {values[key]:.3f}" for key in ("pass_base", "pass_skill") if key in values]
+        from procskill.analysis._units import interval, pct  # the report's units: rates in %, Δ in points
+
+        parts = [f"{key} {pct(values[key])} %" for key in ("pass_base", "pass_skill") if key in values]
         if "delta" in values:
-            interval = (
-                f" [{values['delta_low']:+.3f}, {values['delta_high']:+.3f}]" if "delta_low" in values else ""
-            )
-            parts.append(f"Δ {values['delta']:+.3f}{interval} over {values.get('pairs', 0):.0f} pairs")
+            delta = {"estimate": values["delta"], "low": values.get("delta_low"), "high": values.get("delta_high")}
+            parts.append(f"Δ {interval(delta)} points over {values.get('pairs', 0):.0f} pairs")
         return f"{score.name}: " + ", ".join(parts)
 
     def argv(self) -> list[str]:
