@@ -136,3 +136,4 @@ def test_a_lift_across_different_catalog_content_is_refused(judged_logs, tmp_pat
     assert not report.summary["lifts"]
     result = CliRunner().invoke(app, ["report", str(folder), "--out", str(tmp_path / "r"), "--no-figures", "--strict"])
     assert result.exit_code == 2 and "refusal" in result.output
+    assert result.output.count("REFUSED") == len(report.summary["refusals"])  # every one named, not the first

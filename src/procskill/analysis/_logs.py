@@ -28,7 +28,7 @@ import pandas as pd
 from inspect_ai.log import EvalLog, EvalSampleSummary, read_eval_log, read_eval_log_sample_summaries
 from inspect_ai.scorer import value_to_float
 
-from procskill.analysis.rejudge import is_procskill_log, log_files
+from procskill.analysis._logfiles import is_procskill_log, log_files
 from procskill.errors import ProcskillError
 
 EXTRACT = "extract"

@@ -203,10 +203,13 @@ def _lift(s: dict[str, Any]) -> list[str]:
         rho, mrho = claim["skill_level_rho"], claim["model_level_rho"]
         lines += [
             (f"**Does SFT help most where the base model struggles?** Spearman ρ between pre-SFT pass rate and gain "
-            f"(`{claim['scorer']}`): {_ci(rho, True, 2)} over {rho['n']} (base model, skill, condition) cells, "
-            "each condition's gain against the pre-SFT pass rate of the other condition (independent noise, so "
-            f"no regression-to-the-mean artefact); {_ci(mrho, True, 2)} over {mrho['n']} (base model, condition) "
-            f"points. Verdict: {claim['verdict']}."), "",
+            f"(`{claim['scorer']}`): {_ci(rho, True, 2)} over {rho['n']} (base model, skill, condition) cells in "
+            f"{rho['clusters']} skills (interval: skills as clusters), each condition's gain against the pre-SFT "
+            "pass rate of the other condition (independent noise, so no regression-to-the-mean artefact); "
+            f"{_ci(mrho, True, 2)} over {mrho['n']} (base model, condition) points of {mrho['clusters']} base "
+            f"model(s) (descriptive; interval: base models as clusters). Verdict: {claim['verdict']}. With ~5 tasks "
+            "per skill this check has little power (docs/report.md): an inconclusive verdict is not evidence "
+            "against the claim."), "",
         ]
     for pool in s.get("seed_pools") or []:
         lines += [(f"**Pooled over {pool['seeds']} SFT seeds** ({pool['base_model']}, recipe {pool['recipe']}, "

@@ -235,8 +235,8 @@ def build_report(
     deltas, lift_results = adjust_holm(deltas, lift_results)
     refusals = all_refusals(pairing, lift_missing, log_tables.skipped)
     if strict and refusals:
-        raise UnmatchedComparisonError(f"--strict: {len(refusals)} refusal(s); first: {refusals[0]['what']}: "
-                                       f"{refusals[0]['why']}")
+        raise UnmatchedComparisonError(f"--strict: {len(refusals)} refusal(s):\n"
+                                       + "\n".join(f"  REFUSED {r['what']}: {r['why']}" for r in refusals))
     scorers = sorted({s for c in configs for s in c.scorers})
     traj = trajectory(deltas, configs, primary_scorer)
     view = skill_view(tables, configs, primary_scorer)
@@ -257,7 +257,7 @@ def build_report(
         "refused": pairing.refused,
         "unpaired": pairing.unpaired,
         "lift_missing": lift_missing,
-        "claim_check": claim_check(tables, lift_results, primary_scorer, resamples, seed),
+        "claim_check": claim_check(tables, lift_results, primary_scorer),
         "recipe_sweeps": [sweep for s in scorers
                           for sweep in recipe_sweeps(tables, configs, pairing, s, resamples, seed, mode)],
         "trajectory": traj,
