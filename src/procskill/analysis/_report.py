@@ -779,7 +779,8 @@ def size_pattern(tables: Tables, configs: Sequence[Configuration], pairing: Pair
     return out
 
 
-def seed_pools(tables: Tables, lift_results: Sequence[LiftResult], scorer: str, mode: str) -> list[dict[str, Any]]:
+def seed_pools(tables: Tables, lift_results: Sequence[LiftResult], scorer: str, resamples: int, seed: int,
+               mode: str) -> list[dict[str, Any]]:
     """SFT runs of one recipe on one base model with several seeds: a pooled lift and the between-seed spread.
 
     The pooled lift is the mean over seeds of each task's lift (on the tasks every run scored),
@@ -805,7 +806,8 @@ def seed_pools(tables: Tables, lift_results: Sequence[LiftResult], scorer: str, 
         pools.append({
             "base_model": pre, "recipe": recipe, "scorer": scorer, "runs": [m.post for m in members],
             "seeds": len(members), "tasks": len(common),
-            "pooled_lift": stats.bootstrap_mean(per_task, a.loc[common, "skill_id"].tolist(), mode=mode).as_dict(),
+            "pooled_lift": stats.bootstrap_mean(per_task, a.loc[common, "skill_id"].tolist(),
+                                                **_opts(resamples, seed, mode)).as_dict(),
             "seed_lifts": lifts_, "between_seed_sd": float(np.std(lifts_, ddof=1)),
             "between_seed_range": float(max(lifts_) - min(lifts_)),
         })

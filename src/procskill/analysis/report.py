@@ -266,7 +266,7 @@ def build_report(
         "agreement": judge_agreement(tables, configs, resamples, seed),
         "findings": findings_agreement(deltas, lift_results, pairing, configs),
         "size_pattern": size_pattern(tables, configs, pairing, primary_scorer),
-        "seed_pools": seed_pools(tables, lift_results, primary_scorer, mode),
+        "seed_pools": seed_pools(tables, lift_results, primary_scorer, resamples, seed, mode),
         "skills": view,
         "skipped_logs": log_tables.skipped,
         "figures": {},
