@@ -128,6 +128,24 @@ def test_claim_check_builds_its_cells_from_the_tables_as_by_hand():
     assert result["verdict"] == claim_verdict(stats.spearman(xs, ys, strata))
 
 
+def test_checkpoints_of_one_base_model_make_one_cell_per_skill_and_condition():
+    """A recipe sweep (or several seeds) on one base model: its gains are averaged, not counted per checkpoint."""
+    rng = np.random.default_rng(12)
+    passes = _study(rng, slope=0.0)
+    second = _study(rng, slope=0.0)[:1]  # another draw: its post-SFT log becomes a 2nd checkpoint of base model 0
+    tables, lifts = _tables(np.concatenate([passes, second]))
+    lifts[3] = SimpleNamespace(**{**vars(lifts[3]), "pre": "pre0"})
+    got = claim_cells(tables, lifts, "extract")
+    rate, rate_second = passes.mean(axis=-1), second[0, 1].mean(axis=-1)  # (model, stage, condition, skill)
+    expected = []
+    for m in range(3):
+        post = (rate[m, 1] + rate_second) / 2 if m == 0 else rate[m, 1]
+        for cond, other in ((0, 1), (1, 0)):
+            expected += [(f"skill_{s:02d}", round(rate[m, 0, other, s], 12), round(post[cond, s] - rate[m, 0, cond, s], 12))
+                         for s in range(SKILLS)]
+    assert sorted(zip(got[2], np.round(got[0], 12), np.round(got[1], 12))) == sorted(expected)
+
+
 def _verdicts(slope: float, studies: int, models: int, seed: int) -> dict[str, float]:
     rng = np.random.default_rng(seed)
     counts = {"agree": 0, "disagree": 0, "inconclusive": 0}

@@ -351,21 +351,28 @@ def lifts(
 
 def claim_cells(tables: Tables, lift_results: Sequence[LiftResult], scorer: str
                 ) -> tuple[list[float], list[float], list[str]]:
-    """The claim check's cells: per (checkpoint, skill, condition), the pre-SFT pass rate of the
+    """The claim check's cells: per (base model, skill, condition), the pre-SFT pass rate of the
     *other* condition, the gain in this condition, and the skill.
 
-    Per skill, over the tasks scored in both logs: pass rate = mean over the skill's tasks of each
-    task's mean over epochs; gain = post-SFT pass rate − pre-SFT pass rate in the same condition.
+    Per skill, over the tasks scored in the base model's log and in every one of its checkpoints' logs:
+    pass rate = mean over the skill's tasks of each task's mean over epochs; gain = post-SFT pass rate −
+    pre-SFT pass rate in the same condition, averaged over the base model's checkpoints (a recipe sweep or
+    several seeds on one base model is one cell per skill and condition, not one per checkpoint).
     """
-    xs, ys, strata = [], [], []
+    by_pre: dict[str, list[LiftResult]] = {}
     for r in lift_results:
-        if r.scorer != scorer:
-            continue
-        a, b = tables.tasks(r.pre, scorer), tables.tasks(r.post, scorer)
-        common = a.index.intersection(b.index)
-        a, b = a.loc[common], b.loc[common]
+        if r.scorer == scorer:
+            by_pre.setdefault(r.pre, []).append(r)
+    xs, ys, strata = [], [], []
+    for pre, members in by_pre.items():
+        a = tables.tasks(pre, scorer)
+        posts = [tables.tasks(r.post, scorer) for r in members]
+        common = a.index
+        for b in posts:
+            common = common.intersection(b.index)
+        a = a.loc[common]
         pre_mean = a.groupby("skill_id")[list(CONDITIONS)].mean()
-        gain = b[list(CONDITIONS)].groupby(a["skill_id"]).mean() - pre_mean
+        gain = sum(b.loc[common, list(CONDITIONS)].groupby(a["skill_id"]).mean() for b in posts) / len(posts) - pre_mean
         for cond, other in zip(CONDITIONS, reversed(CONDITIONS)):
             xs += pre_mean[other].tolist()
             ys += gain[cond].tolist()
