@@ -547,7 +547,7 @@ def spearman(
     ρ. ``p`` tests ρ = 0 by the same t statistic, so the interval excludes 0 exactly when
     p < 1 − level. Why not the percentile cluster bootstrap: with 40 skills it is too narrow
     (normal quantiles, no small-sample correction) and gave 6.1–6.4 % wrong verdicts under a
-    true null in the claim-check simulation; this interval gives 4.7 %
+    true null in the claim-check simulation; this interval gives 4.5 %
     (tests/report/test_claim_check.py).
 
     Args:
