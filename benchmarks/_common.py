@@ -22,6 +22,9 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 BENCH_DIR = Path(__file__).resolve().parent
+# The test kit (scripted models, fake server, synthetic packs) lives in tests/testkit, outside the package.
+if str(BENCH_DIR.parent / "tests") not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
 
 
 def machine() -> dict[str, Any]:
@@ -119,7 +122,7 @@ def holdout_episodes(n: int, skills_dir: str | None = None) -> list[dict[str, An
     """
     from procskill.prompts import CONDITIONS, add_procedure_block
     from procskill.skills import BUILTIN_DIR, load_packs
-    from procskill.tasks._procskill import record_to_sample
+    from procskill.tasks import record_to_sample
 
     packs = load_packs(Path(skills_dir) if skills_dir else BUILTIN_DIR)
     episodes: list[dict[str, Any]] = []

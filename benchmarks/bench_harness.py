@@ -2,17 +2,18 @@
 
 The bare task holds the very messages procskill sends (procedure block already in place for the ``skill``
 condition) with ``generate()`` and no scorer; procskill adds its dataset loading and hashing, the
-procedure-block solver, the empty-completion check, the ``extract`` scorer and its paired metrics (bootstrap
-intervals, per-skill pass rates). The model is a scripted mockllm whose outputs carry usage (no tiktoken, no
+procedure-block solver, the run-facts setup solver, the empty-completion check, the ``extract`` scorer with its
+paired metrics (bootstrap interval) and the ``answer_format`` score. The model is a scripted mockllm whose outputs carry usage (no tiktoken, no
 network), so the ratio is pure harness cost. Rounds alternate order; a warm-up run of each arm comes first
 and is not timed. Two reference arms split the cost: ``bare_match`` (the bare task + Inspect's own
 ``match()`` scorer: what scoring costs any Inspect task) and ``bare_metadata`` (the bare task + procskill's
 sample metadata). Both wall and CPU seconds are recorded; on a shared machine the CPU-time ratio is the
-steadier one.
+steadier one. ``--variants`` adds diagnostic arms that drop one part of the task with ``task_with`` (which part
+costs harness time): ``no_answer_format`` (only the ``extract`` score), ``no_record_run`` (no setup solver).
 
 Usage::
 
-    python benchmarks/bench_harness.py --episodes 400 --repeats 8
+    python benchmarks/bench_harness.py --episodes 400 --repeats 8 [--variants]
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def bare_task(episodes: list[dict[str, Any]], variant: str = "bare"):
 
 def _with_targets(episodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     from procskill.skills import BUILTIN_DIR, load_packs
-    from procskill.tasks._procskill import record_to_sample
+    from procskill.tasks import record_to_sample
 
     samples = {
         s.id: s
@@ -73,28 +74,26 @@ def _with_targets(episodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def component_seconds(episodes: int) -> dict[str, float]:
     """Time procskill's own parts outside Inspect: task construction and its metrics on N scores."""
-    from inspect_ai.model._model import init_active_model
     from inspect_ai.scorer import SampleScore, Score
 
-    from procskill.scorers import PATH_METRICS
-    from procskill.tasks._procskill import procskill
-    from procskill.testing.scripted import scripted_model
+    from procskill.scorers import answer_compliance, procedural_delta
+    from procskill.tasks import procskill
 
-    model = scripted_model(REPLY)
-    init_active_model(model, model.config)
     with Stopwatch() as build:
-        task = procskill()
+        task = procskill()  # needs no model
     samples = task.dataset[:episodes]
-    scores = [
-        SampleScore(
-            score=Score(value=float(i % 3 == 0), metadata={"compliant": True, "truncated": False}),
-            sample_id=s.id,
-            sample_metadata=s.metadata,
-        )
+    passes = [
+        SampleScore(score=Score(value=float(i % 3 == 0)), sample_id=s.id, sample_metadata=s.metadata)
         for i, s in enumerate(samples)
     ]
+    formats = [
+        SampleScore(score=Score(value={"compliant": 1.0, "truncated": 0.0, "no_answer_line": 0.0}),
+                    sample_id=s.id, sample_metadata=s.metadata)
+        for s in samples
+    ]
     out = {"task_construction": build.seconds}
-    for name, m in zip(("procedural_delta", "answer_compliance", "skill_pass"), PATH_METRICS, strict=True):
+    for name, m, scores in (("procedural_delta", procedural_delta(), passes),
+                            ("answer_compliance", answer_compliance(), formats)):
         with Stopwatch() as sw:
             m(scores)
         out[f"metric_{name}"] = sw.seconds
@@ -102,11 +101,18 @@ def component_seconds(episodes: int) -> dict[str, float]:
 
 
 def run(
-    episodes: int = 400, repeats: int = 5, work_dir: str | Path | None = None, warmup: bool = True
+    episodes: int = 400,
+    repeats: int = 5,
+    work_dir: str | Path | None = None,
+    warmup: bool = True,
+    variants: bool = False,
 ) -> dict[str, Any]:
     from inspect_ai import eval as inspect_eval
+    from inspect_ai import task_with
+    from testkit.scripted import scripted_model
 
-    from procskill.testing.scripted import scripted_model
+    from procskill.scorers import extract
+    from procskill.tasks import procskill
 
     work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="procskill-bench-harness-"))
     items = _with_targets(holdout_episodes(episodes))
@@ -125,7 +131,18 @@ def run(
 
         return arm
 
+    def variant_arm(name: str, **changes: Any):
+        def arm() -> None:
+            task = task_with(procskill(), name=name, **changes)
+            [log] = inspect_eval(task, model=model, limit=episodes, log_dir=str(work / name), display="none")
+            assert log.status == "success" and len(log.samples) == episodes, log.error
+
+        return arm
+
     arms = {"procskill": procskill_arm, **{v: bare_arm(v) for v in ("bare", "bare_match", "bare_metadata")}}
+    if variants:
+        arms["no_answer_format"] = variant_arm("no_answer_format", scorer=[extract()])
+        arms["no_record_run"] = variant_arm("no_record_run", setup=None)
     for arm in arms.values() if warmup else ():
         arm()
     seconds, cpu = side_by_side(arms, repeats)
@@ -139,6 +156,10 @@ def run(
                                 for name in arms},
         "ratio_over_bare_wall": {name: ratio_summary(seconds[name], seconds["bare"]) for name in others},
         "ratio_over_bare_cpu": {name: ratio_summary(cpu[name], cpu["bare"]) for name in others},
+        "ratio_over_bare_match_wall": {name: ratio_summary(seconds[name], seconds["bare_match"])
+                                       for name in others if name != "bare_match"},
+        "ratio_over_bare_match_cpu": {name: ratio_summary(cpu[name], cpu["bare_match"])
+                                      for name in others if name != "bare_match"},
         "procskill_components_seconds": component_seconds(episodes),
     }
 
@@ -149,8 +170,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--work-dir", default=None)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--variants", action="store_true", help="add the diagnostic arms (see above)")
     args = parser.parse_args(argv)
-    return emit("harness", run(args.episodes, args.repeats, args.work_dir), args.out)
+    return emit("harness", run(args.episodes, args.repeats, args.work_dir, variants=args.variants), args.out)
 
 
 if __name__ == "__main__":

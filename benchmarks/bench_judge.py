@@ -2,7 +2,7 @@
 
 The evaluated model is a scripted ``mockllm`` (its reply differs between the base and skill conditions, as a
 real model's would, so the two conditions of a task give different judge prompts). The judge is
-``openai-api/fake/judge`` on :class:`procskill.testing.fake_openai.FakeOpenAIServer` (127.0.0.1). Inspect's
+``openai-api/fake/judge`` on :class:`testkit.fake_openai.FakeOpenAIServer` (127.0.0.1). Inspect's
 model cache is pointed at fresh temporary folders (``INSPECT_CACHE_DIR``), so each count starts from a known
 cache: empty, or holding exactly the verdicts of an earlier step.
 
@@ -52,8 +52,8 @@ def run(episodes: int = 400, work_dir: str | Path | None = None, skills_dir: str
     from inspect_ai.model import GenerateConfig, get_model
 
     from procskill.analysis.rejudge import rejudge
-    from procskill.testing.fake_openai import FakeOpenAIServer
-    from procskill.testing.scripted import scripted_model
+    from testkit.fake_openai import FakeOpenAIServer
+    from testkit.scripted import scripted_model
 
     evaluated = scripted_model(_evaluated_reply)
     task_args: dict[str, Any] = {"skills_dir": skills_dir} if skills_dir else {}

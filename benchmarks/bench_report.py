@@ -48,7 +48,7 @@ BLOCK_MARKER = "Follow this procedure"
 
 
 def _responder(name: str, p_base: float, p_skill: float, targets: dict[str, str]):
-    from procskill.testing.scripted import scripted_output
+    from testkit.scripted import scripted_output
 
     def respond(messages):
         user = messages[-1].text
@@ -82,7 +82,7 @@ def make_logs(log_dir: Path, skills_dir: str | Path | None = None, epochs: int =
     from procskill.checkpoint_meta import CHECKPOINT_METADATA
     from procskill.prompts import user_prompt
     from procskill.skills import BUILTIN_DIR, load_packs
-    from procskill.testing.scripted import scripted_output
+    from testkit.scripted import scripted_output
 
     packs = load_packs(Path(skills_dir) if skills_dir else BUILTIN_DIR)
     targets = {user_prompt(r.prompt): r.target for p in packs for r in p.split("holdout")}

@@ -51,8 +51,8 @@ SCRIPT = textwrap.dedent(
 
     from procskill.analysis import agreement, build_report, rejudge
     from procskill.cli import app
-    from procskill.testing.fake_openai import FakeOpenAIServer
-    from procskill.testing.scripted import scripted_model
+    from testkit.fake_openai import FakeOpenAIServer
+    from testkit.scripted import scripted_model
 
     def evaluate():
         [log] = inspect_eval(
@@ -110,6 +110,8 @@ SCRIPT = textwrap.dedent(
 def test_core_paths_never_import_the_local_stack(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.endswith("_BASE_URL")}
     env |= {"HF_HUB_OFFLINE": "1", "INSPECT_CACHE_DIR": str(tmp_path / "cache")}
+    tests_dir = str(Path(__file__).resolve().parent)  # the test kit (testkit.*) is not installed
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), tests_dir) if p)
     env.pop("INSPECT_LOG_DIR", None)
     (tmp_path / "run.py").write_text(SCRIPT)
     proc = subprocess.run([sys.executable, "run.py", ",".join(LOCAL_MODULES)], cwd=tmp_path, env=env,

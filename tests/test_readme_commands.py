@@ -3,7 +3,7 @@
 Each command of the README's ```bash blocks (continuations joined, comments dropped) has exactly one entry:
 
 * ``Run``: run here literally, with bounded-size arguments appended (a skill, ``--limit``, ``--max-tokens``),
-  from scratch folders. The API providers talk to the fake server (``procskill.testing.fake_openai``:
+  from scratch folders. The API providers talk to the fake server (``testkit.fake_openai``:
   Anthropic Messages, OpenAI Responses, chat completions for OpenRouter) with dummy keys; ``hf/...`` models
   are a tiny random Qwen3.5 laid out in a scratch Hugging Face cache under the README's hub ids. The commands
   run in README order in two fresh interpreters, one for the local models and one for the API models
@@ -41,7 +41,7 @@ from typer.testing import CliRunner
 
 from procskill.cli import app
 from procskill.skills import BUILTIN_DIR, load_packs
-from procskill.testing.fake_openai import (
+from testkit.fake_openai import (
     CHAT_COMPLETIONS,
     MESSAGES,
     RESPONSES,
@@ -420,7 +420,7 @@ def test_every_inline_readme_command_is_run_or_covered():
 
 def test_inline_catalog_commands(tmp_path, monkeypatch):
     from procskill.generators.build import catalog_card
-    from procskill.testing.packs import write_synthetic_packs
+    from testkit.packs import write_synthetic_packs
 
     monkeypatch.chdir(tmp_path)
     write_synthetic_packs(tmp_path / "my_skills", skills=2, tasks_per_skill=2)

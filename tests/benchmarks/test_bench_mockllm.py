@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from procskill.testing.packs import write_synthetic_packs
+from testkit.packs import write_synthetic_packs
 
 
 def test_harness_bench_compares_the_same_samples(bench, tmp_path):

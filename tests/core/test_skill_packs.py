@@ -6,9 +6,16 @@ import json
 import shutil
 
 import pytest
+from testkit.packs import write_synthetic_packs
 
-from procskill.skills import SkillPackError, content_hash, load_packs, select_packs, verify_manifest, write_manifest
-from procskill.testing.packs import write_synthetic_packs
+from procskill.skills import (
+    SkillPackError,
+    content_hash,
+    load_packs,
+    select_packs,
+    verify_manifest,
+    write_manifest,
+)
 
 
 @pytest.fixture

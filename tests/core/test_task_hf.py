@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
-
-from procskill.testing.packs import write_synthetic_packs
+from testkit.packs import write_synthetic_packs
 
 pytestmark = pytest.mark.slow
 
@@ -55,21 +54,26 @@ def test_tiny_qwen35_end_to_end(tiny_model_dir, tmp_path, monkeypatch):
     score = sample.scores["extract"]
     assert score.metadata["truncated"] == (sample.output.usage.output_tokens >= 12)
     metrics = log.results.scores[0].metrics
-    assert {"pass_base", "pass_skill", "delta", "delta_low", "delta_high", "compliance_base"} <= set(metrics)
-    meta = log.eval.metadata
-    assert meta["generation"]["enable_thinking"] is False and meta["generation"]["max_tokens"] == 12
-    assert meta["model"]["parameters"] > 100_000
-    assert meta["checkpoint"] is None
+    assert {"pass_base", "pass_skill", "delta", "delta_low", "delta_high"} <= set(metrics)
+    assert "compliance_base" in next(s for s in log.results.scores if s.name == "answer_format").metrics
+    run = sample.metadata["procskill_run"]
+    assert run["generation"]["enable_thinking"] is False and run["generation"]["max_tokens"] == 12
+    assert run["model"]["parameters"] > 100_000
+    assert run["checkpoint"] is None
 
 
-@pytest.mark.parametrize("task_name", ["procskill", "procskill/procskill"])
-def test_task_names_resolve_from_any_directory(task_name, tiny_model_dir, tmp_path):
-    """`inspect eval procskill` relies on an alias registered at entry-point import (see _alias.py)."""
+@pytest.mark.parametrize(
+    ("command", "task_name"), [("eval", "procskill"), ("eval", "procskill/procskill"), ("eval-set", "procskill")]
+)
+def test_task_names_resolve_from_any_directory(command, task_name, tiny_model_dir, tmp_path):
+    """`inspect eval procskill` relies on an alias registered at entry-point import (see _alias.py).
+
+    Every CLI form records the model it ran: parameter count and the --max-tokens given."""
     skills_dir = write_synthetic_packs(tmp_path / "packs", skills=1, tasks_per_skill=1)
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     result = subprocess.run(
         [
-            Path(sys.executable).with_name("inspect"), "eval", task_name,
+            Path(sys.executable).with_name("inspect"), command, task_name,
             "--model", "hf/local", "-M", f"model_path={tiny_model_dir}", "-M", "do_sample=false",
             "-T", f"skills_dir={skills_dir}", "--max-tokens", "4", "--log-dir", str(tmp_path / "logs"),
             "--display", "none",
@@ -81,3 +85,6 @@ def test_task_names_resolve_from_any_directory(task_name, tiny_model_dir, tmp_pa
     log = read_eval_log(str(log_file))
     assert log.status == "success" and log.eval.task == task_name
     assert len(log.samples) == 2
+    run = log.samples[0].metadata["procskill_run"]
+    assert run["model"]["name"] == "hf/local" and run["model"]["parameters"] > 100_000
+    assert run["generation"]["max_tokens"] == 4 and run["generation"]["do_sample"] is False

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
-
-from procskill.testing.packs import CODE, write_synthetic_packs
-from procskill.testing.scripted import scripted_model, scripted_output
+from testkit.packs import CODE, write_synthetic_packs
+from testkit.scripted import scripted_model, scripted_output
 
 
 def _task_index(prompt: str) -> int:
@@ -57,11 +56,15 @@ def test_delta_and_compliance_exact(tmp_path):
     assert values["pass_base"] == 6 / 15
     assert abs(values["delta"] - 9 / 15) < 1e-12
     assert values["delta_low"] <= values["delta"] <= values["delta_high"]
-    assert values["compliance_skill"] == 1.0
-    assert values["compliance_base"] == 9 / 15
-    assert values["truncated_base"] == 3 / 15
-    assert values["no_answer_line_base"] == 3 / 15
-    assert values["skill_00:base"] == 2 / 5 and values["skill_00:skill"] == 1.0
+    assert not any(":" in k for k in values)  # per-skill keys are opt-in (-T per_skill=true)
+    # answer_format covers every episode (free-form ones too): 20 per condition
+    fmt = metric_values(log, "answer_format")
+    assert fmt["compliance_skill"] == 1.0
+    assert fmt["compliance_base"] == 12 / 20
+    assert fmt["truncated_base"] == 4 / 20
+    assert fmt["no_answer_line_base"] == 4 / 20
+    assert log.eval.headline_metric.metric == "delta"
+    assert "conditions:both" in log.eval.tags and "scoring:extract" in log.eval.tags
 
     free = next(s for s in log.samples if s.id == "skill_03-h000:base").scores["extract"]
     assert free.value != free.value and free.reason == "free_form_task"  # NaN: unscored, not a failure
@@ -70,12 +73,28 @@ def test_delta_and_compliance_exact(tmp_path):
 
     meta = log.eval.metadata
     assert meta["dataset"]["tasks"] == 20 and len(meta["dataset"]["content_hash"]) == 64
-    assert meta["generation"]["max_tokens"] == 2048
-    assert log.eval.task_version == "1.1.0"
+    run = log.samples[0].metadata["procskill_run"]
+    assert run["generation"]["max_tokens"] == 2048 and run["model"]["name"] == "mockllm/model"
+    assert run["checkpoint"] is None and run["model"]["parameters"] is None
+    assert log.eval.task_version == "1.2.0"
     # Samples carry ids, not texts: the task text is in the input, the block in the solver.
     assert {tuple(sorted(s.metadata)) for s in log.samples if not s.metadata.get("rubric")} == {
-        ("answer_type", "condition", "domain", "skill", "split", "task_id")
+        ("answer_type", "condition", "domain", "procskill_run", "skill", "split", "task_id")
     }
+
+
+def test_per_skill_metrics_are_opt_in(tmp_path):
+    skills_dir = write_synthetic_packs(tmp_path / "packs", skills=2, tasks_per_skill=5)
+    [log] = inspect_eval(
+        "procskill/procskill",
+        model=scripted_model(responder),
+        task_args={"skills_dir": str(skills_dir), "per_skill": "true"},
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
+    values = metric_values(log)
+    assert values["skill_00:base"] == 2 / 5 and values["skill_00:skill"] == 1.0
+    assert metric_values(log, "answer_format")["compliance_base"] == 3 / 5
 
 
 def test_condition_and_subset(tmp_path):

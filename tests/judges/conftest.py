@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from procskill.testing.packs import write_synthetic_packs
+from testkit.packs import write_synthetic_packs
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any, Self
 
-from procskill.testing.fake_openai import CHAT_COMPLETIONS, RESPONSES, FakeOpenAIServer, _Handler, _Server
+from testkit.fake_openai import CHAT_COMPLETIONS, RESPONSES, FakeOpenAIServer, _Handler, _Server
 
 BATCH = "/v1/batches"
 

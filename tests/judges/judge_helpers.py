@@ -11,8 +11,8 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import ChatMessage, Model
 
-from procskill.testing.packs import CODE
-from procskill.testing.scripted import scripted_model
+from testkit.packs import CODE
+from testkit.scripted import scripted_model
 
 GOLD = re.compile(r"\[BEGIN GOLD (?:ANSWER|CONCLUSION)\]\n(.*?)\n", re.DOTALL)
 RESPONSE = re.compile(r"\[BEGIN RESPONSE (\w+)\]\n(.*?)\n\[END RESPONSE \1\]", re.DOTALL)

@@ -17,7 +17,7 @@ from procskill.analysis import agreement
 from procskill.analysis.agreement import paired_verdicts
 from procskill.cli import app
 from procskill.stats import agreement as stats_agreement
-from procskill.testing.packs import write_synthetic_packs
+from testkit.packs import write_synthetic_packs
 
 # Codes of the synthetic packs: 100, 101 (skill_00), 200, 201 (skill_01), 300, 301 (skill_02, free-form).
 PASSES_A = {"100", "101", "200"}

@@ -11,7 +11,7 @@ from inspect_ai.model import BatchConfig, GenerateConfig, get_model
 from judge_helpers import GOLD, RESPONSE, answering_solver, run_eval
 
 from procskill.analysis import rejudge
-from procskill.testing.fake_openai import CHAT_COMPLETIONS, last_user_text
+from testkit.fake_openai import CHAT_COMPLETIONS, last_user_text
 
 # Batches sent as soon as 12 requests wait (or after 0.5 s), checked every 0.2 s: a test need not wait 15 s.
 FAST_BATCH = BatchConfig(size=12, send_delay=0.5, tick=0.2)

@@ -16,7 +16,7 @@ from inspect_ai.log import read_eval_log
 from judge_helpers import GOLD, RESPONSE, answering_solver, run_eval
 
 from procskill.analysis import rejudge
-from procskill.testing.fake_openai import FakeOpenAIServer, last_user_text
+from testkit.fake_openai import FakeOpenAIServer, last_user_text
 
 JUDGE = "openai-api/fake/judge-1"
 NAME = f"llm@{JUDGE}"
@@ -70,10 +70,10 @@ def test_inspect_score_runs_the_registered_judge_like_rejudge(packs, tmp_path, m
         assert server.calls == 24  # it judged every episode itself
 
     by_rejudge, by_inspect = read_eval_log(log.location), read_eval_log(str(copy))
-    assert [s.name for s in by_inspect.results.scores] == ["extract", NAME]
-    assert [s.name for s in by_inspect.eval.scorers] == ["extract", NAME]
+    assert [s.name for s in by_inspect.results.scores] == ["extract", "answer_format", NAME]
+    assert [s.name for s in by_inspect.eval.scorers] == ["extract", "answer_format", NAME]
     assert comparable(by_inspect) == comparable(by_rejudge)
-    assert by_inspect.eval.scorers[1].options == by_rejudge.eval.scorers[1].options == {
+    assert by_inspect.eval.scorers[2].options == by_rejudge.eval.scorers[2].options == {
         "path": "llm", "judge": JUDGE, "model_role": None,
     }
 

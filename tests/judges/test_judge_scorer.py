@@ -13,7 +13,7 @@ from procskill.prompts import ANSWER_INSTRUCTION, SYSTEM_PROMPT
 from procskill.scorers import judge, parse_verdict
 from procskill.scorers._judge import JUDGE_TEMPLATE
 from procskill.skills import load_packs
-from procskill.testing.scripted import scripted_model
+from testkit.scripted import scripted_model
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_paths_select_the_judge(packs, tmp_path) -> None:
     log = run_eval(packs, tmp_path / "logs", "extract,bench,llm", roles={"grader": grader})
 
     names = [s.name for s in log.results.scores]
-    assert names == ["extract", "bench@mockllm/judge-a", "llm@mockllm/judge-a"]
+    assert names == ["extract", "bench@mockllm/judge-a", "llm@mockllm/judge-a", "answer_format"]
     for sample in log.samples:
         scores = sample.scores
         code = int(sample.target)
@@ -107,7 +107,7 @@ def test_paths_select_the_judge(packs, tmp_path) -> None:
     assert by_name["bench@mockllm/judge-a"]["pass_base"].value == pytest.approx(4 / 6)
     assert by_name["llm@mockllm/judge-a"]["pass_base"].value == 1.0
     assert by_name["llm@mockllm/judge-a"]["delta"].value == 0.0
-    assert by_name["llm@mockllm/judge-a"]["compliance_skill"].value == pytest.approx(0.5)
+    assert by_name["answer_format"]["compliance_skill"].value == pytest.approx(0.5)
     assert by_name["bench@mockllm/judge-a"]["pairs"].value == 6
 
     # Only free-form tasks reached the judge through bench; llm judged every task.
@@ -166,12 +166,12 @@ def test_several_judges_by_list_and_by_roles(packs, tmp_path) -> None:
         skills="skill_00",
     )
     names = [s.name for s in log.results.scores]
-    assert names == ["llm@mockllm/judge-a", "llm@mockllm/judge-b", "llm@mockllm/judge-c"]
+    assert names == ["llm@mockllm/judge-a", "llm@mockllm/judge-b", "llm@mockllm/judge-c", "answer_format"]
     sample = log.samples[0]
-    assert [sample.scores[n].value for n in names] == [1.0, 0.0, 1.0]
+    assert [sample.scores[n].value for n in names[:3]] == [1.0, 0.0, 1.0]
     assert sample.scores[names[2]].metadata["role"] == "second"
     assert seen_a and seen_b
-    assert [s.options for s in log.eval.scorers] == [
+    assert [s.options for s in log.eval.scorers[:3]] == [
         {"path": "llm", "judge": f"mockllm/judge-{x}", "model_role": r} for x, r in zip("abc", ["grader", "grader", "second"])
     ]
 

@@ -1,6 +1,6 @@
 """The OpenAI-compatible judge path end to end, against a local fake server on 127.0.0.1.
 
-Fast settings (see procskill.testing.fake_openai): the openai SDK absorbs 429/500 and
+Fast settings (see testkit.fake_openai): the openai SDK absorbs 429/500 and
 client time-outs (``max_retries``, ``client_timeout``), the server asks for a 1 ms
 ``retry-after-ms``, and Inspect's own retries are off unless a test wants them.
 """
@@ -16,7 +16,7 @@ from inspect_ai.model import GenerateConfig, Model, ModelConfig, get_model
 from judge_helpers import GOLD, RESPONSE, answering_solver, recording_judge, run_eval
 
 from procskill.analysis import rejudge
-from procskill.testing.fake_openai import FakeOpenAIServer
+from testkit.fake_openai import FakeOpenAIServer
 
 JUDGE = "openai-api/fake/judge-1"
 NAME = f"llm@{JUDGE}"
@@ -101,7 +101,7 @@ def test_a_hang_past_every_retry_is_marked_and_rejudged(packs, tmp_path) -> None
         assert rejudge(log_dir, judge)[0].action == "skipped" and server.calls == calls
     after = read_eval_log(log.location)
     assert all(s.scores[NAME].value == 1.0 for s in after.samples)
-    assert [s.name for s in after.results.scores] == [NAME]
+    assert [s.name for s in after.results.scores] == ["answer_format", NAME]
 
 
 def test_inspect_retries_a_hung_attempt(packs, tmp_path, monkeypatch) -> None:
@@ -157,7 +157,7 @@ def test_cross_family_rejudge_through_openrouter(packs, tmp_path, monkeypatch) -
     assert result.score == "llm@openrouter/openai/gpt-5.4"
     after = read_eval_log(log.location)
     names = [s.name for s in after.results.scores]
-    assert names == ["extract", "llm@mockllm/claude-haiku-4-5", "llm@openrouter/openai/gpt-5.4"]
+    assert names == ["extract", "llm@mockllm/claude-haiku-4-5", "answer_format", "llm@openrouter/openai/gpt-5.4"]
     assert after.eval.model_roles["grader"].model == "anthropic/claude-haiku-4-5"  # the record is kept
 
 

@@ -19,7 +19,7 @@ from inspect_ai.scorer import match
 from judge_helpers import answering_solver, code_of, recording_judge, run_eval
 
 from procskill.analysis import rejudge
-from procskill.testing.scripted import scripted_model
+from testkit.scripted import scripted_model
 
 NAME = "llm@mockllm/judge-r"
 
@@ -33,23 +33,24 @@ def test_rejudge_adds_a_named_score_and_recomputes_metrics(packs, tmp_path) -> N
 
     assert (result.action, result.score, result.judged, result.unscored) == ("added", NAME, 12, {})
     after = read_eval_log(log.location)
-    assert [s.name for s in after.results.scores] == ["extract", NAME]
-    assert [s.name for s in after.eval.scorers] == ["extract", NAME]
-    assert after.eval.scorers[1].options == {"path": "llm", "judge": "mockllm/judge-r", "model_role": None}
+    assert [s.name for s in after.results.scores] == ["extract", "answer_format", NAME]
+    assert [s.name for s in after.eval.scorers] == ["extract", "answer_format", NAME]
+    assert after.eval.scorers[2].options == {"path": "llm", "judge": "mockllm/judge-r", "model_role": None}
     # Nothing regenerated: outputs and the original score are untouched.
     for old, new in zip(before.samples, after.samples):
         assert new.output.completion == old.output.completion
         assert new.scores["extract"] == old.scores["extract"]
         assert new.scores[NAME].value == 1.0 and new.scores[NAME].metadata["path"] == "llm"
-    metrics = after.results.scores[1].metrics
-    assert metrics["pass_base"].value == 1.0 and metrics["compliance_base"].value == pytest.approx(0.5)
+    metrics = after.results.scores[2].metrics
+    assert metrics["pass_base"].value == 1.0
+    assert after.results.scores[1].metrics["compliance_base"].value == pytest.approx(0.5)
     assert after.results.scores[0].metrics["pass_base"].value == before.results.scores[0].metrics["pass_base"].value
 
     # Idempotent: the same judge again changes nothing and calls nothing.
     calls = len(seen)
     [again] = rejudge([log.location], grader)
     assert again.action == "skipped" and len(seen) == calls
-    assert [s.name for s in read_eval_log(log.location).results.scores] == ["extract", NAME]
+    assert [s.name for s in read_eval_log(log.location).results.scores] == ["extract", "answer_format", NAME]
 
 
 def test_rejudge_bench_path_and_a_second_judge(packs, tmp_path) -> None:
@@ -61,7 +62,7 @@ def test_rejudge_bench_path_and_a_second_judge(packs, tmp_path) -> None:
     other, _ = recording_judge("judge-s", reply=lambda text: "VERDICT: FAIL")
     rejudge(log.location, other)
     names = [s.name for s in read_eval_log(log.location).results.scores]
-    assert names == ["extract", "bench@mockllm/judge-r", "llm@mockllm/judge-s"]
+    assert names == ["extract", "answer_format", "bench@mockllm/judge-r", "llm@mockllm/judge-s"]
 
 
 def test_rejudge_skips_errored_samples(packs, tmp_path) -> None:
@@ -151,7 +152,7 @@ def test_rejudged_log_opens_in_inspect_view(packs, tmp_path) -> None:
             except OSError:
                 time.sleep(0.5)
         assert body is not None, "inspect view did not serve the log"
-        assert [s["name"] for s in body["results"]["scores"]] == ["extract", NAME]
+        assert [s["name"] for s in body["results"]["scores"]] == ["extract", "answer_format", NAME]
         assert all(NAME in s["scores"] for s in body["samples"])
     finally:
         view.terminate()

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from reliability_helpers import FAKE_KEY, SKILLS, TASKS_PER_SKILL
 
-from procskill.testing.fake_openai import FakeOpenAIServer
-from procskill.testing.packs import write_synthetic_packs
+from testkit.fake_openai import FakeOpenAIServer
+from testkit.packs import write_synthetic_packs
 
 
 @pytest.fixture

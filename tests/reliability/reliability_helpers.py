@@ -8,8 +8,8 @@ from typing import Any
 
 from inspect_ai.model import GenerateConfig, Model, get_model
 
-from procskill.testing.fake_openai import FakeOpenAIServer
-from procskill.testing.packs import CODE
+from testkit.fake_openai import FakeOpenAIServer
+from testkit.packs import CODE
 
 SKILLS, TASKS_PER_SKILL = 2, 2
 SAMPLES = SKILLS * TASKS_PER_SKILL * 2  # both conditions

@@ -15,9 +15,9 @@ from reliability_helpers import SAMPLES, FaultsAfter, correct_answer, fake_model
 
 from procskill.analysis import rejudge
 from procskill.scorers import judge_score_name
-from procskill.testing.fake_openai import FakeOpenAIServer
-from procskill.testing.packs import CODE
-from procskill.testing.scripted import scripted_model
+from testkit.fake_openai import FakeOpenAIServer
+from testkit.packs import CODE
+from testkit.scripted import scripted_model
 
 JUDGE_REPLY = "The response states the gold code.\nVERDICT: PASS"
 

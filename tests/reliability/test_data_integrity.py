@@ -23,7 +23,7 @@ from procskill.skills import (
     load_packs,
     parse_task_file,
 )
-from procskill.testing.scripted import scripted_model
+from testkit.scripted import scripted_model
 from procskill.training import (
     DEFAULT_RECIPE,
     RECIPES_DIR,

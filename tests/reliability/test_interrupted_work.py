@@ -22,9 +22,9 @@ from inspect_ai import eval as inspect_eval
 from reliability_helpers import correct_answer
 
 from procskill.scorers import extract_answer
-from procskill.testing.fake_openai import FakeOpenAIServer
-from procskill.testing.packs import CODE, write_synthetic_packs
-from procskill.testing.scripted import scripted_model
+from testkit.fake_openai import FakeOpenAIServer
+from testkit.packs import CODE, write_synthetic_packs
+from testkit.scripted import scripted_model
 
 # Six optimizer steps, a checkpoint every two: the child is stopped after checkpoint-4.
 RECIPE = {

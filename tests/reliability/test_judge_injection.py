@@ -19,8 +19,8 @@ from inspect_ai.solver import TaskState
 
 from procskill.prompts import prompt_messages
 from procskill.scorers import judge_prompt
-from procskill.testing.packs import CODE
-from procskill.testing.scripted import scripted_model
+from testkit.packs import CODE
+from testkit.scripted import scripted_model
 
 NAME = "llm@mockllm/gullible"
 
@@ -139,7 +139,7 @@ def gullible_judge(messages: list[ChatMessage]) -> str:
 
 
 def test_injected_responses_never_pass_end_to_end(tmp_path) -> None:
-    from procskill.testing.packs import write_synthetic_packs
+    from testkit.packs import write_synthetic_packs
 
     packs = write_synthetic_packs(tmp_path / "packs", skills=3, tasks_per_skill=2)
     [log] = inspect_eval(
@@ -164,7 +164,7 @@ def test_injected_responses_never_pass_end_to_end(tmp_path) -> None:
 
 def test_a_judge_that_ends_with_its_own_verdict_is_read(tmp_path) -> None:
     """Control: the same judge without the trailing quote gives FAIL on every injected response."""
-    from procskill.testing.packs import write_synthetic_packs
+    from testkit.packs import write_synthetic_packs
 
     packs = write_synthetic_packs(tmp_path / "packs", skills=2, tasks_per_skill=2)
     [log] = inspect_eval(

@@ -16,7 +16,7 @@ from inspect_ai.model import get_model
 from reliability_helpers import correct_answer, request_text
 
 from procskill.analysis import build_report, rejudge
-from procskill.testing.fake_openai import FakeOpenAIServer
+from testkit.fake_openai import FakeOpenAIServer
 
 PLANTED = {
     "OPENAI_API_KEY": "sk-procskill-PLANTED-openai-3f9c1d",

@@ -17,7 +17,7 @@ from report_helpers import (
     scripted,
 )
 
-from procskill.testing.packs import write_synthetic_packs
+from testkit.packs import write_synthetic_packs
 
 
 @pytest.fixture(scope="session")
@@ -51,13 +51,15 @@ def judged_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         scripted("tiny", responder_for("tiny", 8, 11, n)),
         scripted("tiny-sft-a", responder_for("tiny-sft-a", 12, 16, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_a")),
         scripted("tiny-sft-b", responder_for("tiny-sft-b", 9, 15, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_b")),
-        scripted("tiny-sft-c", responder_for("tiny-sft-c", 12, 16, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_c"),
-                 max_tokens=1024),
         scripted("frontier", responder_for("frontier", n - 4, n - 2, n)),
     ]
+    other_limit = scripted("tiny-sft-c", responder_for("tiny-sft-c", 12, 16, n),
+                           checkpoint_dir(ckpt, "mockllm/tiny", "r_c"))
     roles = {"grader": judge_model("judge-a"), "grader2": judge_model("judge-b", True, unparseable_code="101")}
+    task_args = {"scoring": "extract,llm", "judges": "grader,grader2", "model_roles": roles}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("INSPECT_CACHE_DIR", str(root / "cache"))  # judge calls are cached: keep them here
-        run(models, root / "logs", skills_dir, scoring="extract,llm", judges="grader,grader2", model_roles=roles)
+        run(models, root / "logs", skills_dir, **task_args)
+        run([other_limit], root / "logs", skills_dir, max_tokens=1024, **task_args)
         other_task(root / "logs")
     return root / "logs"

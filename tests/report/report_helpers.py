@@ -7,7 +7,7 @@
 SFT checkpoints are marked the supported way: the scripted model gets a ``model_path``
 model argument pointing at a folder with a ``procskill_checkpoint.json`` — exactly how a
 real checkpoint is evaluated (``-M model_path=DIR``) — so the task itself copies the
-checkpoint metadata into ``log.eval.metadata["checkpoint"]``.
+checkpoint metadata into each sample's run facts (``procskill.solvers.logged_run_facts``).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.model import GenerateConfig, Model, get_model
 
 from procskill.checkpoint_meta import CHECKPOINT_METADATA
-from procskill.testing.packs import CODE
-from procskill.testing.scripted import scripted_output
+from testkit.packs import CODE
+from testkit.scripted import scripted_output
 
 TASKS = 200
 SKILLS = 40
@@ -103,8 +103,11 @@ def scripted(name: str, respond, model_path: Path | None = None, **config) -> Mo
                      **args)
 
 
-def run(models: list[Model], log_dir: Path, skills_dir: Path, model_roles=None, **task_args) -> list:
-    """Evaluate every model on the real task in one Inspect call (``task_args`` go to the task)."""
+def run(
+    models: list[Model], log_dir: Path, skills_dir: Path, model_roles=None, max_tokens: int | None = None, **task_args
+) -> list:
+    """Evaluate every model on the real task in one Inspect call (``task_args`` go to the task;
+    ``max_tokens`` is the eval's token limit, as ``--max-tokens`` sets it)."""
     logs = inspect_eval(
         "procskill/procskill",
         model=models,
@@ -116,6 +119,7 @@ def run(models: list[Model], log_dir: Path, skills_dir: Path, model_roles=None, 
         max_samples=400,
         max_connections=400,
         max_tasks=len(models),
+        max_tokens=max_tokens,
     )
     assert all(log.status == "success" for log in logs), [log.error for log in logs]
     return logs

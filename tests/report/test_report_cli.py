@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from procskill.analysis import ReportInputError, build_report, read_logs
 from procskill.cli import app
-from procskill.testing.packs import write_synthetic_packs
+from testkit.packs import write_synthetic_packs
 
 
 def test_cli_writes_the_report(judged_logs, tmp_path):
@@ -94,6 +94,8 @@ def test_copies_corrupt_and_unfinished_logs_are_skipped_and_named(judged_logs, t
 
     from inspect_ai.log import read_eval_log, write_eval_log
 
+    from procskill.solvers import logged_run_facts
+
     folder = tmp_path / "logs"
     shutil.copytree(judged_logs, folder)
     first = sorted(folder.glob("**/*.eval"))[0]
@@ -120,12 +122,14 @@ def test_a_lift_across_different_catalog_content_is_refused(judged_logs, tmp_pat
 
     from inspect_ai.log import read_eval_log, write_eval_log
 
+    from procskill.solvers import logged_run_facts
+
     folder = tmp_path / "logs"
     shutil.copytree(judged_logs, folder)
     changed = 0
     for file in sorted(folder.glob("**/*.eval")):
         log = read_eval_log(str(file))
-        if (log.eval.metadata or {}).get("checkpoint"):
+        if logged_run_facts(log.eval.metadata, [s.metadata for s in log.samples]).get("checkpoint"):
             log.eval.metadata["dataset"] = {**log.eval.metadata["dataset"], "content_hash": "other-catalog"}
             write_eval_log(log, str(file))
             changed += 1

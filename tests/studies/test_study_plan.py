@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from procskill.cli import app
 from procskill.studies import VLLM_ENV, VLLM_SETUP, StudyError, load_study, plan, run_study
-from procskill.testing.fake_openai import FakeOpenAIServer
+from procskill.solvers import logged_run_facts
+from testkit.fake_openai import FakeOpenAIServer
 
 THINKING_OFF = {"chat_template_kwargs": {"enable_thinking": False}}
 
@@ -206,7 +207,7 @@ def test_the_runner_sends_thinking_off_to_vllm_and_the_log_records_it(tmp_path, 
     assert all(b["top_k"] == 20 and b["model"] == "Qwen/Qwen3.5-4B" for b in bodies)
     assert log.eval.model_args == {"max_model_len": 4096}
     # recorded like `-M enable_thinking=false` on the hf provider, so the report sees one thinking setting
-    assert log.eval.metadata["generation"]["enable_thinking"] is False
+    assert logged_run_facts(log.eval.metadata, [s.metadata for s in log.samples])["generation"]["enable_thinking"] is False
 
 
 def test_model_arg_thinking_wins_over_the_request_body(tmp_path, fake_vllm):
@@ -215,7 +216,7 @@ def test_model_arg_thinking_wins_over_the_request_body(tmp_path, fake_vllm):
     def thinking(**kwargs):
         [log] = inspect_eval("procskill/procskill", model="vllm/Qwen/Qwen3.5-4B", limit=1, display="none",
                              task_args={"skills": "luhn_check_digit"}, log_dir=str(tmp_path / "logs"), **kwargs)
-        return log.eval.metadata["generation"]["enable_thinking"]
+        return log.samples[0].metadata["procskill_run"]["generation"]["enable_thinking"]
 
     assert thinking() is None  # nothing said: nothing recorded
     assert thinking(extra_body=THINKING_OFF) is False

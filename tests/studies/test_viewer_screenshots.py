@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from inspect_ai import eval as inspect_eval
 
-from procskill.testing.scripted import scripted_model
+from testkit.scripted import scripted_model
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "viewer_screenshots.py"
 

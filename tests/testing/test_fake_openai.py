@@ -15,7 +15,7 @@ import anthropic
 import openai
 import pytest
 
-from procskill.testing.fake_openai import (
+from testkit.fake_openai import (
     CHAT_COMPLETIONS,
     HANG_REPLY,
     MESSAGES,

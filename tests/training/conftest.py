@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from procskill.testing.packs import CODE, write_synthetic_packs
+from testkit.packs import CODE, write_synthetic_packs
 
 SKILLS = 2
 HOLDOUT_PER_SKILL = 2

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from procskill.checkpoint_meta import read_checkpoint_metadata
-from procskill.testing.packs import write_synthetic_packs
+from testkit.packs import write_synthetic_packs
 from procskill.training import RECIPES_DIR, build_corpus, train
 
 pytestmark = pytest.mark.slow

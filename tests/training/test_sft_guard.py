@@ -9,7 +9,7 @@ import pytest
 from conftest import Teacher
 
 from procskill.skills import load_packs
-from procskill.testing.scripted import scripted_model
+from testkit.scripted import scripted_model
 from procskill.training import ContaminationError, build_corpus, check_rows, holdout_index, train
 
 

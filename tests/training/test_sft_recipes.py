@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from procskill.testing.packs import write_synthetic_packs
+from testkit.packs import write_synthetic_packs
 from procskill.training import (
     DEFAULT_RECIPE,
     RECIPES_DIR,

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from procskill.testing.packs import write_synthetic_packs
+from testkit.packs import write_synthetic_packs
 from procskill.training import build_corpus, load_recipe, prepare_run, whole_run_loss
 
 pytestmark = pytest.mark.slow

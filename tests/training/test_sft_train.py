@@ -11,7 +11,8 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
 
 from procskill.checkpoint_meta import CHECKPOINT_METADATA, read_checkpoint_metadata
-from procskill.testing.packs import write_synthetic_packs
+from procskill.solvers import logged_run_facts
+from testkit.packs import write_synthetic_packs
 from procskill.training import (
     TemplateMismatchError,
     TrainingError,
@@ -189,10 +190,10 @@ def test_merged_checkpoint_is_evaluated_by_the_task_with_its_metadata(trained, w
     assert log.status == "success", log.error
     log = read_eval_log(log.location)
     assert len(log.samples) == 4  # 2 holdout tasks x 2 conditions
-    meta = log.eval.metadata
-    assert meta["checkpoint"] == trained.metadata
-    assert meta["generation"]["enable_thinking"] == meta["checkpoint"]["enable_thinking"]
-    assert meta["model"]["parameters"] == trained.metadata["parameters"]
+    facts = logged_run_facts(log.eval.metadata, [s.metadata for s in log.samples])
+    assert facts["checkpoint"] == trained.metadata
+    assert facts["generation"]["enable_thinking"] == facts["checkpoint"]["enable_thinking"]
+    assert facts["model"]["parameters"] == trained.metadata["parameters"]
 
 
 def test_resume_continues_from_the_last_checkpoint(trained, workspace, tiny_model_dir, tmp_path):

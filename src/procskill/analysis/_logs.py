@@ -3,8 +3,10 @@
 One eval log is one *configuration*: an evaluated model (a base model or an SFT
 checkpoint), a holdout, generation settings and the scores in it. Everything the report
 knows about a configuration comes from the log itself — the task's metadata
-(``log.eval.metadata``: dataset hash, generation settings, model parameters, and the
-checkpoint's own metadata file for an SFT model), never from file names.
+(``log.eval.metadata``: dataset hash, split, placement) and the run facts the task records
+while it runs (each sample's ``procskill_run`` metadata: model parameters, generation settings,
+and the checkpoint's own metadata file for an SFT model; logs of task 1.1.0 and earlier kept them
+in the task metadata), never from file names.
 
 Samples are read from each log's *sample summaries* (Inspect's per-sample index: ids,
 sample metadata, every score with its metadata, token usage) rather than full samples:
@@ -25,11 +27,19 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from inspect_ai.log import EvalLog, EvalSampleSummary, read_eval_log, read_eval_log_sample_summaries
+from inspect_ai.log import (
+    EvalLog,
+    EvalSampleSummary,
+    read_eval_log,
+    read_eval_log_sample,
+    read_eval_log_sample_summaries,
+)
 from inspect_ai.scorer import value_to_float
 
 from procskill.analysis._logfiles import is_procskill_log, log_files
 from procskill.errors import ProcskillError
+from procskill.scorers import FORMAT_SCORE
+from procskill.solvers import RUN_FACTS_KEY, logged_run_facts
 
 EXTRACT = "extract"
 """The deterministic scoring path's score name (no judge)."""
@@ -240,21 +250,22 @@ class _LogRead:
     file: str
     log: EvalLog
     summaries: list[EvalSampleSummary]
+    facts: dict[str, Any]
     key: str
     created: str
 
 
-def _config_key(log: EvalLog) -> str:
+def _config_key(log: EvalLog, facts: Mapping[str, Any]) -> str:
     meta = log.eval.metadata or {}
     args = log.eval.model_args or {}
     key = {
         "model": log.eval.model,
         "model_path": args.get("model_path"),
-        "checkpoint": meta.get("checkpoint"),
+        "checkpoint": facts.get("checkpoint"),
         "dataset": (meta.get("dataset") or {}).get("content_hash"),
         "split": (meta.get("dataset") or {}).get("split"),
         "placement": meta.get("placement"),
-        "generation": meta.get("generation"),
+        "generation": facts.get("generation"),
     }
     return json.dumps(key, sort_keys=True, default=str)
 
@@ -270,6 +281,16 @@ def _summaries(file: str, log: EvalLog) -> list[EvalSampleSummary]:
     # A log written without up-to-date summaries (e.g. edited by other tools): read in full.
     full = read_eval_log(file)
     return [sample.summary() for sample in full.samples or []]
+
+
+def _run_facts(file: str, meta: Mapping[str, Any], summaries: list[EvalSampleSummary]) -> dict[str, Any]:
+    """The log's run facts; from one full sample when the summaries lack them (Inspect thins sample
+    metadata values over 1 kB out of summaries: a checkpoint's metadata makes the facts that large)."""
+    facts = logged_run_facts(meta, [s.metadata for s in summaries])
+    if facts or not summaries:
+        return facts
+    first = summaries[0]
+    return logged_run_facts(meta, [read_eval_log_sample(file, first.id, first.epoch).metadata])
 
 
 def _require(meta: Mapping[str, Any], path: Sequence[str], file: str) -> Any:
@@ -364,13 +385,18 @@ def read_logs(
             skipped.append({"log": file, "reason": f"run status {header.status!r} (only finished runs count)"})
             continue
         _require(meta, ("dataset", "content_hash"), file)
-        _require(meta, ("generation",), file)
         try:
             summaries = _summaries(file, header)
+            facts = _run_facts(file, meta, summaries)
         except Exception as err:  # noqa: BLE001 - header readable, samples not (truncated archive)
             skipped.append({"log": file, "reason": f"unreadable samples ({type(err).__name__}: {err})"})
             continue
-        reads.append(_LogRead(file, header, summaries, _config_key(header), header.eval.created))
+        if not isinstance(facts.get("generation"), Mapping):
+            raise ReportInputError(
+                f"{file}: no generation settings recorded (sample metadata {RUN_FACTS_KEY!r}, or "
+                "log.eval.metadata.generation for task 1.1.0 logs): not written by procskill?"
+            )
+        reads.append(_LogRead(file, header, summaries, facts, _config_key(header, facts), header.eval.created))
     if not reads:
         raise ReportInputError(
             "no usable procskill log: "
@@ -434,6 +460,8 @@ def _rows(
         episode_rows.append({**base, "input_tokens": input_tokens, "output_tokens": output_tokens,
                              "error": summary.error is not None})
         for name, score in (summary.scores or {}).items():
+            if name == FORMAT_SCORE:  # the answer's format, no pass/fail verdict (also in each path's metadata)
+                continue
             smeta = score.metadata or {}
             path, judge = _score_identity(name, smeta)
             try:
@@ -456,14 +484,15 @@ def _rows(
 def _configuration(group: list[_LogRead]) -> Configuration:
     latest = group[-1].log
     meta = latest.eval.metadata or {}
+    facts = group[-1].facts
     args = latest.eval.model_args or {}
     model = latest.eval.model
     model_path = args.get("model_path")
     model_path = str(model_path) if model_path else None
-    checkpoint = meta.get("checkpoint")
+    checkpoint = facts.get("checkpoint")
     if checkpoint is not None and not isinstance(checkpoint, Mapping):
-        raise ReportInputError(f"{group[-1].file}: log.eval.metadata.checkpoint must be an object or null")
-    generation = dict(meta.get("generation") or {})
+        raise ReportInputError(f"{group[-1].file}: the recorded checkpoint metadata must be an object or null")
+    generation = dict(facts.get("generation") or {})
     recipe = _recipe_name(checkpoint) if checkpoint else None
     if checkpoint:
         base_name = checkpoint.get("base_model") or checkpoint.get("base_model_resolved") or "?"
@@ -471,13 +500,13 @@ def _configuration(group: list[_LogRead]) -> Configuration:
     else:
         label = _display_name(model, model_path)
     parameters, source = None, None
-    counted = (meta.get("model") or {}).get("parameters")
+    counted = (facts.get("model") or {}).get("parameters")
     if counted:
         parameters, source = float(counted), "metadata"
     elif checkpoint and checkpoint.get("parameters"):
         parameters, source = float(checkpoint["parameters"]), "checkpoint"
     epochs = max((s.epoch for read in group for s in read.summaries), default=1)
-    scorers = sorted({name for read in group for s in read.summaries for name in (s.scores or {})})
+    scorers = sorted({name for read in group for s in read.summaries for name in (s.scores or {})} - {FORMAT_SCORE})
     return Configuration(
         label=label,
         model=model,

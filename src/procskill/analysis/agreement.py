@@ -27,6 +27,7 @@ from inspect_ai.scorer import value_to_float
 from procskill import stats
 from procskill.analysis._logfiles import is_procskill_log, log_files
 from procskill.errors import ProcskillError
+from procskill.scorers import FORMAT_SCORE
 
 POOLED = "pooled"
 
@@ -98,7 +99,8 @@ class AgreementRows(list[AgreementRow]):
 
 
 def _score_names(log: EvalLog) -> list[str]:
-    return sorted({s.name for s in (log.results.scores if log.results else [])})
+    """The log's pass/fail scores (``answer_format`` records the answer's format, no verdict)."""
+    return sorted({s.name for s in (log.results.scores if log.results else [])} - {FORMAT_SCORE})
 
 
 def paired_verdicts(log: EvalLog, a: str, b: str, where: str = "") -> tuple[list[int], list[int], list[str], int]:

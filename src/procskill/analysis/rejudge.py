@@ -42,6 +42,7 @@ from procskill.analysis._logfiles import (  # noqa: F401 - re-exported: the log 
 )
 from procskill.errors import ProcskillError
 from procskill.scorers import JUDGE_PATHS, judge, judge_score_name
+from procskill.solvers import logged_run_facts
 
 try:
     import fcntl
@@ -220,7 +221,8 @@ async def _rejudge_file(
     all_samples = log.samples
     log.samples = [s for s in all_samples if s.error is None]
     events_before = {(s.id, s.epoch): len(s.events) for s in log.samples}
-    max_tokens = ((log.eval.metadata or {}).get("generation") or {}).get("max_tokens")
+    run_facts = logged_run_facts(log.eval.metadata, [s.metadata for s in log.samples])
+    max_tokens = (run_facts.get("generation") or {}).get("max_tokens")
     judge_scorer = judge(path, judge=judge_model, model_role=None, max_tokens=max_tokens, config=config)
     # Roles bound at eval time (say a Claude grader) would be instantiated by score_async —
     # needing their API keys — though a re-judge never calls them: keep them out of its way.

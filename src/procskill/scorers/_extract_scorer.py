@@ -9,9 +9,13 @@ from inspect_ai.solver import TaskState
 
 from procskill.scorers._extract import extract_answer_with_rule
 from procskill.scorers._match import answers_match
-from procskill.scorers._metrics import PATH_METRICS
+from procskill.scorers._metrics import PATH_METRICS, answer_compliance
+from procskill.solvers import recorded_max_tokens
 
 TRUNCATION_STOP_REASONS = ("max_tokens", "model_length")
+
+FORMAT_SCORE = "answer_format"
+"""The name of the ANSWER-line format score in every log: not a scoring path (its value is a dict, not a verdict)."""
 
 
 def answer_format(state: TaskState, max_tokens: int | None = None) -> dict[str, Any]:
@@ -19,14 +23,17 @@ def answer_format(state: TaskState, max_tokens: int | None = None) -> dict[str, 
 
     Args:
         state: The scored episode.
-        max_tokens: The generation token limit. Providers that report no stop reason
-            (Inspect's ``hf`` says ``"unknown"``) are judged truncated when the output
+        max_tokens: The generation token limit; by default the one the episode was generated
+            with (:func:`procskill.solvers.recorded_max_tokens`). Providers that report no stop
+            reason (Inspect's ``hf`` says ``"unknown"``) are judged truncated when the output
             used the whole limit.
 
     Returns:
         ``compliant`` (a strict ANSWER line was found), ``extracted`` (its value),
         ``truncated`` (the completion was cut off by the token limit) and ``stop_reason``.
     """
+    if max_tokens is None:
+        max_tokens = recorded_max_tokens(state)
     extracted, _ = extract_answer_with_rule(state.output.completion)
     stop_reason = state.output.stop_reason
     usage = state.output.usage
@@ -55,11 +62,12 @@ def extract(max_tokens: int | None = None) -> Scorer:
     ``lenient_correct``) for the strict-vs-lenient comparison.
 
     Args:
-        max_tokens: The generation token limit, to recognise truncated outputs from
-            providers that report no stop reason (see :func:`answer_format`).
+        max_tokens: Override of the generation token limit used to recognise truncated outputs
+            from providers that report no stop reason; by default the limit the episode was
+            generated with (see :func:`answer_format`), so ``inspect score`` needs no flag.
 
     Returns:
-        A scorer reporting pass rates, procedural Δ, compliance and per-skill pass rates.
+        A scorer reporting pass rates and the procedural Δ (:func:`procskill.scorers.procedural_delta`).
     """
 
     async def score(state: TaskState, target: Target) -> Score:
@@ -83,5 +91,30 @@ def extract(max_tokens: int | None = None) -> Scorer:
         else:
             explanation = f"extracted {fmt['extracted']!r} vs target {target.text!r} ({answer_type})"
         return Score(value=1.0 if correct else 0.0, answer=fmt["extracted"], explanation=explanation, metadata=meta)
+
+    return score
+
+
+@scorer(metrics=[answer_compliance()], name=FORMAT_SCORE)
+def answer_format_score() -> Scorer:
+    """The ANSWER-line format of every episode, whatever the scoring path (score name ``answer_format``).
+
+    The value is a dict, ``compliant`` (a strict ANSWER line), ``truncated`` (none, and the output was
+    cut by the token limit) and ``no_answer_line`` (none, output finished), one of them 1.0: values, not
+    metadata, so that Inspect averages them over epochs and the compliance metrics cover every epoch.
+
+    Returns:
+        A scorer reporting ``compliance_<cond>``, ``truncated_<cond>``, ``no_answer_line_<cond>``.
+    """
+
+    async def score(state: TaskState, target: Target) -> Score:
+        fmt = answer_format(state)
+        truncated = not fmt["compliant"] and fmt["truncated"]
+        value = {
+            "compliant": 1.0 if fmt["compliant"] else 0.0,
+            "truncated": 1.0 if truncated else 0.0,
+            "no_answer_line": 0.0 if fmt["compliant"] or truncated else 1.0,
+        }
+        return Score(value=value, answer=fmt["extracted"], metadata={"stop_reason": fmt["stop_reason"]})
 
     return score

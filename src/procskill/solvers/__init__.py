@@ -1,5 +1,24 @@
-"""Solvers: procedure-block prompting, composed with Inspect's own ``generate()``."""
+"""Solvers: run facts, procedure-block prompting, composed with Inspect's own ``generate()``."""
 
 from procskill.solvers._procedure import procedure_block, require_completion
+from procskill.solvers._run_facts import (
+    RUN_FACTS_KEY,
+    active_generate_config,
+    generation_settings,
+    logged_run_facts,
+    record_run,
+    recorded_max_tokens,
+    register_local_model_info,
+)
 
-__all__ = ["procedure_block", "require_completion"]
+__all__ = [
+    "RUN_FACTS_KEY",
+    "active_generate_config",
+    "generation_settings",
+    "logged_run_facts",
+    "procedure_block",
+    "record_run",
+    "recorded_max_tokens",
+    "register_local_model_info",
+    "require_completion",
+]

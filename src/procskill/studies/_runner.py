@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from procskill._local import quiet_cpu_kernel_warnings, require_local
+from procskill.tasks import configuration_tags
 from procskill.studies._spec import (
     VLLM_ENV,
     VLLM_SETUP,
@@ -183,6 +184,8 @@ class EvalStep(Step):
     """The ``-T`` arguments as printed (the run passes what Inspect's CLI parses from them)."""
     judges: dict[str, str]
     generate: dict[str, Any]
+    tags: list[str] = field(default_factory=list)
+    """Inspect tags naming the configuration (the viewer's log list tells configurations apart by them)."""
     display: str | None = None
     score_display: bool = True
     """Inspect's live metrics; off where they would mislead (Inspect recomputes them at most every
@@ -234,6 +237,8 @@ class EvalStep(Step):
             args += ["-T", f"{key}={value}"]
         for role, judge in self.judges.items():
             args += ["--model-role", f"{role}={judge}"]
+        if self.tags:
+            args += ["--tags", ",".join(self.tags)]
         for key, value in self.generate.items():
             args += [f"--{key.replace('_', '-')}", _flag_value(value)]
         if not self.score_display:
@@ -277,6 +282,7 @@ class EvalStep(Step):
             model_args={k: _as_inspect_parses(v) for k, v in self.model_args.items()},
             model_roles=dict(self.judges) or None,
             task_args={k: _as_inspect_parses(v) for k, v in self.task_args.items()},
+            tags=self.tags or None,
             display=self.display,  # type: ignore[arg-type]
             score_display=self.score_display,
             **self.generate,
@@ -446,9 +452,24 @@ class ReportStep(Step):
 
 
 def _eval_step(
-    study: Study, config_id: str, model: ModelEntry, display: str | None, score_display: bool = True
+    study: Study,
+    config_id: str,
+    model: ModelEntry,
+    display: str | None,
+    score_display: bool = True,
+    sft: tuple[str, str] | None = None,
 ) -> EvalStep:
+    """``sft``: (base model id, recipe name) of a checkpoint's evaluation."""
+    base_model, recipe = sft or (None, None)
+    tags = configuration_tags(
+        model.eval_model,
+        model.eval_model_args,
+        str(study.task.get("condition", "both")),
+        base_model=base_model,
+        recipe=recipe,
+    )
     return EvalStep(
+        tags=[f"config:{config_id}", *tags],
         config_id=config_id,
         model=model,
         log_dir=study.out / LOGS / config_id,
@@ -510,7 +531,9 @@ def plan(study: Study, display: str | None = None, score_display: bool = True) -
                 engine=base.engine,
                 vllm_model=str(merged) if base.engine == "vllm" else None,
             )
-            steps.append(_eval_step(study, checkpoint.id, checkpoint, display, score_display))
+            steps.append(
+                _eval_step(study, checkpoint.id, checkpoint, display, score_display, (sft.base, Path(recipe).stem))
+            )
     steps += [RejudgeStep(study.out / LOGS, spec) for spec in study.rejudge]
     if study.report is not None:
         sizes = {m.eval_model: m.size for m in study.models if m.size is not None}

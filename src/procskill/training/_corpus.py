@@ -37,6 +37,7 @@ from procskill.prompts import PROMPT_TEMPLATE_VERSION, Placement, prompt_message
 from procskill.scorers import answers_match, extract_answer, strip_thinking
 from procskill.skills import BUILTIN_DIR, SkillPack, content_hash, load_packs
 from procskill.skills._pack import jsonl_lines, read_text
+from procskill.solvers import logged_run_facts
 from procskill.training._guard import check_rows, holdout_index
 
 CORPUS_FILE = "corpus.jsonl"
@@ -603,7 +604,7 @@ def _log_rows(
         "source_log": location,
         "dataset_content_hash": meta["dataset"].get("content_hash"),
         "skills": skills or meta["dataset"].get("skills"),
-        "generation": meta.get("generation"),
+        "generation": logged_run_facts(meta, [s.metadata for s in eval_log.samples or []]).get("generation"),
     }
     return rows, tally, source
 
