@@ -95,8 +95,6 @@ def test_copies_corrupt_and_unfinished_logs_are_skipped_and_named(judged_logs, t
 
     from inspect_ai.log import read_eval_log, write_eval_log
 
-    from procskill.solvers import logged_run_facts
-
     folder = tmp_path / "logs"
     shutil.copytree(judged_logs, folder)
     first = sorted(folder.glob("**/*.eval"))[0]
@@ -141,3 +139,34 @@ def test_a_lift_across_different_catalog_content_is_refused(judged_logs, tmp_pat
     assert not report.summary["lifts"]
     result = CliRunner().invoke(app, ["report", str(folder), "--out", str(tmp_path / "r"), "--no-figures", "--strict"])
     assert result.exit_code == 2 and "refusal" in result.output
+    assert result.output.count("REFUSED") == len(report.summary["refusals"])  # every one named, not the first
+
+
+def test_a_lift_under_a_judge_only_one_log_has_is_refused_and_named(judged_logs, tmp_path):
+    """Issue 15 item 5: a path/judge mismatch (a judge score missing from the checkpoint's log) is a named refusal."""
+    import shutil
+
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    judge_b = "llm@mockllm/judge-b"
+    folder = tmp_path / "logs"
+    shutil.copytree(judged_logs, folder)
+    for file in sorted(folder.glob("**/*.eval")):
+        log = read_eval_log(str(file))
+        if log.eval.model == "mockllm/tiny-sft-a":  # this checkpoint was never judged by judge-b
+            for sample in log.samples:
+                sample.scores.pop(judge_b, None)
+            log.results.scores = [s for s in log.results.scores if s.name != judge_b]
+            write_eval_log(log, str(file))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["report", str(folder), "--out", str(out), "--no-figures"])
+    assert result.exit_code == 0, result.output
+    line = f"REFUSED lift of tiny+SFT (r_a) over tiny under '{judge_b}': only tiny has '{judge_b}' scores; re-judge"
+    assert line in result.output
+    top = (out / "report.md").read_text().split("## Configurations")[0]
+    assert f"lift of tiny+SFT (r_a) over tiny under '{judge_b}'" in top
+    summary = json.loads((out / "summary.json").read_text())
+    assert not [r for r in summary["lifts"] if r["post"] == "tiny+SFT (r_a)" and r["scorer"] == judge_b]
+    assert [r for r in summary["lifts"] if r["post"] == "tiny+SFT (r_a)" and r["scorer"] == "extract"]  # others stay
+    strict = CliRunner().invoke(app, ["report", str(folder), "--out", str(tmp_path / "s"), "--no-figures", "--strict"])
+    assert strict.exit_code == 2 and line in strict.output

@@ -36,7 +36,7 @@ from inspect_ai.log import (
 )
 from inspect_ai.scorer import value_to_float
 
-from procskill.analysis.rejudge import is_procskill_log, log_files
+from procskill.analysis._logfiles import is_procskill_log, log_files
 from procskill.errors import ProcskillError
 from procskill.scorers import FORMAT_SCORE
 from procskill.solvers import RUN_FACTS_KEY, logged_run_facts

@@ -314,10 +314,13 @@ def _lift(s: dict[str, Any]) -> list[str]:
         lines += [
             (f"**Does SFT help most where the base model struggles?** Under `{claim['scorer']}`, the Spearman "
              f"correlation between pre-SFT pass rate and gain: "
-             f"{_rho('ρ', claim['skill_level_rho'], '(base model, skill, condition) cells')}, each condition's gain "
+             f"{_rho('ρ', claim['skill_level_rho'], '(base model, skill, condition) cells')} in "
+             f"{claim['skill_level_rho'].get('clusters')} skills (interval: skills as clusters), each condition's gain "
              "against the pre-SFT pass rate of the other condition (independent noise, so no regression-to-the-mean "
-             f"artefact); {_rho('ρ', claim['model_level_rho'], '(base model, condition) points')}. "
-             f"Verdict: {claim['verdict']}."), "",
+             f"artefact); {_rho('ρ', claim['model_level_rho'], '(base model, condition) points')} of "
+             f"{claim['model_level_rho'].get('clusters')} base model(s) (descriptive; interval: base models as "
+             f"clusters). Verdict: {claim['verdict']}. With ~5 tasks per skill this check has little power "
+             "(docs/report.md): an inconclusive verdict is not evidence against the claim."), "",
         ]
     for pool in s.get("seed_pools") or []:
         lines += [(f"**Pooled over {pool['seeds']} SFT seeds** ({pool['base_model']}, recipe {pool['recipe']}, "

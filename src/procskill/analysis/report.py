@@ -236,8 +236,8 @@ def build_report(
     deltas, lift_results = adjust_holm(deltas, lift_results)
     refusals = all_refusals(pairing, lift_missing, log_tables.skipped)
     if strict and refusals:
-        raise UnmatchedComparisonError(f"--strict: {len(refusals)} refusal(s); first: {refusals[0]['what']}: "
-                                       f"{refusals[0]['why']}")
+        raise UnmatchedComparisonError(f"--strict: {len(refusals)} refusal(s):\n"
+                                       + "\n".join(f"  REFUSED {r['what']}: {r['why']}" for r in refusals))
     scorers = sorted({s for c in configs for s in c.scorers})
     traj = trajectory(deltas, configs, primary_scorer)
     view = skill_view(tables, configs, primary_scorer)
@@ -258,7 +258,7 @@ def build_report(
         "refused": pairing.refused,
         "unpaired": pairing.unpaired,
         "lift_missing": lift_missing,
-        "claim_check": claim_check(tables, lift_results, primary_scorer, resamples, seed),
+        "claim_check": claim_check(tables, lift_results, primary_scorer),
         "recipe_sweeps": [sweep for s in scorers
                           for sweep in recipe_sweeps(tables, configs, pairing, s, resamples, seed, mode)],
         "trajectory": traj,
@@ -268,7 +268,7 @@ def build_report(
         "agreement": judge_agreement(tables, configs, resamples, seed),
         "findings": findings_agreement(deltas, lift_results, pairing, configs),
         "size_pattern": size_pattern(tables, configs, pairing, primary_scorer),
-        "seed_pools": seed_pools(tables, lift_results, primary_scorer, mode),
+        "seed_pools": seed_pools(tables, lift_results, primary_scorer, resamples, seed, mode),
         "skills": view,
         "skipped_logs": log_tables.skipped,
         "figures": {},

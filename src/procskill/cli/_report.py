@@ -62,7 +62,7 @@ def report_command(
     mode: Annotated[str, typer.Option(
         help="Intervals: cluster (skills as clusters, t with G-1 df; default), cluster-bootstrap (skills resampled) "
         "or fixed-skills (tasks resampled within skills; assumes the skills are fixed).")] = "cluster",
-    resamples: Annotated[int, typer.Option(help="Bootstrap replicates (bootstrap modes, kappa, claim check).")] = 2000,
+    resamples: Annotated[int, typer.Option(help="Bootstrap replicates (bootstrap modes, kappa interval).")] = 2000,
     seed: Annotated[int | None, typer.Option(help="Bootstrap seed (default: procskill.stats.DEFAULT_SEED).")] = None,
     strict: Annotated[
         bool, typer.Option(help="Exit non-zero on any refused comparison (settings, catalog, path or judge mismatch).")
@@ -131,8 +131,8 @@ def plan_command(
     for r in rows:
         head = (f"{r['kind']:<5} {r['config']} ({r['scorer']}): now {r['tasks']} tasks x {r['epochs']} epoch(s), "
                 f"MDE {r['mde_now']:.3f}; to detect {r['target']:.3f}:")
-        epochs = r.get("epochs_needed")
-        detail = (f" {epochs} epoch(s)" if epochs else "") + (
-            f"; or {r['tasks_needed_at_these_epochs']} tasks at {r['epochs']} epoch(s)"
-            if "tasks_needed_at_these_epochs" in r else "")
+        ways = [f"{r['epochs_needed']} epoch(s)"] if r.get("epochs_needed") else []
+        if "tasks_needed_at_these_epochs" in r:
+            ways.append(f"{r['tasks_needed_at_these_epochs']} tasks at {r['epochs']} epoch(s)")
+        detail = (" " + " or ".join(ways)) if ways else ""
         typer.echo(head + detail + (f" ({r['note']})" if r.get("note") else ""))
