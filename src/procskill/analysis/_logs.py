@@ -157,17 +157,17 @@ def parse_size(value: str | float) -> float:
     """A parameter count from ``800000000``, ``0.8B``, ``800M``, ``335k`` or ``2e9``.
 
     Raises:
-        ValueError: Not a positive number with an optional k/M/B/T suffix.
+        ReportInputError: Not a positive number with an optional k/M/B/T suffix.
     """
     if isinstance(value, int | float):
         number = float(value)
     else:
         match = _SIZE.match(str(value))
         if not match:
-            raise ValueError(f"model size {value!r}: expected a parameter count such as 0.8B, 800M or 8e8")
+            raise ReportInputError(f"model size {value!r}: expected a parameter count such as 0.8B, 800M or 8e8")
         number = float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
     if not number > 0:
-        raise ValueError(f"model size {value!r} must be positive")
+        raise ReportInputError(f"model size {value!r} must be positive")
     return number
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from procskill import stats
-from procskill.analysis._logs import EXTRACT, read_logs
+from procskill.analysis._logs import EXTRACT, ReportInputError, read_logs
 from procskill.analysis._report import Tables, pair_checkpoints
 
 MAX_EPOCHS = 100
@@ -70,10 +70,10 @@ def plan_study(logs: str | Path | Iterable[str | Path], delta: float | None = No
                scorer: str | None = None) -> list[dict[str, Any]]:
     """For every configuration (Δ) and paired checkpoint (lift) in pilot logs: what detecting the target takes."""
     if delta is None and lift is None:
-        raise ValueError("give --delta and/or --lift: the effect size to detect (e.g. 0.05)")
+        raise ReportInputError("give --delta and/or --lift: the effect size to detect (e.g. 0.05)")
     for name, value in (("--delta", delta), ("--lift", lift)):
         if value is not None and not value > 0:
-            raise ValueError(f"{name} {value}: must be a positive effect size, e.g. 0.05")
+            raise ReportInputError(f"{name} {value}: must be a positive effect size, e.g. 0.05")
     log_tables = read_logs(logs)
     tables = Tables(log_tables)
     configs = log_tables.configurations

@@ -71,23 +71,19 @@ def report_command(
 ) -> None:
     """Procedural Δ, SFT-attributable lift, Δ vs size, format compliance and judge agreement, with intervals."""
     from procskill import stats
-    from procskill.analysis import ReportInputError, UnmatchedComparisonError, build_report
+    from procskill.analysis import build_report
 
-    try:
-        report = build_report(
-            logs,
-            out,
-            size_overrides=_sizes(size or []),
-            primary=primary,
-            mode=mode,
-            resamples=resamples,
-            seed=stats.DEFAULT_SEED if seed is None else seed,
-            strict=strict,
-            figures=figures,
-        )
-    except (ReportInputError, UnmatchedComparisonError, FileNotFoundError, ValueError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+    report = build_report(
+        logs,
+        out,
+        size_overrides=_sizes(size or []),
+        primary=primary,
+        mode=mode,
+        resamples=resamples,
+        seed=stats.DEFAULT_SEED if seed is None else seed,
+        strict=strict,
+        figures=figures,
+    )
     summary = report.summary
     scorer = summary["primary_scorer"]
     for x in summary["skipped_logs"]:
@@ -120,17 +116,12 @@ def plan_command(
     scorer: Annotated[str | None, typer.Option(help="Score to plan for (default: extract).")] = None,
 ) -> None:
     """Epochs (and tasks) needed to detect a Δ or lift with 80% power, from pilot logs."""
-    from procskill.analysis import ReportInputError
     from procskill.analysis.plan import plan_study
 
-    try:
-        rows = plan_study(logs, delta=delta, lift=lift, scorer=scorer)
-    except (ReportInputError, FileNotFoundError, ValueError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+    rows = plan_study(logs, delta=delta, lift=lift, scorer=scorer)
     for r in rows:
         head = (f"{r['kind']:<5} {r['config']} ({r['scorer']}): now {r['tasks']} tasks x {r['epochs']} epoch(s), "
-                f"MDE {r['mde_now']:.3f}; to detect {r['target']:.3f}:")
+                f"MDE {100 * r['mde_now']:.1f} points; to detect {100 * r['target']:.1f} points:")
         ways = [f"{r['epochs_needed']} epoch(s)"] if r.get("epochs_needed") else []
         if "tasks_needed_at_these_epochs" in r:
             ways.append(f"{r['tasks_needed_at_these_epochs']} tasks at {r['epochs']} epoch(s)")
