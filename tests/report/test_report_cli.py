@@ -89,6 +89,15 @@ def test_plan_epochs_by_hand():
     assert out["tasks_needed_at_these_epochs"] == int(np.ceil(200 * (mde0 / 0.05) ** 2))
 
 
+def test_a_pilot_without_variation_plans_nothing():
+    """Every task gave the same difference (the demo's tiny model): no MDE, no "0 tasks needed"."""
+    from procskill.analysis.plan import _plan
+
+    out = _plan(np.zeros(40), [f"s{i // 5}" for i in range(40)], within=float("nan"), k0=1, target=0.1)
+    assert out["mde_now"] != out["mde_now"] and "tasks_needed_at_these_epochs" not in out
+    assert "no variation to plan from" in out["note"]
+
+
 def test_copies_corrupt_and_unfinished_logs_are_skipped_and_named(judged_logs, tmp_path):
     """Each evaluation counts once; a corrupt or unfinished log is skipped with a note, the rest reported."""
     import shutil

@@ -45,6 +45,12 @@ def _plan(values: np.ndarray, strata: list[str], within: float, k0: int, target:
     if not mde0 == mde0:
         out["note"] = "too few skills to estimate a clustered SE"
         return out
+    if not mde0 > 0:
+        # No variation to scale from: planning from it would promise any effect is detectable with 0 tasks.
+        out["mde_now"] = math.nan
+        out["note"] = ("every task in the pilot gave the same difference (no variation to plan from): run a pilot "
+                       "whose outputs vary — more tasks, a real model, or --epochs 2 or more")
+        return out
     out["tasks_needed_at_these_epochs"] = int(math.ceil(n0 * (mde0 / target) ** 2))
     if not within == within:
         out["epochs_needed"] = None

@@ -20,6 +20,10 @@ def _sizes(pairs: list[str]) -> dict[str, str]:
     return sizes
 
 
+def _points(x: float) -> str:
+    return "not estimable" if x != x else f"{100 * x:.1f} points"
+
+
 def _p(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
@@ -121,9 +125,9 @@ def plan_command(
     rows = plan_study(logs, delta=delta, lift=lift, scorer=scorer)
     for r in rows:
         head = (f"{r['kind']:<5} {r['config']} ({r['scorer']}): now {r['tasks']} tasks x {r['epochs']} epoch(s), "
-                f"MDE {100 * r['mde_now']:.1f} points; to detect {100 * r['target']:.1f} points:")
+                f"MDE {_points(r['mde_now'])}; to detect {100 * r['target']:.1f} points")
         ways = [f"{r['epochs_needed']} epoch(s)"] if r.get("epochs_needed") else []
         if "tasks_needed_at_these_epochs" in r:
             ways.append(f"{r['tasks_needed_at_these_epochs']} tasks at {r['epochs']} epoch(s)")
-        detail = (" " + " or ".join(ways)) if ways else ""
+        detail = (": " + " or ".join(ways)) if ways else ""
         typer.echo(head + detail + (f" ({r['note']})" if r.get("note") else ""))
