@@ -403,6 +403,8 @@ INLINE_COVERAGE: dict[str, Covered] = {
         "tests/studies/test_demo.py::test_printed_commands_run_when_pasted", ('["procskill", "models"]', "_bash(")),
     "procskill study paper-gpu-cluster --dry-run": Covered(
         "tests/test_readme_commands.py::gpu_plan", ('"paper-gpu-cluster", "--dry-run"',)),
+    "procskill plan pilot-logs/ --delta 0.05 --lift 0.05": Covered(
+        "tests/report/test_report_cli.py::test_cli_plan_from_pilot_logs", ('["plan"', '"--delta"', '"--lift"')),
     "procskill catalog build": Covered(
         "tests/catalog/test_catalog.py::test_regenerating_reproduces_the_frozen_files_byte_for_byte",
         ("build_catalog(", "read_bytes()")),
