@@ -117,13 +117,24 @@ def _checkpoint_dir(study: Study, sft: SftEntry, recipe: str) -> Path:
     return study.out / CHECKPOINTS / f"{sft.base}-{Path(recipe).stem}"
 
 
+def _serves_adapter(base: ModelEntry, recipe: str) -> bool:
+    """A LoRA checkpoint of a vLLM-served base is evaluated as an adapter, never merged: one vLLM server
+    with LoRA enabled serves the base and every adapter of the sweep (``vllm/<base>:<adapter folder>``)."""
+    from procskill.training._recipes import load_recipe
+
+    return base.engine == "vllm" and load_recipe(recipe).method == "lora"
+
+
 def _train_step(study: Study, sft: SftEntry, recipe: str) -> Step:
     base = study.model(sft.base)
     out = _checkpoint_dir(study, sft, recipe)
     corpus = study.out / CORPUS
+    merge = not _serves_adapter(base, recipe)
     train_args = ["--base", base.base_for_training, "--corpus", corpus, "--recipe", recipe, "--out", out]
     if sft.max_steps is not None:
         train_args += ["--max-steps", sft.max_steps]
+    if not merge:
+        train_args += ["--no-merge"]
     if sft.launcher == "accelerate":
         # explicit, so that a stale `accelerate config` on the machine cannot silently change the launch
         args = ["accelerate", "launch", *(["--multi_gpu"] if sft.num_processes > 1 else []),
@@ -142,7 +153,8 @@ def _train_step(study: Study, sft: SftEntry, recipe: str) -> Step:
         require_local(f"training {sft.base} ({recipe})")
         from procskill.training import train
 
-        return train(base.base_for_training, corpus, recipe, out=out, resume=resume, max_steps=sft.max_steps)
+        return train(base.base_for_training, corpus, recipe, out=out, resume=resume, max_steps=sft.max_steps,
+                     merge=merge)
 
     return Step(f"train {sft.base} {recipe}", _quote(args), lambda: (out / CHECKPOINT_METADATA).is_file(), run)
 
@@ -271,16 +283,21 @@ def plan(study: Study, display: str | None = None) -> list[Step]:
         base = study.model(sft.base)
         for recipe in sft.recipes:
             steps.append(_train_step(study, sft, recipe))
-            merged = _checkpoint_dir(study, sft, recipe) / "merged"
-            # vLLM serves the folder named in the model string; `model_path` is an hf provider argument
-            # that Inspect's vllm provider would pass on to `vllm serve`
+            out = _checkpoint_dir(study, sft, recipe)
+            merged = out / "merged"
+            # vLLM serves the folder named in the model string (an adapter after its base's name);
+            # `model_path` is an hf provider argument that Inspect's vllm provider would pass to `vllm serve`
+            if _serves_adapter(base, recipe):
+                vllm_model: str | None = f"{base.vllm_model}:{out / 'adapter'}"
+            else:
+                vllm_model = str(merged) if base.engine == "vllm" else None
             path_arg = {} if base.engine == "vllm" else {"model_path": str(merged)}
             checkpoint = ModelEntry(
                 id=f"{sft.base}+{Path(recipe).stem}",
                 model="hf/local",
                 model_args={**base.model_args, **path_arg},
                 engine=base.engine,
-                vllm_model=str(merged) if base.engine == "vllm" else None,
+                vllm_model=vllm_model,
             )
             steps.append(_eval_step(study, checkpoint.id, checkpoint, display))
     steps += [_rejudge_step(study, spec) for spec in study.rejudge]

@@ -98,7 +98,10 @@ def _model_description(model: Model) -> dict[str, Any]:
 
 
 def _local_checkpoint(model: Model) -> dict[str, Any] | None:
-    for candidate in (model.model_args.get("model_path"), model.name):
+    # A LoRA adapter served by vLLM is named `vllm/<base>:<adapter folder>` (Inspect's vllm provider):
+    # its checkpoint is the adapter folder, which training gives the same metadata as a merged checkpoint
+    adapter = model.name.partition(":")[2] if str(model).startswith("vllm/") else None
+    for candidate in (adapter, model.model_args.get("model_path"), model.name):
         if candidate and Path(str(candidate)).is_dir():
             return read_checkpoint_metadata(candidate)
     return None

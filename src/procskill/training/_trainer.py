@@ -2,7 +2,7 @@
 
 Output layout of ``train(..., out=DIR)``::
 
-    DIR/procskill_checkpoint.json   the checkpoint metadata (also copied into merged/)
+    DIR/procskill_checkpoint.json   the checkpoint metadata (also copied into adapter/ and merged/)
     DIR/procskill_run.json          what the run was started with (checked by --resume)
     DIR/checkpoints/checkpoint-N/   Trainer checkpoints (what --resume restarts from)
     DIR/adapter/                    the LoRA adapter (LoRA recipes)
@@ -298,6 +298,8 @@ def train(
     atomic_write(out / CHECKPOINT_METADATA, text)
     if merged:
         atomic_write(model_dir / CHECKPOINT_METADATA, text)
+    if adapter_dir is not None:  # evaluated unmerged as `vllm/<base>:<adapter>`, it describes itself too
+        atomic_write(adapter_dir / CHECKPOINT_METADATA, text)
     return TrainResult(out=out, model_dir=model_dir, adapter_dir=adapter_dir, metadata=metadata)
 
 
