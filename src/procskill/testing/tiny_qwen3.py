@@ -19,7 +19,6 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from procskill._local import require_local
 from procskill.testing.tiny_model import EOS_TOKEN, PAD_TOKEN, TRAINING_TEXT, _train_tokenizer
