@@ -68,12 +68,14 @@ def test_dry_run_prints_vllm_and_accelerate_commands(tmp_path):
     assert not any(tmp_path.iterdir())  # a dry run writes nothing
 
 
-def test_vllm_checkpoint_evaluation_names_the_folder_only(tmp_path):
+def test_vllm_lora_checkpoint_is_evaluated_as_an_adapter_of_its_base(tmp_path):
     commands = {s.name: s.command for s in plan(load_study("paper-gpu-cluster", out=tmp_path))}
-    merged = tmp_path / "checkpoints" / "qwen3.5-2b-lora_r16_lr2e-4" / "merged"
+    adapter = tmp_path / "checkpoints" / "qwen3.5-2b-lora_r16_lr2e-4" / "adapter"
     command = commands["eval qwen3.5-2b+lora_r16_lr2e-4"]
-    assert f"--model vllm/{merged} " in command
+    # Inspect's vllm provider: `base:adapter` on one LoRA-enabled server, no merged copy of the weights
+    assert f"--model vllm/Qwen/Qwen3.5-2B:{adapter} " in command
     assert "model_path" not in command  # an hf provider argument; vLLM would get it as `vllm serve --model-path`
+    assert "--no-merge" in commands["train qwen3.5-2b lora_r16_lr2e-4"]
 
 
 def test_a_vllm_study_stops_at_the_environment_step_without_vllm(tmp_path, monkeypatch):

@@ -140,6 +140,7 @@ def test_training_writes_adapter_merged_checkpoint_and_metadata(trained, workspa
 
     meta = read_checkpoint_metadata(out)
     assert meta == trained.metadata == read_checkpoint_metadata(trained.model_dir)
+    assert meta == read_checkpoint_metadata(trained.adapter_dir)  # evaluated unmerged through vLLM too
     assert REQUIRED_METADATA <= set(meta)
     assert meta["steps"] == 3 and meta["recipe"] == "lora_r16_lr2e-4" and meta["method"] == "lora"
     assert meta["base_model_resolved"] == str(tiny_model_dir.resolve())

@@ -2,7 +2,7 @@
 
 Output layout of ``train(..., out=DIR)``::
 
-    DIR/procskill_checkpoint.json   the checkpoint metadata (also copied into merged/)
+    DIR/procskill_checkpoint.json   the checkpoint metadata (also copied into adapter/ and merged/)
     DIR/procskill_run.json          what the run was started with (checked by --resume)
     DIR/checkpoints/checkpoint-N/   Trainer checkpoints (what --resume restarts from)
     DIR/adapter/                    the LoRA adapter (LoRA recipes)
@@ -327,6 +327,8 @@ def _finish(run: PreparedRun, merge: bool) -> TrainResult:
     text = json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
     if merged:
         atomic_write(model_dir / CHECKPOINT_METADATA, text)
+    if adapter_dir is not None:  # evaluated unmerged as `vllm/<base>:<adapter>`, it describes itself too
+        atomic_write(adapter_dir / CHECKPOINT_METADATA, text)
     # Written last: its presence (with a run id matching procskill_run.json) marks the run complete.
     atomic_write(out / CHECKPOINT_METADATA, text)
     return TrainResult(out=out, model_dir=model_dir, adapter_dir=adapter_dir, metadata=metadata)
