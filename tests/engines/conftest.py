@@ -49,7 +49,7 @@ class TinySweep:
 @pytest.fixture(scope="session")
 def tiny_sweep(vllm_env, tmp_path_factory) -> TinySweep:
     """The tiny Qwen3, a corpus of catalog answers and a few LoRA steps on it (merged too): ~15 s."""
-    from procskill.studies._demo import catalog_text
+    from procskill.studies import catalog_text
     from testkit.tiny_qwen3 import build_tiny_qwen3
     from procskill.training import build_corpus, train
 

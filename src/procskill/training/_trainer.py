@@ -698,8 +698,17 @@ def _library_versions() -> dict[str, str | None]:
 
 
 def evaluate_command(result: TrainResult) -> str:
-    """The ``inspect eval`` command that evaluates a finished run's merged checkpoint."""
+    """The ``inspect eval`` command that evaluates a finished run: its merged checkpoint through the hf
+    provider, or (trained with ``merge=False``) its adapter beside the base model on a vLLM server."""
     thinking = str(result.metadata["enable_thinking"]).lower()
+    if not (result.metadata.get("layout") or {}).get("merged") and result.adapter_dir is not None:
+        # thinking goes per request on vLLM (Inspect passes -M options to `vllm serve`, not the template)
+        extra_body = json.dumps({"chat_template_kwargs": {"enable_thinking": result.metadata["enable_thinking"]}},
+                                separators=(",", ":"))
+        return (
+            f"inspect eval procskill/procskill --model vllm/{result.metadata['base_model']}:{result.adapter_dir} "
+            f"--extra-body '{extra_body}'"
+        )
     return (
         f"inspect eval procskill/procskill --model hf/local -M model_path={result.model_dir} "
         f"-M do_sample=false -M enable_thinking={thinking}"
