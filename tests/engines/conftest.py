@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from engine_helpers import MAX_TOKENS, RECIPE, SKILLS, STUDY, inspect_eval
-
 from testkit.vllm_server import VLLM_ENV_VAR, served_models, vllm_environment, vllm_server
 
 
@@ -49,8 +48,9 @@ class TinySweep:
 @pytest.fixture(scope="session")
 def tiny_sweep(vllm_env, tmp_path_factory) -> TinySweep:
     """The tiny Qwen3, a corpus of catalog answers and a few LoRA steps on it (merged too): ~15 s."""
-    from procskill.studies import catalog_text
     from testkit.tiny_qwen3 import build_tiny_qwen3
+
+    from procskill.studies import catalog_text
     from procskill.training import build_corpus, train
 
     root = tmp_path_factory.mktemp("engines")

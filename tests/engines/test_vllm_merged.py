@@ -7,12 +7,12 @@ import json
 import pytest
 from engine_helpers import inspect_eval
 from inspect_ai.log import read_eval_log
+from testkit.vllm_server import vllm_server
 
 from procskill.analysis._logs import read_logs
 from procskill.analysis._report import pair_checkpoints
 from procskill.checkpoint_meta import CHECKPOINT_METADATA
 from procskill.solvers import logged_run_facts
-from testkit.vllm_server import vllm_server
 
 pytestmark = pytest.mark.slow
 

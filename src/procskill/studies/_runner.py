@@ -25,7 +25,6 @@ from typing import Any
 import yaml
 
 from procskill._local import quiet_cpu_kernel_warnings, require_local
-from procskill.tasks import configuration_tags
 from procskill.studies._spec import (
     VLLM_ENV,
     VLLM_SETUP,
@@ -35,6 +34,7 @@ from procskill.studies._spec import (
     Study,
     StudyError,
 )
+from procskill.tasks import configuration_tags
 
 LOGS, CORPUS, CHECKPOINTS, REPORT, MODELS = "logs", "corpus", "checkpoints", "report", "models"
 
