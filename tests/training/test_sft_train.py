@@ -253,10 +253,13 @@ def test_a_finished_run_is_complete_and_a_mixed_or_partial_folder_is_not(trained
     # The merged checkpoint's metadata is not this run's.
     other_merged = copy("other-merged")
     (other_merged / "merged" / CHECKPOINT_METADATA).write_text(json.dumps({**meta, "steps": 99}))
+    # The adapter's metadata (what a vLLM evaluation of the unmerged adapter records) is not this run's.
+    other_adapter = copy("other-adapter")
+    (other_adapter / "adapter" / CHECKPOINT_METADATA).write_text(json.dumps({**meta, "steps": 99}))
     # Stopped before the metadata was written.
     unfinished = copy("unfinished")
     (unfinished / CHECKPOINT_METADATA).unlink()
-    for folder in (mixed, unmerged, other_merged, unfinished, tmp_path / "absent"):
+    for folder in (mixed, unmerged, other_merged, other_adapter, unfinished, tmp_path / "absent"):
         assert not checkpoint_complete(folder), folder.name
 
 

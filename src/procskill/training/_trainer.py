@@ -523,8 +523,9 @@ def checkpoint_complete(out: str | Path) -> bool:
 
     True when the checkpoint metadata (written last) exists, names the same run as
     ``procskill_run.json`` (same run id, base, recipe and corpus hashes), and the model it
-    describes is on disk: the merged checkpoint (weights, config and the same metadata) or
-    the adapter. A run that was stopped, or a folder mixing two runs' files, is not complete.
+    describes is on disk: the merged checkpoint (weights, config and the same metadata) and/or
+    the adapter (weights, config and the same metadata). A run that was stopped, or a folder mixing
+    two runs' files, is not complete.
     """
     out = Path(out)
     try:
@@ -554,6 +555,12 @@ def checkpoint_complete(out: str | Path) -> bool:
     if layout.get("adapter"):
         adapter = out / layout["adapter"]
         if not ((adapter / "adapter_config.json").is_file() and any(adapter.glob("*.safetensors"))):
+            return False
+        # evaluated unmerged (`vllm/<base>:<adapter>`), the adapter's own metadata is what the log records
+        try:
+            if json.loads((adapter / CHECKPOINT_METADATA).read_text(encoding="utf-8")) != meta:
+                return False
+        except (OSError, ValueError):
             return False
     return bool(layout.get("merged") or layout.get("adapter"))
 
