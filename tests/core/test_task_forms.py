@@ -90,3 +90,6 @@ def test_configuration_tags_name_model_base_and_recipe(tmp_path):
     assert configuration_tags("hf/local", {"model_path": str(ckpt)}, "both") == [
         f"model:{ckpt}", "base_model:Qwen/Qwen3.5-0.8B", "recipe:lora", "conditions:both"]
     assert configuration_tags("openai/gpt-5.4") == ["model:openai/gpt-5.4", "conditions:both"]
+    # an adapter served unmerged by vLLM carries the same metadata in its folder
+    assert configuration_tags(f"vllm/Qwen/Qwen3.5-0.8B:{ckpt}") == [
+        f"model:vllm/Qwen/Qwen3.5-0.8B:{ckpt}", "base_model:Qwen/Qwen3.5-0.8B", "recipe:lora", "conditions:both"]

@@ -159,7 +159,8 @@ def configuration_tags(
         model_args: Its model args (``model_path`` for ``hf/local``).
         conditions: The ``-T condition`` value.
         base_model: A checkpoint's base model, when known before the checkpoint exists (a study plans
-            its evaluations before training); else read from the checkpoint's metadata.
+            its evaluations before training); else read from the checkpoint's metadata (the
+            ``model_path`` folder, the model folder, or the adapter folder of ``vllm/<base>:<adapter>``).
         recipe: A checkpoint's recipe name (as ``base_model``).
 
     Returns:
@@ -170,7 +171,9 @@ def configuration_tags(
     path = (model_args or {}).get("model_path")
     tags = [f"model:{path or model}"]
     if base_model is None and recipe is None:
-        for candidate in (path, model.removeprefix("hf/")):
+        # a vLLM LoRA adapter is named `vllm/<base>:<adapter folder>` (Inspect's vllm provider)
+        adapter = model.partition(":")[2] if model.startswith("vllm/") else None
+        for candidate in (adapter, path, model.removeprefix("hf/")):
             if candidate and Path(str(candidate)).is_dir():
                 meta = read_checkpoint_metadata(candidate) or {}
                 base_model = meta.get("base_model")

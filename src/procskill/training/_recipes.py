@@ -90,7 +90,7 @@ class Recipe:
 
     @property
     def method(self) -> str:
-        """``lora`` (a PEFT adapter, merged after training) or ``full`` (all weights)."""
+        """``lora`` (a PEFT adapter, merged after training unless ``merge=False``) or ``full`` (all weights)."""
         return "full" if self.lora is None else "lora"
 
     def sft_config(self, output_dir: str | Path, *, use_cpu: bool = True, bf16: bool = False) -> Any:
