@@ -10,7 +10,8 @@ and is not timed. Two reference arms split the cost: ``bare_match`` (the bare ta
 sample metadata). Both wall and CPU seconds are recorded; on a shared machine the CPU-time ratio is the
 steadier one. ``--variants`` adds diagnostic arms that drop one part of the task with ``task_with`` (which part
 costs harness time): ``no_answer_format`` (only the ``extract`` score), ``no_setup`` (no setup solver: no run
-facts, no block), ``no_require_completion`` (``generate()`` alone as the solver).
+facts, no block), ``no_require_completion`` (``generate()`` alone as the solver), and ``two_setup_solvers``
+(the task as it was before the setup became one solver: ``record_run`` and ``procedure_block`` apart).
 
 Run from a checkout over an editable install of *another* checkout (a worktree with ``PYTHONPATH=src``),
 Inspect cannot match the task's module to its distribution by the fast path and scans every installed
@@ -117,6 +118,8 @@ def run(
     from testkit.scripted import scripted_model
 
     from procskill.scorers import extract
+    from procskill.skills import BUILTIN_DIR, load_packs
+    from procskill.solvers import procedure_block, record_run, require_completion
     from procskill.tasks import procskill
 
     work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="procskill-bench-harness-"))
@@ -149,6 +152,11 @@ def run(
         arms["no_answer_format"] = variant_arm("no_answer_format", scorer=[extract()])
         arms["no_setup"] = variant_arm("no_setup", setup=None)
         arms["no_require_completion"] = variant_arm("no_require_completion", solver=[generate()])
+        # the task before issue #16 item 7's change: run facts and block as two solvers (a span and state diff each)
+        blocks = {p.id: p.block for p in load_packs(BUILTIN_DIR)}
+        arms["two_setup_solvers"] = variant_arm(
+            "two_setup_solvers", setup=record_run(),
+            solver=[procedure_block(blocks), generate(), require_completion()])
     for arm in arms.values() if warmup else ():
         arm()
     seconds, cpu = side_by_side(arms, repeats)
