@@ -1,6 +1,6 @@
 """Solvers: run facts, procedure-block prompting, composed with Inspect's own ``generate()``."""
 
-from procskill.solvers._procedure import procedure_block, require_completion
+from procskill.solvers._procedure import episode_setup, procedure_block, require_completion
 from procskill.solvers._run_facts import (
     RUN_FACTS_KEY,
     active_generate_config,
@@ -14,6 +14,7 @@ from procskill.solvers._run_facts import (
 __all__ = [
     "RUN_FACTS_KEY",
     "active_generate_config",
+    "episode_setup",
     "generation_settings",
     "logged_run_facts",
     "procedure_block",

@@ -37,7 +37,7 @@ from procskill.skills import (
     select_packs,
     verify_manifest,
 )
-from procskill.solvers import RUN_FACTS_KEY, procedure_block, record_run, require_completion
+from procskill.solvers import RUN_FACTS_KEY, episode_setup, require_completion
 
 TASK_VERSION = "1.2.0"
 """1.2.0: the task needs no model; the evaluated model, generation settings and checkpoint metadata are in
@@ -293,8 +293,8 @@ def procskill(
     path_metrics = [procedural_delta(per_skill=True)] if per_skill else None
     return Task(
         dataset=MemoryDataset(samples, name=f"procskill-{split}"),
-        setup=record_run(),
-        solver=[procedure_block({p.id: p.block for p in packs}, placement), generate(), require_completion()],
+        setup=episode_setup({p.id: p.block for p in packs}, placement),
+        solver=[generate(), require_completion()],
         scorer=scorers,
         metrics=[*path_metrics, answer_compliance()] if path_metrics else None,
         config=GenerateConfig(max_tokens=DEFAULT_MAX_TOKENS),
