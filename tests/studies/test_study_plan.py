@@ -54,7 +54,8 @@ def test_switching_on_the_larger_models(tmp_path):
     assert "eval qwen3.5-14b" in names and "train qwen3.5-14b lora_r16_lr2e-4" in names
 
 
-def test_dry_run_prints_vllm_and_accelerate_commands(tmp_path):
+def test_dry_run_prints_vllm_and_accelerate_commands(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the vLLM environment is found relative to the working folder (CI has one)
     result = CliRunner().invoke(app, ["study", "paper-gpu-cluster", "--dry-run", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert f"[1/14] todo  vLLM environment\n        $ {VLLM_SETUP}\n" in result.output

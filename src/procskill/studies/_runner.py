@@ -500,7 +500,7 @@ def _serves_adapter(base: ModelEntry, recipe: str) -> bool:
     with LoRA enabled serves the base and every adapter of the sweep (``vllm/<base>:<adapter folder>``)."""
     from procskill.training._recipes import load_recipe
 
-    return base.engine == "vllm" and load_recipe(recipe).method == "lora"
+    return base.engine == "vllm" and load_recipe(recipe, check_sections=False).method == "lora"
 
 
 def _corpus_step(study: Study) -> CorpusStep:
