@@ -26,13 +26,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import Stopwatch, emit, holdout_episodes, ratio_summary, set_threads
 

@@ -2,14 +2,22 @@
 
 The bare task holds the very messages procskill sends (procedure block already in place for the ``skill``
 condition) with ``generate()`` and no scorer; procskill adds its dataset loading and hashing, the
-procedure-block solver, the run-facts setup solver, the empty-completion check, the ``extract`` scorer with its
+setup solver (run facts and procedure block), the empty-completion check, the ``extract`` scorer with its
 paired metrics (bootstrap interval) and the ``answer_format`` score. The model is a scripted mockllm whose outputs carry usage (no tiktoken, no
 network), so the ratio is pure harness cost. Rounds alternate order; a warm-up run of each arm comes first
 and is not timed. Two reference arms split the cost: ``bare_match`` (the bare task + Inspect's own
 ``match()`` scorer: what scoring costs any Inspect task) and ``bare_metadata`` (the bare task + procskill's
 sample metadata). Both wall and CPU seconds are recorded; on a shared machine the CPU-time ratio is the
 steadier one. ``--variants`` adds diagnostic arms that drop one part of the task with ``task_with`` (which part
-costs harness time): ``no_answer_format`` (only the ``extract`` score), ``no_record_run`` (no setup solver).
+costs harness time): ``no_answer_format`` (only the ``extract`` score), ``no_setup`` (no setup solver: no run
+facts, no block), ``no_require_completion`` (``generate()`` alone as the solver), and ``two_setup_solvers``
+(the task as it was before the setup became one solver: ``record_run`` and ``procedure_block`` apart).
+
+Run from a checkout over an editable install of *another* checkout (a worktree with ``PYTHONPATH=src``),
+Inspect cannot match the task's module to its distribution by the fast path and scans every installed
+distribution's file list once per eval (~0.23 s CPU here): put a copy of the ``procskill`` dist-info whose
+``direct_url.json`` points at this checkout first on ``PYTHONPATH`` (see RESULTS.md section 3), or measure
+from the installed checkout itself.
 
 Usage::
 
@@ -20,12 +28,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import Stopwatch, emit, holdout_episodes, ratio_summary, side_by_side
 
@@ -109,9 +114,12 @@ def run(
 ) -> dict[str, Any]:
     from inspect_ai import eval as inspect_eval
     from inspect_ai import task_with
+    from inspect_ai.solver import generate
     from testkit.scripted import scripted_model
 
     from procskill.scorers import extract
+    from procskill.skills import BUILTIN_DIR, load_packs
+    from procskill.solvers import procedure_block, record_run, require_completion
     from procskill.tasks import procskill
 
     work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="procskill-bench-harness-"))
@@ -142,7 +150,13 @@ def run(
     arms = {"procskill": procskill_arm, **{v: bare_arm(v) for v in ("bare", "bare_match", "bare_metadata")}}
     if variants:
         arms["no_answer_format"] = variant_arm("no_answer_format", scorer=[extract()])
-        arms["no_record_run"] = variant_arm("no_record_run", setup=None)
+        arms["no_setup"] = variant_arm("no_setup", setup=None)
+        arms["no_require_completion"] = variant_arm("no_require_completion", solver=[generate()])
+        # the task before issue #16 item 7's change: run facts and block as two solvers (a span and state diff each)
+        blocks = {p.id: p.block for p in load_packs(BUILTIN_DIR)}
+        arms["two_setup_solvers"] = variant_arm(
+            "two_setup_solvers", setup=record_run(),
+            solver=[procedure_block(blocks), generate(), require_completion()])
     for arm in arms.values() if warmup else ():
         arm()
     seconds, cpu = side_by_side(arms, repeats)

@@ -29,8 +29,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from _common import BENCH_DIR, emit
 
 _CHILD = r"""

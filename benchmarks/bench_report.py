@@ -29,8 +29,6 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from _common import Stopwatch, emit
 
 # (model name, P(pass | base), P(pass | skill), base model of an SFT checkpoint or None)

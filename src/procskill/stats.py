@@ -16,7 +16,8 @@ Units of inference (see docs/report.md, "Methods"):
   by skill (88 % for a nominal 95 % in the issue's simulation); it is kept for comparison.
 - **κ**: tasks are resampled (all of a task's episodes together); replicates where κ is
   undefined (both raters constant) are dropped and counted, never scored as κ = 1.
-- **Correlations over skills** (the claim check): skills are resampled.
+- **Correlations over skills** (the claim check): a delete-one-skill jackknife on Fisher's z,
+  t with G−1 degrees of freedom.
 """
 
 from __future__ import annotations
@@ -515,7 +516,8 @@ def agreement(
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
-    """Average ranks along the last axis (ties share their mean rank, as scipy's ``rankdata``)."""
+    """Average ranks along the last axis (ties share their mean rank, as scipy's ``rankdata``;
+    NaN stays NaN and is not ranked)."""
     import pandas as pd
 
     rows = np.atleast_2d(x)
@@ -524,40 +526,42 @@ def _ranks(x: np.ndarray) -> np.ndarray:
 
 
 def _pearson_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    xc = x - x.mean(axis=-1, keepdims=True)
-    yc = y - y.mean(axis=-1, keepdims=True)
+    """Pearson correlation of each row pair, ignoring NaN positions (the same in x and y)."""
+    xc = x - np.nanmean(x, axis=-1, keepdims=True)
+    yc = y - np.nanmean(y, axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (xc * yc).sum(axis=-1) / np.sqrt((xc**2).sum(axis=-1) * (yc**2).sum(axis=-1))
+        return np.nansum(xc * yc, axis=-1) / np.sqrt(np.nansum(xc**2, axis=-1) * np.nansum(yc**2, axis=-1))
 
 
 def spearman(
     x: Sequence[float],
     y: Sequence[float],
     strata: Sequence[object] | None = None,
-    resamples: int = DEFAULT_RESAMPLES,
-    seed: int = DEFAULT_SEED,
     level: float = DEFAULT_LEVEL,
-    mode: BootstrapMode = "cluster-bootstrap",
 ) -> Interval:
-    """Spearman rank correlation of paired values with a bootstrap interval.
+    """Spearman rank correlation of paired values, with a cluster-jackknife interval and test.
+
+    The interval is on Fisher's z = atanh(ρ): the delete-one-cluster jackknife standard error
+    ``sqrt((G−1)/G · Σ_g (z₍₋g₎ − z̄)²)`` (each replicate drops one cluster — all of a skill's
+    cells — and re-ranks the rest), a t quantile with G−1 degrees of freedom, and tanh back to
+    ρ. ``p`` tests ρ = 0 by the same t statistic, so the interval excludes 0 exactly when
+    p < 1 − level. Why not the percentile cluster bootstrap: with 40 skills it is too narrow
+    (normal quantiles, no small-sample correction) and gave 6.1–6.4 % wrong verdicts under a
+    true null in the claim-check simulation; this interval gives 4.5 %
+    (tests/report/test_claim_check.py).
 
     Args:
         x: One value per unit (e.g. a skill's pass rate before SFT).
         y: The paired value of the same unit (e.g. its gain after SFT).
-        strata: The cluster of each unit (e.g. its skill: every cell of a drawn skill enters
-            the replicate together); ``None``: units are independent.
-        resamples: Bootstrap replicates.
-        seed: Generator seed.
+        strata: The cluster of each unit (e.g. its skill); ``None``: every unit its own cluster.
         level: Interval coverage.
-        mode: ``cluster-bootstrap`` (resample clusters, default) or ``fixed-skills``.
 
     Returns:
-        ρ (equal to ``scipy.stats.spearmanr``) and its percentile interval over the
-        replicates where ρ is defined; NaN when fewer than 3 units or a constant input.
+        ρ (equal to ``scipy.stats.spearmanr``) with its interval, ``p``, ``se`` (delta method,
+        on the ρ scale), ``clusters`` G and ``df`` = G − 1; NaN ρ for fewer than 3 units or a
+        constant input; no interval (NaN) for fewer than 3 clusters or when dropping a cluster
+        leaves ρ undefined.
     """
-    mode = normalise_mode(mode)
-    if mode == "cluster":
-        mode = "cluster-bootstrap"
     vx, vy = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if vx.shape != vy.shape:
         raise ValueError(f"x and y differ in length: {vx.size} vs {vy.size}")
@@ -567,10 +571,19 @@ def spearman(
     rho = float(_pearson_rows(_ranks(vx), _ranks(vy)))
     if not np.isfinite(rho):
         return _nan_interval(n)
-    idx = bootstrap_indices(strata if strata is not None else list(range(n)), resamples, seed, mode)
-    if (idx < 0).any():  # ragged cluster replicates: correlate each replicate on its own units
-        reps = np.array([_pearson_rows(_ranks(vx[r[r >= 0]]), _ranks(vy[r[r >= 0]])) for r in idx])
-    else:
-        reps = _pearson_rows(_ranks(vx[idx]), _ranks(vy[idx]))
-    low, high = _percentile(rho, reps, n, level)
-    return Interval(rho, low, high, n, clusters=len(set(map(str, strata))) if strata is not None else n)
+    codes, g = _clusters(strata if strata is not None else np.arange(n))
+    if g < 3:
+        return Interval(rho, _NAN, _NAN, n, clusters=g, df=max(g - 1, 0))
+    keep = codes[None, :] != np.arange(g)[:, None]  # row j: every unit outside cluster j
+    drop_x, drop_y = np.where(keep, vx, np.nan), np.where(keep, vy, np.nan)
+    reps = _pearson_rows(_ranks(drop_x), _ranks(drop_y))
+    if not np.isfinite(reps).all():
+        return Interval(rho, _NAN, _NAN, n, clusters=g, df=g - 1)
+    bound = 1 - 1e-12  # a replicate or estimate of ±1 has an infinite z
+    z, z_reps = math.atanh(max(-bound, min(bound, rho))), np.arctanh(np.clip(reps, -bound, bound))
+    se_z = float(math.sqrt((g - 1) / g * ((z_reps - z_reps.mean()) ** 2).sum()))
+    df = g - 1
+    half = _t_ppf(1 - (1 - level) / 2, df) * se_z
+    p = _t_p(z / se_z, df) if se_z > 0 else (1.0 if z == 0 else 0.0)
+    return Interval(rho, math.tanh(z - half), math.tanh(z + half), n, se=(1 - rho**2) * se_z, p=p, clusters=g,
+                    df=df)

@@ -29,7 +29,7 @@ def _run_facts(log) -> list[dict]:
 
 
 def test_private_active_config_accessor_still_exists():
-    """record_run reads the task/eval generate config through Inspect internals: fail loudly if they move."""
+    """record_run (in the episode_setup solver) reads the task/eval generate config through Inspect internals: fail loudly if they move."""
     from inspect_ai.model._generate_config import active_generate_config
 
     assert isinstance(active_generate_config(), GenerateConfig)
@@ -90,3 +90,22 @@ def test_configuration_tags_name_model_base_and_recipe(tmp_path):
     assert configuration_tags("hf/local", {"model_path": str(ckpt)}, "both") == [
         f"model:{ckpt}", "base_model:Qwen/Qwen3.5-0.8B", "recipe:lora", "conditions:both"]
     assert configuration_tags("openai/gpt-5.4") == ["model:openai/gpt-5.4", "conditions:both"]
+    # an adapter served unmerged by vLLM carries the same metadata in its folder
+    assert configuration_tags(f"vllm/Qwen/Qwen3.5-0.8B:{ckpt}") == [
+        f"model:vllm/Qwen/Qwen3.5-0.8B:{ckpt}", "base_model:Qwen/Qwen3.5-0.8B", "recipe:lora", "conditions:both"]
+
+
+def test_setup_keeps_block_and_run_facts_when_the_solver_is_replaced(tmp_path):
+    """The block and the run facts are the task's setup (one solver): a replaced solver keeps both."""
+    from inspect_ai.solver import generate
+
+    packs = str(write_synthetic_packs(tmp_path / "packs", skills=1, tasks_per_skill=2))
+    task = task_with(procskill(skills_dir=packs), solver=[generate()])
+    [log] = inspect_eval(task, model=scripted_model(_right, name="e"), log_dir=str(tmp_path / "l"), display="none")
+    assert log.status == "success", log.error
+    for sample in read_eval_log(log.location).samples:
+        user = next(m for m in sample.messages if m.role == "user").text
+        assert ("Follow this procedure" in user) == (sample.metadata["condition"] == "skill")
+        assert sample.metadata["procskill_run"]["model"]["name"] == "mockllm/e"
+        solvers = [e.name for e in sample.events if e.event == "span_begin" and e.type == "solver"]
+        assert solvers == ["procskill/episode_setup", "generate"]

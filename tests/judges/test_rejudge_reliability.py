@@ -31,16 +31,25 @@ def per_condition(messages) -> str:
 
 
 class SlowJudge:
-    """A fake-server judge that takes ``delay`` seconds per call and records when each model was called."""
+    """A fake-server judge that takes ``delay`` seconds per call and records when each model was called.
 
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
+    No call is answered before ``models`` different judge models have called (at most ``wait`` seconds), so
+    two concurrent re-judges overlap however slowly the second process starts on a loaded machine — unless
+    the code under test serialises them, which the overlap assertion then catches.
+    """
+
+    def __init__(self, delay: float, models: int = 2, wait: float = 120) -> None:
+        self.delay, self.models, self.wait = delay, models, wait
         self.calls: dict[str, list[float]] = {}
         self.lock = threading.Lock()
+        self.all_calling = threading.Event()
 
     def __call__(self, request: dict) -> str:
         with self.lock:
             self.calls.setdefault(request["model"], []).append(time.monotonic())
+            if len(self.calls) >= self.models:
+                self.all_calling.set()
+        self.all_calling.wait(self.wait)
         time.sleep(self.delay)
         text = last_user_text(request)
         gold = GOLD.search(text).group(1).strip()

@@ -16,7 +16,6 @@ from report_helpers import (
     run,
     scripted,
 )
-
 from testkit.packs import write_synthetic_packs
 
 
@@ -63,3 +62,63 @@ def judged_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         run([other_limit], root / "logs", skills_dir, max_tokens=1024, **task_args)
         other_task(root / "logs")
     return root / "logs"
+
+
+SHAPE_SIZES = {"mockllm/s-small": "0.8B", "mockllm/s-mid": "2B", "mockllm/s-large": "4B"}
+
+
+def _flat(name: str, stop_reason: str, text: str, model_path: Path | None = None):
+    """Every episode the same output: no task differs between conditions (the demo's shape)."""
+    from testkit.scripted import scripted_output
+
+    return scripted(name, lambda messages: scripted_output(text, stop_reason=stop_reason, model=f"mockllm/{name}"),
+                    model_path)
+
+
+@pytest.fixture(scope="session")
+def shape_logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list[Path], dict[str, str]]]:
+    """Report inputs of several shapes, as (log files, size overrides) by shape name.
+
+    ``one_config``; ``pre_post`` (a base model and its checkpoint); ``sizes`` (three sized base
+    models, their checkpoints and an unsized reference); ``one_skill`` (every task from one
+    skill: no interval exists); ``all_refused`` (the only checkpoint ran another token limit);
+    ``flat`` (every output the same: compliance 0 → 100 % after SFT, no variability, like the
+    demo on its tiny model). 4 skills × 5 tasks (one skill × 5 for ``one_skill``).
+    """
+    from inspect_ai.log import read_eval_log
+
+    root = tmp_path_factory.mktemp("shapes")
+    n = JUDGE_SKILLS * JUDGE_TASKS
+    ckpt = root / "ckpt"
+    models = [
+        scripted("solo", responder_for("solo", 8, 12, n)),
+        scripted("tiny", responder_for("tiny", 8, 11, n)),
+        scripted("tiny-sft", responder_for("tiny-sft", 12, 16, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_a")),
+        _flat("flat", "max_tokens", "Let me think about this step by step and"),
+        _flat("flat-sft", "stop", "ANSWER: 0", checkpoint_dir(ckpt, "mockllm/flat", "r_flat")),
+    ]
+    for name, (base, skill), (post_base, post_skill) in (("s-small", (6, 9), (10, 13)), ("s-mid", (9, 10), (12, 15)),
+                                                         ("s-large", (12, 11), (14, 14))):
+        models.append(scripted(name, responder_for(name, base, skill, n)))
+        models.append(scripted(f"{name}-sft", responder_for(f"{name}-sft", post_base, post_skill, n),
+                               checkpoint_dir(ckpt, f"mockllm/{name}", "r_a")))
+    skills_dir = write_synthetic_packs(root / "packs", skills=JUDGE_SKILLS, tasks_per_skill=JUDGE_TASKS)
+    run(models, root / "logs", skills_dir)
+    run([scripted("tiny-sft-c", responder_for("tiny-sft-c", 12, 16, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_c"))],
+        root / "logs", skills_dir, max_tokens=1024)
+    one_dir = write_synthetic_packs(root / "one-pack", skills=1, tasks_per_skill=JUDGE_TASKS)
+    run([scripted("one", responder_for("one", 2, 4, JUDGE_TASKS)),
+         scripted("one-sft", responder_for("one-sft", 3, 5, JUDGE_TASKS), checkpoint_dir(ckpt, "mockllm/one", "r_a"))],
+        root / "one-logs", one_dir)
+    files = {read_eval_log(str(f), header_only=True).eval.model.removeprefix("mockllm/"): f
+             for f in [*(root / "logs").glob("*.eval"), *(root / "one-logs").glob("*.eval")]}
+    sized = ["s-small", "s-mid", "s-large", "s-small-sft", "s-mid-sft", "s-large-sft", "solo"]
+    shapes = {
+        "one_config": (["solo"], {}),
+        "pre_post": (["tiny", "tiny-sft"], {}),
+        "sizes": (sized, SHAPE_SIZES),
+        "one_skill": (["one", "one-sft"], {}),
+        "all_refused": (["tiny", "tiny-sft-c"], {}),
+        "flat": (["flat", "flat-sft"], {}),
+    }
+    return {shape: ([files[m] for m in names], sizes) for shape, (names, sizes) in shapes.items()}

@@ -22,6 +22,7 @@ def test_cli_writes_the_report(judged_logs, tmp_path):
     assert result.exit_code == 0, result.output
     assert "lift tiny+SFT (r_a):" in result.output
     assert "REFUSED lift of tiny+SFT (r_c) over tiny: max_tokens differs" in result.output
+    assert "judge tokens mockllm/judge-b (llm): 2,000 input, 1,740 output over 200 calls" in result.output
     # named at the top of report.md, before any table
     assert "comparison(s) refused" in (out / "report.md").read_text().split("## Configurations")[0]
     summary = json.loads((out / "summary.json").read_text())
@@ -88,13 +89,20 @@ def test_plan_epochs_by_hand():
     assert out["tasks_needed_at_these_epochs"] == int(np.ceil(200 * (mde0 / 0.05) ** 2))
 
 
+def test_a_pilot_without_variation_plans_nothing():
+    """Every task gave the same difference (the demo's tiny model): no MDE, no "0 tasks needed"."""
+    from procskill.analysis.plan import _plan
+
+    out = _plan(np.zeros(40), [f"s{i // 5}" for i in range(40)], within=float("nan"), k0=1, target=0.1)
+    assert out["mde_now"] != out["mde_now"] and "tasks_needed_at_these_epochs" not in out
+    assert "no variation to plan from" in out["note"]
+
+
 def test_copies_corrupt_and_unfinished_logs_are_skipped_and_named(judged_logs, tmp_path):
     """Each evaluation counts once; a corrupt or unfinished log is skipped with a note, the rest reported."""
     import shutil
 
     from inspect_ai.log import read_eval_log, write_eval_log
-
-    from procskill.solvers import logged_run_facts
 
     folder = tmp_path / "logs"
     shutil.copytree(judged_logs, folder)
@@ -140,3 +148,34 @@ def test_a_lift_across_different_catalog_content_is_refused(judged_logs, tmp_pat
     assert not report.summary["lifts"]
     result = CliRunner().invoke(app, ["report", str(folder), "--out", str(tmp_path / "r"), "--no-figures", "--strict"])
     assert result.exit_code == 2 and "refusal" in result.output
+    assert result.output.count("REFUSED") == len(report.summary["refusals"])  # every one named, not the first
+
+
+def test_a_lift_under_a_judge_only_one_log_has_is_refused_and_named(judged_logs, tmp_path):
+    """Issue 15 item 5: a path/judge mismatch (a judge score missing from the checkpoint's log) is a named refusal."""
+    import shutil
+
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    judge_b = "llm@mockllm/judge-b"
+    folder = tmp_path / "logs"
+    shutil.copytree(judged_logs, folder)
+    for file in sorted(folder.glob("**/*.eval")):
+        log = read_eval_log(str(file))
+        if log.eval.model == "mockllm/tiny-sft-a":  # this checkpoint was never judged by judge-b
+            for sample in log.samples:
+                sample.scores.pop(judge_b, None)
+            log.results.scores = [s for s in log.results.scores if s.name != judge_b]
+            write_eval_log(log, str(file))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["report", str(folder), "--out", str(out), "--no-figures"])
+    assert result.exit_code == 0, result.output
+    line = f"REFUSED lift of tiny+SFT (r_a) over tiny under '{judge_b}': only tiny has '{judge_b}' scores; re-judge"
+    assert line in result.output
+    top = (out / "report.md").read_text().split("## Configurations")[0]
+    assert f"lift of tiny+SFT (r_a) over tiny under '{judge_b}'" in top
+    summary = json.loads((out / "summary.json").read_text())
+    assert not [r for r in summary["lifts"] if r["post"] == "tiny+SFT (r_a)" and r["scorer"] == judge_b]
+    assert [r for r in summary["lifts"] if r["post"] == "tiny+SFT (r_a)" and r["scorer"] == "extract"]  # others stay
+    strict = CliRunner().invoke(app, ["report", str(folder), "--out", str(tmp_path / "s"), "--no-figures", "--strict"])
+    assert strict.exit_code == 2 and line in strict.output

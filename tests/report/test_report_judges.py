@@ -135,3 +135,35 @@ def test_agreement_command_and_report_give_the_same_kappa(report, judged_logs):
         mine = (row.n, row.kappa, row.kappa_low, row.kappa_high, row.table, row.excluded)
         assert mine == (theirs["n"], theirs["kappa"], theirs["kappa_low"], theirs["kappa_high"], theirs["table"],
                         theirs["excluded"])
+
+
+def test_judge_token_use_per_judge_and_path(report, judged_logs):
+    """Issue 16 item 5: each judge's tokens per scoring path, from the `judge_usage` of its scores."""
+    rows = {(r["judge"], r["path"]): r for r in report.summary["judge_tokens"]}
+    assert set(rows) == {("mockllm/judge-a", "llm"), ("mockllm/judge-b", "llm")}
+    # Read straight from the logs, independently of the report's tables.
+    from_logs: dict[str, list[int]] = {}
+    for file in judged_logs.glob("*.eval"):
+        for sample in read_eval_log_sample_summaries(str(file)):
+            for score in (sample.scores or {}).values():
+                usage = (score.metadata or {}).get("judge_usage")
+                if usage:
+                    totals = from_logs.setdefault(score.metadata["judge"], [0, 0, 0])
+                    totals[0] += 1
+                    totals[1] += usage["input_tokens"]
+                    totals[2] += usage["output_tokens"]
+    # By hand: a scripted reply costs 10 input tokens and one output token per word; every episode is judged
+    # (5 configurations × 20 tasks × 2 conditions = 200 calls per judge). The verdict reply has 9 words;
+    # judge-b answers "I cannot decide." (3 words, unscored but paid for) on the 10 episodes whose gold is 101.
+    by_hand = {"mockllm/judge-a": [200, 2000, 200 * 9], "mockllm/judge-b": [200, 2000, 190 * 9 + 10 * 3]}
+    assert from_logs == by_hand
+    for judge, (calls, tokens_in, tokens_out) in by_hand.items():
+        row = rows[(judge, "llm")]
+        assert (row["calls"], row["input_tokens"], row["output_tokens"]) == (calls, tokens_in, tokens_out)
+        assert row["total_tokens"] == tokens_in + tokens_out and row["configs"] == 5
+        assert row["scorers"] == [f"llm@{judge}"]
+    text = (report.out_dir / "report.md").read_text()
+    assert "### Judge token use" in text
+    assert "| `mockllm/judge-b` | llm | 5 | 200 | 2,000 | 1,740 | 3,740 |" in text
+    # the extractor calls no judge: no row, and no tokens counted for it
+    assert report.tables.scores.loc[report.tables.scores["scorer"] == "extract", "judge_input_tokens"].isna().all()

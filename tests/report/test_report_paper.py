@@ -78,8 +78,9 @@ def test_paper_intervals_tests_and_size_pattern_beside_the_arithmetic(report):
     text = (report.out_dir / "report.md").read_text()
     assert "Per-skill view (exploratory)" in text
     summary_md = text.split("## Summary")[1].split("## Configurations")[0]  # the summary opens the report
-    assert "- Δ of **qwen3.5-2b+SFT (lora_r16_lr2e-4)**: +0.100 [" in summary_md
-    assert "but not after correcting for the other comparisons" in summary_md and "**Power**" in summary_md
+    assert ("- Δ of **qwen3.5-2b+SFT (lora_r16_lr2e-4)**: the skill block moves the pass rate from 60.0 % to 70.0 % "
+            "on 200 tasks, +10.0 points (95 % CI") in summary_md
+    assert "but not distinguishable from 0 after correcting for the other comparisons" in summary_md and "**Power**" in summary_md
     assert "do not support a size pattern" in summary_md
 
 
@@ -111,7 +112,7 @@ def test_outputs_written_and_documented(report):
     assert [p["parameters"] for p in traj["points"] if not p["sft"]] == [0.8e9, 2e9, 4e9]
     assert [r["config"] for r in traj["references"]] == ["claude-haiku-4-5"]
     text = (out / "report.md").read_text()
-    assert "**+0.070 [" in text and "**+0.040 [" in text and "**+0.075 [" in text
+    assert "**+7.0 [" in text and "**+4.0 [" in text and "**+7.5 [" in text  # lifts in points
     assert "![trajectory](trajectory.png)" in text
     for png in out.glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -119,7 +120,7 @@ def test_outputs_written_and_documented(report):
     doc_keys = {"version", "primary_scorer", "scorers", "method", "configurations", "deltas", "lifts", "refused",
                 "unpaired", "lift_missing", "claim_check", "recipe_sweeps", "trajectory", "compliance", "tokens",
                 "agreement", "findings", "skills", "block_length", "skipped_logs", "figures", "refusals", "size_pattern",
-                "seed_pools"}
+                "seed_pools", "judge_tokens"}
     assert set(summary) == doc_keys
 
 
@@ -152,3 +153,17 @@ def test_claim_check_and_skill_view(report):
     view = report.summary["skills"]
     assert len(view["summary"]) == 40
     assert all(len(row) == 7 for row in view["delta"].values())
+
+
+def test_paper_figures_are_readable(report):
+    """Seven configurations, three sizes and a reference: no overlapping text, ticks a reader writes."""
+    from figure_checks import layout_problems, tick_problems
+
+    from procskill.analysis import _figures
+
+    figures = _figures.figures(report.summary)
+    assert set(figures) == {"trajectory", "lift", "compliance", "skills_heatmap"}
+    for name, fig in figures.items():
+        assert layout_problems(fig) == [] and tick_problems(fig) == [], name
+    ticks = [t.get_text() for t in figures["trajectory"].axes[0].get_xticklabels()]
+    assert ticks == ["0.8B", "2B", "4B"]

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from inspect_ai.log import list_eval_logs, read_eval_log
+from testkit.fake_openai import FakeOpenAIServer
 from typer.testing import CliRunner
 
 from procskill.cli import app
-from procskill.studies import VLLM_ENV, VLLM_SETUP, StudyError, load_study, plan, run_study
 from procskill.solvers import logged_run_facts
-from testkit.fake_openai import FakeOpenAIServer
+from procskill.studies import VLLM_ENV, VLLM_SETUP, StudyError, load_study, plan, run_study
 
 THINKING_OFF = {"chat_template_kwargs": {"enable_thinking": False}}
 
@@ -54,7 +54,8 @@ def test_switching_on_the_larger_models(tmp_path):
     assert "eval qwen3.5-14b" in names and "train qwen3.5-14b lora_r16_lr2e-4" in names
 
 
-def test_dry_run_prints_vllm_and_accelerate_commands(tmp_path):
+def test_dry_run_prints_vllm_and_accelerate_commands(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the vLLM environment is found relative to the working folder (CI has one)
     result = CliRunner().invoke(app, ["study", "paper-gpu-cluster", "--dry-run", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert f"[1/14] todo  vLLM environment\n        $ {VLLM_SETUP}\n" in result.output
@@ -68,12 +69,37 @@ def test_dry_run_prints_vllm_and_accelerate_commands(tmp_path):
     assert not any(tmp_path.iterdir())  # a dry run writes nothing
 
 
-def test_vllm_checkpoint_evaluation_names_the_folder_only(tmp_path):
+def test_vllm_lora_checkpoint_is_evaluated_as_an_adapter_of_its_base(tmp_path):
     commands = {s.name: s.command for s in plan(load_study("paper-gpu-cluster", out=tmp_path))}
-    merged = tmp_path / "checkpoints" / "qwen3.5-2b-lora_r16_lr2e-4" / "merged"
+    adapter = tmp_path / "checkpoints" / "qwen3.5-2b-lora_r16_lr2e-4" / "adapter"
     command = commands["eval qwen3.5-2b+lora_r16_lr2e-4"]
-    assert f"--model vllm/{merged} " in command
+    # Inspect's vllm provider: `base:adapter` on one LoRA-enabled server, no merged copy of the weights
+    assert f"--model vllm/Qwen/Qwen3.5-2B:{adapter} " in command
     assert "model_path" not in command  # an hf provider argument; vLLM would get it as `vllm serve --model-path`
+    assert "--no-merge" in commands["train qwen3.5-2b lora_r16_lr2e-4"]
+    # tagged as a checkpoint of its base and recipe, like a merged one (the viewer's log list)
+    assert (
+        f"--tags config:qwen3.5-2b+lora_r16_lr2e-4,model:vllm/Qwen/Qwen3.5-2B:{adapter},"
+        "base_model:qwen3.5-2b,recipe:lora_r16_lr2e-4," in command
+    )
+
+
+def test_only_lora_on_vllm_skips_the_merge(tmp_path):
+    """Full fine-tuning has no adapter: its checkpoint is evaluated whole on vLLM; on the hf path every
+    checkpoint is merged and evaluated with model_path."""
+    path = tmp_path / "s.yaml"
+    path.write_text(VLLM_STUDY + "corpus: {teacher: procedural}\nsft:\n"
+                    "  - {base: q4, recipes: [lora_r16_lr2e-4, full_ft_lr1e-5]}\n"
+                    "  - {base: hf, recipes: [lora_r16_lr2e-4]}\n")
+    commands = {s.name: s.command for s in plan(load_study(str(path), out=tmp_path / "out"))}
+    checkpoints = tmp_path / "out" / "checkpoints"
+    assert "--no-merge" in commands["train q4 lora_r16_lr2e-4"]
+    assert f"--model vllm/Qwen/Qwen3.5-4B:{checkpoints / 'q4-lora_r16_lr2e-4' / 'adapter'} " in (
+        commands["eval q4+lora_r16_lr2e-4"])
+    assert "--no-merge" not in commands["train q4 full_ft_lr1e-5"]
+    assert f"--model vllm/{checkpoints / 'q4-full_ft_lr1e-5' / 'merged'} " in commands["eval q4+full_ft_lr1e-5"]
+    assert "--no-merge" not in commands["train hf lora_r16_lr2e-4"]
+    assert f"model_path={checkpoints / 'hf-lora_r16_lr2e-4' / 'merged'}" in commands["eval hf+lora_r16_lr2e-4"]
 
 
 def test_a_vllm_study_stops_at_the_environment_step_without_vllm(tmp_path, monkeypatch):

@@ -116,3 +116,24 @@ def test_train_refuses_a_corpus_edited_after_it_was_built(packs, tmp_path):
     assert f"{corpus_file}: the rows no longer match {out / 'corpus_card.json'}" in line
     assert "rebuild it with procskill corpus build" in line
     assert not (tmp_path / "run").exists()
+
+
+def test_the_printed_evaluation_command_names_what_the_run_left(tmp_path):
+    """A merged run is evaluated through the hf provider; an unmerged one (``--no-merge``) as its adapter
+    beside the base on a vLLM server, thinking switched per request (no ``merged/`` folder to point at)."""
+    from procskill.training import evaluate_command
+    from procskill.training._trainer import TrainResult
+
+    meta = {"base_model": "Qwen/Qwen3.5-2B", "enable_thinking": False}
+    merged = TrainResult(tmp_path, tmp_path / "merged", tmp_path / "adapter",
+                         {**meta, "layout": {"adapter": "adapter", "merged": "merged"}})
+    assert evaluate_command(merged) == (
+        f"inspect eval procskill/procskill --model hf/local -M model_path={tmp_path / 'merged'} "
+        "-M do_sample=false -M enable_thinking=false"
+    )
+    unmerged = TrainResult(tmp_path, tmp_path / "merged", tmp_path / "adapter",
+                           {**meta, "layout": {"adapter": "adapter", "merged": None}})
+    assert evaluate_command(unmerged) == (
+        f"inspect eval procskill/procskill --model vllm/Qwen/Qwen3.5-2B:{tmp_path / 'adapter'} "
+        """--extra-body '{"chat_template_kwargs":{"enable_thinking":false}}'"""
+    )

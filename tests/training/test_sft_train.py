@@ -140,6 +140,7 @@ def test_training_writes_adapter_merged_checkpoint_and_metadata(trained, workspa
 
     meta = read_checkpoint_metadata(out)
     assert meta == trained.metadata == read_checkpoint_metadata(trained.model_dir)
+    assert meta == read_checkpoint_metadata(trained.adapter_dir)  # evaluated unmerged through vLLM too
     assert REQUIRED_METADATA <= set(meta)
     assert meta["steps"] == 3 and meta["recipe"] == "lora_r16_lr2e-4" and meta["method"] == "lora"
     assert meta["base_model_resolved"] == str(tiny_model_dir.resolve())
@@ -252,10 +253,13 @@ def test_a_finished_run_is_complete_and_a_mixed_or_partial_folder_is_not(trained
     # The merged checkpoint's metadata is not this run's.
     other_merged = copy("other-merged")
     (other_merged / "merged" / CHECKPOINT_METADATA).write_text(json.dumps({**meta, "steps": 99}))
+    # The adapter's metadata (what a vLLM evaluation of the unmerged adapter records) is not this run's.
+    other_adapter = copy("other-adapter")
+    (other_adapter / "adapter" / CHECKPOINT_METADATA).write_text(json.dumps({**meta, "steps": 99}))
     # Stopped before the metadata was written.
     unfinished = copy("unfinished")
     (unfinished / CHECKPOINT_METADATA).unlink()
-    for folder in (mixed, unmerged, other_merged, unfinished, tmp_path / "absent"):
+    for folder in (mixed, unmerged, other_merged, other_adapter, unfinished, tmp_path / "absent"):
         assert not checkpoint_complete(folder), folder.name
 
 

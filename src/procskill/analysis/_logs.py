@@ -36,7 +36,7 @@ from inspect_ai.log import (
 )
 from inspect_ai.scorer import value_to_float
 
-from procskill.analysis.rejudge import is_procskill_log, log_files
+from procskill.analysis._logfiles import is_procskill_log, log_files
 from procskill.errors import ProcskillError
 from procskill.scorers import FORMAT_SCORE
 from procskill.skills._ids import id_mapper
@@ -134,7 +134,8 @@ class LogTables:
     ``scores`` has one row per (episode, score): ``config`` (label), ``task_id``,
     ``skill``, ``domain``, ``condition``, ``answer_type``, ``epoch``, ``scorer`` (score
     name), ``path``, ``judge``, ``value`` (1.0 / 0.0, NaN = unscored), ``compliant``,
-    ``truncated``, ``lenient_correct``.
+    ``truncated``, ``lenient_correct``, ``judge_input_tokens``, ``judge_output_tokens`` (the
+    judge call's tokens from the score's ``judge_usage`` metadata; NaN when no judge was called).
 
     ``episodes`` has one row per episode: ``config``, ``task_id``, ``skill``,
     ``condition``, ``epoch``, ``input_tokens``, ``output_tokens``, ``error``.
@@ -157,17 +158,17 @@ def parse_size(value: str | float) -> float:
     """A parameter count from ``800000000``, ``0.8B``, ``800M``, ``335k`` or ``2e9``.
 
     Raises:
-        ValueError: Not a positive number with an optional k/M/B/T suffix.
+        ReportInputError: Not a positive number with an optional k/M/B/T suffix.
     """
     if isinstance(value, int | float):
         number = float(value)
     else:
         match = _SIZE.match(str(value))
         if not match:
-            raise ValueError(f"model size {value!r}: expected a parameter count such as 0.8B, 800M or 8e8")
+            raise ReportInputError(f"model size {value!r}: expected a parameter count such as 0.8B, 800M or 8e8")
         number = float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
     if not number > 0:
-        raise ValueError(f"model size {value!r} must be positive")
+        raise ReportInputError(f"model size {value!r} must be positive")
     return number
 
 
@@ -322,6 +323,14 @@ def _score_identity(name: str, metadata: Mapping[str, Any]) -> tuple[str, str | 
     return str(path or name), (str(judge) if judge else None)
 
 
+def _judge_tokens(metadata: Mapping[str, Any], key: str) -> float:
+    """Tokens of the judge call behind a score (``judge_usage`` in its metadata); NaN when no judge was called."""
+    usage = metadata.get("judge_usage")
+    if not isinstance(usage, Mapping) or usage.get(key) is None:
+        return math.nan
+    return float(usage[key])
+
+
 def _as_bool(value: Any) -> float:
     if value is None:
         return math.nan
@@ -438,7 +447,8 @@ def read_logs(
 _EPISODE_COLUMNS = ["config", "task_id", "skill", "domain", "condition", "epoch", "input_tokens", "output_tokens",
                     "error"]
 _SCORE_COLUMNS = ["config", "task_id", "skill", "domain", "condition", "answer_type", "epoch", "scorer", "path",
-                  "judge", "value", "compliant", "truncated", "lenient_correct"]
+                  "judge", "value", "compliant", "truncated", "lenient_correct", "judge_input_tokens",
+                  "judge_output_tokens"]
 
 
 def _rows(
@@ -480,6 +490,8 @@ def _rows(
                 "compliant": _as_bool(smeta.get("compliant")),
                 "truncated": _as_bool(smeta.get("truncated")),
                 "lenient_correct": _as_bool(smeta.get("lenient_correct")),
+                "judge_input_tokens": _judge_tokens(smeta, "input_tokens"),
+                "judge_output_tokens": _judge_tokens(smeta, "output_tokens"),
             })
 
 

@@ -2,7 +2,7 @@
 
 Every interval and test comes from :mod:`procskill.stats`: by default means over tasks are
 clustered by skill (clustered SE, t with G−1 df — Inspect's ``ci(cluster=)``), κ resamples
-tasks, and the claim check resamples skills.
+tasks, and the claim check's interval is a delete-one-skill jackknife.
 
 Epochs are aggregated in two stages: a task's pass in a condition is its mean over the epochs
 scored in that condition; Δ, its interval and its test are computed on those per-task means.
@@ -225,6 +225,10 @@ def path_result(tables: Tables, config: str, scorer: str, resamples: int, seed: 
     )
 
 
+def _setting(value: Any) -> str:
+    return "not recorded" if value is None else repr(value)
+
+
 def mismatches(pre: Configuration, post: Configuration, scorer: str, post_scorer: str | None = None) -> list[str]:
     """Why ``pre`` and ``post`` may not be compared under ``scorer`` (empty when matched)."""
     reasons = []
@@ -241,7 +245,7 @@ def mismatches(pre: Configuration, post: Configuration, scorer: str, post_scorer
     for name, value in pre.settings().items():
         other = post.settings()[name]
         if value != other:
-            reasons.append(f"{name} differs: {value!r} ({pre.label}) vs {other!r} ({post.label})")
+            reasons.append(f"{name} differs: {_setting(value)} ({pre.label}) vs {_setting(other)} ({post.label})")
     return reasons
 
 
@@ -349,55 +353,82 @@ def lifts(
     return out, missing
 
 
-def claim_check(
-    tables: Tables, lift_results: Sequence[LiftResult], scorer: str, resamples: int, seed: int
-) -> dict[str, Any] | None:
-    """Does SFT help most where the base model struggles?
+def claim_cells(tables: Tables, lift_results: Sequence[LiftResult], scorer: str
+                ) -> tuple[list[float], list[float], list[str]]:
+    """The claim check's cells: per (base model, skill, condition), the pre-SFT pass rate of the
+    *other* condition, the gain in this condition, and the skill.
 
-    Spearman ρ between a skill's pre-SFT pass rate and its gain after SFT, over every
-    (base model, skill, condition) cell, resampling *skills* (all cells of a drawn skill, across
-    base models and conditions, enter a replicate together: they share the skill). The gain in
-    one condition is set against the pre-SFT pass rate in the *other* condition: a skill's
-    difficulty shows in both, but their sampling noise is independent, so regression to
-    the mean (a noisy low pre-SFT score tends to rise) cannot fake a negative ρ. Also
-    reported per (base model, condition) from the pass rates over all tasks. A negative ρ
-    agrees with the claim.
+    Per skill, over the tasks scored in the base model's log and in every one of its checkpoints' logs:
+    pass rate = mean over the skill's tasks of each task's mean over epochs; gain = post-SFT pass rate −
+    pre-SFT pass rate in the same condition, averaged over the base model's checkpoints (a recipe sweep or
+    several seeds on one base model is one cell per skill and condition, not one per checkpoint).
     """
-    chosen = [r for r in lift_results if r.scorer == scorer]
-    if not chosen:
-        return None
-    xs, ys, strata, cells = [], [], [], []
-    for r in chosen:
-        a, b = tables.tasks(r.pre, scorer), tables.tasks(r.post, scorer)
-        common = a.index.intersection(b.index)
-        a, b = a.loc[common], b.loc[common]
+    by_pre: dict[str, list[LiftResult]] = {}
+    for r in lift_results:
+        if r.scorer == scorer:
+            by_pre.setdefault(r.pre, []).append(r)
+    xs, ys, strata = [], [], []
+    for pre, members in by_pre.items():
+        a = tables.tasks(pre, scorer)
+        posts = [tables.tasks(r.post, scorer) for r in members]
+        common = a.index
+        for b in posts:
+            common = common.intersection(b.index)
+        a = a.loc[common]
         pre_mean = a.groupby("skill_id")[list(CONDITIONS)].mean()
-        gain = b[list(CONDITIONS)].groupby(a["skill_id"]).mean() - pre_mean
+        gain = sum(b.loc[common, list(CONDITIONS)].groupby(a["skill_id"]).mean() for b in posts) / len(posts) - pre_mean
         for cond, other in zip(CONDITIONS, reversed(CONDITIONS)):
             xs += pre_mean[other].tolist()
             ys += gain[cond].tolist()
             strata += [str(k) for k in pre_mean.index]
+    return xs, ys, strata
+
+
+def claim_verdict(rho: stats.Interval) -> str:
+    """The claim check's verdict from the skill-level ρ and its interval (negative ρ agrees)."""
+    if rho.estimate != rho.estimate:
+        return "undetermined (too few cells)"
+    if rho.low != rho.low:
+        return "undetermined (too few skills for an interval)"
+    if rho.high < 0:
+        return "agree: gains are larger where the pre-SFT pass rate is lower"
+    if rho.low > 0:
+        return "disagree: gains are larger where the pre-SFT pass rate is higher"
+    return "inconclusive: the interval of ρ includes 0"
+
+
+def claim_check(tables: Tables, lift_results: Sequence[LiftResult], scorer: str) -> dict[str, Any] | None:
+    """Does SFT help most where the base model struggles?
+
+    Spearman ρ between a skill's pre-SFT pass rate and its gain after SFT, over every
+    (base model, skill, condition) cell (:func:`claim_cells`), with skills as clusters: all cells of a
+    skill, across base models and conditions, share the skill, so the interval is a delete-one-skill
+    jackknife (:func:`procskill.stats.spearman`; t with G−1 df). The gain in one condition is set against
+    the pre-SFT pass rate in the *other* condition: a skill's difficulty shows in both, but their sampling
+    noise is independent, so regression to the mean (a noisy low pre-SFT score tends to rise) cannot fake
+    a negative ρ. A negative ρ whose interval excludes 0 agrees with the claim. Also reported per
+    (base model, condition) from the pass rates over all tasks, with base models as clusters (a
+    description: with three base models its interval is necessarily wide).
+    """
+    chosen = [r for r in lift_results if r.scorer == scorer]
+    if not chosen:
+        return None
+    xs, ys, strata = claim_cells(tables, chosen, scorer)
+    cells = []
+    for r in chosen:
         for cond in CONDITIONS:
             pre_pass = getattr(r, f"pre_pass_{cond}")
             cells.append({"base_model": r.pre, "post": r.post, "condition": cond, "pre_pass": pre_pass,
                           "gain": getattr(r, f"post_pass_{cond}") - pre_pass})
-    rho = stats.spearman(xs, ys, strata, resamples=resamples, seed=seed, mode="cluster-bootstrap")
-    model_rho = stats.spearman([c["pre_pass"] for c in cells], [c["gain"] for c in cells], resamples=resamples,
-                               seed=seed)
-    if rho.estimate != rho.estimate:
-        verdict = "undetermined (too few cells)"
-    elif rho.high < 0:
-        verdict = "agree: gains are larger where the pre-SFT pass rate is lower"
-    elif rho.low > 0:
-        verdict = "disagree: gains are larger where the pre-SFT pass rate is higher"
-    else:
-        verdict = "inconclusive: the interval of ρ includes 0"
+    rho = stats.spearman(xs, ys, strata)
+    model_rho = stats.spearman([c["pre_pass"] for c in cells], [c["gain"] for c in cells],
+                               [c["base_model"] for c in cells])
     return {
         "scorer": scorer,
         "skill_level_rho": rho.as_dict(),
         "model_level_rho": model_rho.as_dict(),
         "model_level": cells,
-        "verdict": verdict,
+        "verdict": claim_verdict(rho),
     }
 
 
@@ -538,6 +569,33 @@ def token_use(tables: Tables, configs: Sequence[Configuration]) -> list[dict[str
         base, skill = row["mean_output_tokens_base"], row["mean_output_tokens_skill"]
         row["output_ratio_skill_to_base"] = skill / base if base and np.isfinite(base) and np.isfinite(skill) else math.nan
         rows.append(row)
+    return rows
+
+
+def judge_token_use(tables: Tables) -> list[dict[str, Any]]:
+    """Tokens the judges used, per judge and scoring path, summed over every configuration.
+
+    Read from each judge score's ``judge_usage`` metadata (one entry per judge call). ``calls``
+    counts the scores that carry it; scores decided without a judge call (``bench`` on a
+    deterministic task, an empty response) and calls that failed carry none. A reply served
+    from Inspect's cache reports the original call's usage, so a rerun counts it again.
+    """
+    scores = tables.logs.scores
+    if "judge_input_tokens" not in scores:
+        return []
+    called = scores[scores["judge_input_tokens"].notna() | scores["judge_output_tokens"].notna()]
+    rows = []
+    for (judge, path), group in called.groupby(["judge", "path"], sort=True):
+        rows.append({
+            "judge": str(judge),
+            "path": str(path),
+            "scorers": sorted(map(str, group["scorer"].unique())),
+            "configs": int(group["config"].nunique()),
+            "calls": len(group),
+            "input_tokens": int(group["judge_input_tokens"].sum()),
+            "output_tokens": int(group["judge_output_tokens"].sum()),
+        })
+        rows[-1]["total_tokens"] = rows[-1]["input_tokens"] + rows[-1]["output_tokens"]
     return rows
 
 
@@ -759,7 +817,8 @@ def size_pattern(tables: Tables, configs: Sequence[Configuration], pairing: Pair
     return out
 
 
-def seed_pools(tables: Tables, lift_results: Sequence[LiftResult], scorer: str, mode: str) -> list[dict[str, Any]]:
+def seed_pools(tables: Tables, lift_results: Sequence[LiftResult], scorer: str, resamples: int, seed: int,
+               mode: str) -> list[dict[str, Any]]:
     """SFT runs of one recipe on one base model with several seeds: a pooled lift and the between-seed spread.
 
     The pooled lift is the mean over seeds of each task's lift (on the tasks every run scored),
@@ -785,7 +844,8 @@ def seed_pools(tables: Tables, lift_results: Sequence[LiftResult], scorer: str, 
         pools.append({
             "base_model": pre, "recipe": recipe, "scorer": scorer, "runs": [m.post for m in members],
             "seeds": len(members), "tasks": len(common),
-            "pooled_lift": stats.bootstrap_mean(per_task, a.loc[common, "skill_id"].tolist(), mode=mode).as_dict(),
+            "pooled_lift": stats.bootstrap_mean(per_task, a.loc[common, "skill_id"].tolist(),
+                                                **_opts(resamples, seed, mode)).as_dict(),
             "seed_lifts": lifts_, "between_seed_sd": float(np.std(lifts_, ddof=1)),
             "between_seed_range": float(max(lifts_) - min(lifts_)),
         })

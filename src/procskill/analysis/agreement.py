@@ -25,7 +25,7 @@ from inspect_ai.log import EvalLog, read_eval_log
 from inspect_ai.scorer import value_to_float
 
 from procskill import stats
-from procskill.analysis.rejudge import is_procskill_log, log_files
+from procskill.analysis._logfiles import is_procskill_log, log_files
 from procskill.errors import ProcskillError
 from procskill.scorers import FORMAT_SCORE
 

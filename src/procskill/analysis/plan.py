@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from procskill import stats
-from procskill.analysis._logs import EXTRACT, read_logs
+from procskill.analysis._logs import EXTRACT, ReportInputError, read_logs
 from procskill.analysis._report import Tables, pair_checkpoints
 
 MAX_EPOCHS = 100
@@ -44,6 +44,12 @@ def _plan(values: np.ndarray, strata: list[str], within: float, k0: int, target:
     out: dict[str, Any] = {"tasks": n0, "skills": g, "epochs": k0, "mde_now": mde0, "target": target}
     if not mde0 == mde0:
         out["note"] = "too few skills to estimate a clustered SE"
+        return out
+    if not mde0 > 0:
+        # No variation to scale from: planning from it would promise any effect is detectable with 0 tasks.
+        out["mde_now"] = math.nan
+        out["note"] = ("every task in the pilot gave the same difference (no variation to plan from): run a pilot "
+                       "whose outputs vary — more tasks, a real model, or --epochs 2 or more")
         return out
     out["tasks_needed_at_these_epochs"] = int(math.ceil(n0 * (mde0 / target) ** 2))
     if not within == within:
@@ -70,10 +76,10 @@ def plan_study(logs: str | Path | Iterable[str | Path], delta: float | None = No
                scorer: str | None = None) -> list[dict[str, Any]]:
     """For every configuration (Δ) and paired checkpoint (lift) in pilot logs: what detecting the target takes."""
     if delta is None and lift is None:
-        raise ValueError("give --delta and/or --lift: the effect size to detect (e.g. 0.05)")
+        raise ReportInputError("give --delta and/or --lift: the effect size to detect (e.g. 0.05)")
     for name, value in (("--delta", delta), ("--lift", lift)):
         if value is not None and not value > 0:
-            raise ValueError(f"{name} {value}: must be a positive effect size, e.g. 0.05")
+            raise ReportInputError(f"{name} {value}: must be a positive effect size, e.g. 0.05")
     log_tables = read_logs(logs)
     tables = Tables(log_tables)
     configs = log_tables.configurations

@@ -41,6 +41,7 @@ from procskill.analysis._report import (
     compliance,
     findings_agreement,
     judge_agreement,
+    judge_token_use,
     lifts,
     pair_checkpoints,
     path_result,
@@ -236,8 +237,8 @@ def build_report(
     deltas, lift_results = adjust_holm(deltas, lift_results)
     refusals = all_refusals(pairing, lift_missing, log_tables.skipped)
     if strict and refusals:
-        raise UnmatchedComparisonError(f"--strict: {len(refusals)} refusal(s); first: {refusals[0]['what']}: "
-                                       f"{refusals[0]['why']}")
+        raise UnmatchedComparisonError(f"--strict: {len(refusals)} refusal(s):\n"
+                                       + "\n".join(f"  REFUSED {r['what']}: {r['why']}" for r in refusals))
     scorers = sorted({s for c in configs for s in c.scorers})
     traj = trajectory(deltas, configs, primary_scorer)
     view = skill_view(tables, configs, primary_scorer)
@@ -258,16 +259,17 @@ def build_report(
         "refused": pairing.refused,
         "unpaired": pairing.unpaired,
         "lift_missing": lift_missing,
-        "claim_check": claim_check(tables, lift_results, primary_scorer, resamples, seed),
+        "claim_check": claim_check(tables, lift_results, primary_scorer),
         "recipe_sweeps": [sweep for s in scorers
                           for sweep in recipe_sweeps(tables, configs, pairing, s, resamples, seed, mode)],
         "trajectory": traj,
         "compliance": compliance(tables, configs, resamples, seed, mode),
         "tokens": token_use(tables, configs),
+        "judge_tokens": judge_token_use(tables),
         "agreement": judge_agreement(tables, configs, resamples, seed),
         "findings": findings_agreement(deltas, lift_results, pairing, configs),
         "size_pattern": size_pattern(tables, configs, pairing, primary_scorer),
-        "seed_pools": seed_pools(tables, lift_results, primary_scorer, mode),
+        "seed_pools": seed_pools(tables, lift_results, primary_scorer, resamples, seed, mode),
         "skills": view,
         "block_length": block_length(configs, view),
         "skipped_logs": log_tables.skipped,
@@ -281,17 +283,10 @@ def build_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if figures:
-        drawn = {
-            "trajectory": _figures.trajectory_png(summary["trajectory"]),
-            "lift": _figures.lift_png(summary["lifts"], primary_scorer),
-            "compliance": _figures.compliance_png(summary["compliance"]),
-            "skills_heatmap": _figures.skills_heatmap_png(summary["skills"], [c.label for c in configs]),
-        }
-        for name, png in drawn.items():
-            if png is not None:
-                atomic_write(out / f"{name}.png", png)
-                summary["figures"][name] = f"{name}.png"
-                report.files[name] = out / f"{name}.png"
+        for name, fig in _figures.figures(summary).items():
+            atomic_write(out / f"{name}.png", _figures.png(fig))
+            summary["figures"][name] = f"{name}.png"
+            report.files[name] = out / f"{name}.png"
     # summary.json last but one and report.md last: a reader seeing report.md sees a complete set.
     atomic_write(out / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
     atomic_write(out / "report.md", _markdown.render(summary))

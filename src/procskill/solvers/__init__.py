@@ -3,6 +3,7 @@
 from procskill.solvers._procedure import (
     BLOCK_TOKENS_KEY,
     block_token_count,
+    episode_setup,
     procedure_block,
     require_completion,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "RUN_FACTS_KEY",
     "active_generate_config",
     "block_token_count",
+    "episode_setup",
     "generation_settings",
     "logged_run_facts",
     "procedure_block",

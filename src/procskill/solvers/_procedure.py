@@ -1,4 +1,4 @@
-"""The solver that turns a base episode into a skill episode."""
+"""The solvers that turn a base episode into a skill episode and check its completion."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from inspect_ai.model import Model, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from procskill.prompts import PLACEMENTS, Placement, add_procedure_block
+from procskill.solvers._run_facts import record_run
 
 BLOCK_TOKENS_KEY = "block_tokens"
 """Sample-metadata key of a skill episode's block length in tokens of the evaluated model's tokenizer
@@ -63,6 +64,32 @@ def procedure_block(blocks: Mapping[str, str], placement: Placement = "user") ->
                 counted[key] = block_token_count(model, blocks[skill])
             state.metadata[BLOCK_TOKENS_KEY] = counted[key]
         return state
+
+    return solve
+
+
+@solver
+def episode_setup(blocks: Mapping[str, str], placement: Placement = "user") -> Solver:
+    """The task's setup: :func:`record_run` then :func:`procedure_block`, as one solver.
+
+    One solver, not two: Inspect wraps every solver of an episode in a span and diffs the whole task
+    state before and after it, a per-episode cost of its own (``benchmarks/RESULTS.md``, section 3). As
+    the task's ``setup`` it also stays when ``--solver`` or ``task_with(solver=...)`` replaces the
+    solver, so the block remains the only difference between the conditions and every log keeps its
+    run facts.
+
+    Args:
+        blocks: Rendered procedure block per skill id (see :func:`procedure_block`).
+        placement: Where the block goes (see :func:`procedure_block`).
+
+    Returns:
+        A solver that writes the run facts and, for the ``skill`` condition, the block.
+    """
+    facts = record_run()
+    block = procedure_block(blocks, placement)
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        return await block(await facts(state, generate), generate)
 
     return solve
 

@@ -54,11 +54,16 @@ def generation_settings(model: Model, config: GenerateConfig) -> dict[str, Any]:
 
 
 def _model_facts(model: Model) -> dict[str, Any]:
-    """Name, parameter count of locally loaded weights, and a local checkpoint's metadata file."""
+    """Name, parameter count of locally loaded weights, and a local checkpoint's metadata file (a merged
+    checkpoint's folder, or the adapter folder of ``vllm/<base>:<adapter>``)."""
     weights = getattr(model.api, "model", None)
     parameters = sum(p.numel() for p in weights.parameters()) if hasattr(weights, "parameters") else None
     checkpoint = None
-    for candidate in (model.model_args.get("model_path"), model.name):
+    # A LoRA adapter served by vLLM is named `vllm/<base>:<adapter folder>`; Inspect's vllm provider parses
+    # that name into `api.adapter`. Its checkpoint is the adapter folder, to which training gives the same
+    # metadata as to a merged checkpoint (so the report pairs it with its base model the same way).
+    adapter = getattr(getattr(model.api, "adapter", None), "path", None)
+    for candidate in (adapter, model.model_args.get("model_path"), model.name):
         if candidate and Path(str(candidate)).is_dir():
             checkpoint = read_checkpoint_metadata(candidate)
             break

@@ -25,7 +25,6 @@ from typing import Any
 import yaml
 
 from procskill._local import quiet_cpu_kernel_warnings, require_local
-from procskill.tasks import configuration_tags
 from procskill.studies._spec import (
     VLLM_ENV,
     VLLM_SETUP,
@@ -35,6 +34,7 @@ from procskill.studies._spec import (
     Study,
     StudyError,
 )
+from procskill.tasks import configuration_tags
 
 LOGS, CORPUS, CHECKPOINTS, REPORT, MODELS = "logs", "corpus", "checkpoints", "report", "models"
 
@@ -211,12 +211,12 @@ class EvalStep(Step):
             return None
         score = done[-1].results.scores[0]  # type: ignore[union-attr]
         values = {name: m.value for name, m in score.metrics.items()}
-        parts = [f"{key} {values[key]:.3f}" for key in ("pass_base", "pass_skill") if key in values]
+        from procskill.analysis._units import interval, pct  # the report's units: rates in %, Δ in points
+
+        parts = [f"{key} {pct(values[key])} %" for key in ("pass_base", "pass_skill") if key in values]
         if "delta" in values:
-            interval = (
-                f" [{values['delta_low']:+.3f}, {values['delta_high']:+.3f}]" if "delta_low" in values else ""
-            )
-            parts.append(f"Δ {values['delta']:+.3f}{interval} over {values.get('pairs', 0):.0f} pairs")
+            delta = {"estimate": values["delta"], "low": values.get("delta_low"), "high": values.get("delta_high")}
+            parts.append(f"Δ {interval(delta)} points over {values.get('pairs', 0):.0f} pairs")
         return f"{score.name}: " + ", ".join(parts)
 
     def argv(self) -> list[str]:
@@ -328,6 +328,8 @@ class TrainStep(Step):
     corpus: Path
     recipe: str
     out: Path
+    merge: bool = True
+    """Merge a LoRA adapter into a full checkpoint (``False``: ``--no-merge``, the adapter is served as is)."""
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -346,6 +348,8 @@ class TrainStep(Step):
         ]
         if self.sft.max_steps is not None:
             args += ["--max-steps", str(self.sft.max_steps)]
+        if not self.merge:
+            args += ["--no-merge"]
         return args
 
     def argv(self) -> list[str]:
@@ -379,7 +383,13 @@ class TrainStep(Step):
         from procskill.training import train
 
         return train(
-            self.base, self.corpus, self.recipe, out=self.out, resume=resume, max_steps=self.sft.max_steps
+            self.base,
+            self.corpus,
+            self.recipe,
+            out=self.out,
+            resume=resume,
+            max_steps=self.sft.max_steps,
+            merge=self.merge,
         )
 
 
@@ -485,6 +495,14 @@ def _checkpoint_dir(study: Study, sft: SftEntry, recipe: str) -> Path:
     return study.out / CHECKPOINTS / f"{sft.base}-{Path(recipe).stem}"
 
 
+def _serves_adapter(base: ModelEntry, recipe: str) -> bool:
+    """A LoRA checkpoint of a vLLM-served base is evaluated as an adapter, never merged: one vLLM server
+    with LoRA enabled serves the base and every adapter of the sweep (``vllm/<base>:<adapter folder>``)."""
+    from procskill.training._recipes import load_recipe
+
+    return base.engine == "vllm" and load_recipe(recipe, check_sections=False).method == "lora"
+
+
 def _corpus_step(study: Study) -> CorpusStep:
     options = dict(study.corpus or {})
     teacher = options.pop("teacher")
@@ -515,21 +533,31 @@ def plan(study: Study, display: str | None = None, score_display: bool = True) -
         base = study.model(sft.base)
         for recipe in sft.recipes:
             out = _checkpoint_dir(study, sft, recipe)
+            adapter = _serves_adapter(base, recipe)
             steps.append(
                 TrainStep(
-                    sft=sft, base=base.base_for_training, corpus=study.out / CORPUS, recipe=recipe, out=out
+                    sft=sft,
+                    base=base.base_for_training,
+                    corpus=study.out / CORPUS,
+                    recipe=recipe,
+                    out=out,
+                    merge=not adapter,
                 )
             )
             merged = out / "merged"
-            # vLLM serves the folder named in the model string; `model_path` is an hf provider argument
-            # that Inspect's vllm provider would pass on to `vllm serve`
+            # vLLM serves the folder named in the model string (an adapter after its base's name);
+            # `model_path` is an hf provider argument that Inspect's vllm provider would pass to `vllm serve`
+            if adapter:
+                vllm_model: str | None = f"{base.vllm_model}:{out / 'adapter'}"
+            else:
+                vllm_model = str(merged) if base.engine == "vllm" else None
             path_arg = {} if base.engine == "vllm" else {"model_path": str(merged)}
             checkpoint = ModelEntry(
                 id=f"{sft.base}+{Path(recipe).stem}",
                 model="hf/local",
                 model_args={**base.model_args, **path_arg},
                 engine=base.engine,
-                vllm_model=str(merged) if base.engine == "vllm" else None,
+                vllm_model=vllm_model,
             )
             steps.append(
                 _eval_step(study, checkpoint.id, checkpoint, display, score_display, (sft.base, Path(recipe).stem))

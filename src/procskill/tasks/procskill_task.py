@@ -38,7 +38,7 @@ from procskill.skills import (
     verify_manifest,
 )
 from procskill.skills._size import block_sizes
-from procskill.solvers import BLOCK_TOKENS_KEY, RUN_FACTS_KEY, procedure_block, record_run, require_completion
+from procskill.solvers import BLOCK_TOKENS_KEY, RUN_FACTS_KEY, episode_setup, require_completion
 
 TASK_VERSION = "1.3.0"
 """1.3.0: any Agent Skills ``SKILL.md`` body is a block (the built-in catalog 2.0.0 uses the spec's ids); the task
@@ -163,7 +163,8 @@ def configuration_tags(
         model_args: Its model args (``model_path`` for ``hf/local``).
         conditions: The ``-T condition`` value.
         base_model: A checkpoint's base model, when known before the checkpoint exists (a study plans
-            its evaluations before training); else read from the checkpoint's metadata.
+            its evaluations before training); else read from the checkpoint's metadata (the
+            ``model_path`` folder, the model folder, or the adapter folder of ``vllm/<base>:<adapter>``).
         recipe: A checkpoint's recipe name (as ``base_model``).
 
     Returns:
@@ -174,7 +175,9 @@ def configuration_tags(
     path = (model_args or {}).get("model_path")
     tags = [f"model:{path or model}"]
     if base_model is None and recipe is None:
-        for candidate in (path, model.removeprefix("hf/")):
+        # a vLLM LoRA adapter is named `vllm/<base>:<adapter folder>` (Inspect's vllm provider)
+        adapter = model.partition(":")[2] if model.startswith("vllm/") else None
+        for candidate in (adapter, path, model.removeprefix("hf/")):
             if candidate and Path(str(candidate)).is_dir():
                 meta = read_checkpoint_metadata(candidate) or {}
                 base_model = meta.get("base_model")
@@ -297,8 +300,8 @@ def procskill(
     path_metrics = [procedural_delta(per_skill=True)] if per_skill else None
     return Task(
         dataset=MemoryDataset(samples, name=f"procskill-{split}"),
-        setup=record_run(),
-        solver=[procedure_block({p.id: p.block for p in packs}, placement), generate(), require_completion()],
+        setup=episode_setup({p.id: p.block for p in packs}, placement),
+        solver=[generate(), require_completion()],
         scorer=scorers,
         metrics=[*path_metrics, answer_compliance()] if path_metrics else None,
         config=GenerateConfig(max_tokens=DEFAULT_MAX_TOKENS),

@@ -90,7 +90,7 @@ class Recipe:
 
     @property
     def method(self) -> str:
-        """``lora`` (a PEFT adapter, merged after training) or ``full`` (all weights)."""
+        """``lora`` (a PEFT adapter, merged after training unless ``merge=False``) or ``full`` (all weights)."""
         return "full" if self.lora is None else "lora"
 
     def sft_config(self, output_dir: str | Path, *, use_cpu: bool = True, bf16: bool = False) -> Any:
@@ -146,11 +146,14 @@ def list_recipes() -> list[Recipe]:
     return [load_recipe(path) for path in sorted(RECIPES_DIR.glob("*.yaml"))]
 
 
-def load_recipe(recipe: str | Path) -> Recipe:
+def load_recipe(recipe: str | Path, check_sections: bool = True) -> Recipe:
     """Load a shipped recipe by name, or a recipe file by path.
 
     Args:
         recipe: A shipped recipe name (see :func:`list_recipes`) or a YAML file path.
+        check_sections: Validate the ``sft:``/``lora:`` sections by constructing the config classes
+            (needs TRL and PEFT). ``False`` reads procskill's own fields only, e.g. to plan a study on a
+            machine without the local-model stack; training always checks them.
 
     Returns:
         The validated recipe (its ``sft:`` and ``lora:`` sections construct ``SFTConfig``
@@ -207,7 +210,8 @@ def load_recipe(recipe: str | Path) -> Recipe:
         source=path,
         sha256=hashlib.sha256(raw).hexdigest(),
     )
-    _validate_sections(result, where, lines)
+    if check_sections:
+        _validate_sections(result, where, lines)
     return result
 
 

@@ -2,7 +2,7 @@
 
 Output layout of ``train(..., out=DIR)``::
 
-    DIR/procskill_checkpoint.json   the checkpoint metadata (also copied into merged/)
+    DIR/procskill_checkpoint.json   the checkpoint metadata (also copied into adapter/ and merged/)
     DIR/procskill_run.json          what the run was started with (checked by --resume)
     DIR/checkpoints/checkpoint-N/   Trainer checkpoints (what --resume restarts from)
     DIR/adapter/                    the LoRA adapter (LoRA recipes)
@@ -327,6 +327,8 @@ def _finish(run: PreparedRun, merge: bool) -> TrainResult:
     text = json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
     if merged:
         atomic_write(model_dir / CHECKPOINT_METADATA, text)
+    if adapter_dir is not None:  # evaluated unmerged as `vllm/<base>:<adapter>`, it describes itself too
+        atomic_write(adapter_dir / CHECKPOINT_METADATA, text)
     # Written last: its presence (with a run id matching procskill_run.json) marks the run complete.
     atomic_write(out / CHECKPOINT_METADATA, text)
     return TrainResult(out=out, model_dir=model_dir, adapter_dir=adapter_dir, metadata=metadata)
@@ -521,8 +523,9 @@ def checkpoint_complete(out: str | Path) -> bool:
 
     True when the checkpoint metadata (written last) exists, names the same run as
     ``procskill_run.json`` (same run id, base, recipe and corpus hashes), and the model it
-    describes is on disk: the merged checkpoint (weights, config and the same metadata) or
-    the adapter. A run that was stopped, or a folder mixing two runs' files, is not complete.
+    describes is on disk: the merged checkpoint (weights, config and the same metadata) and/or
+    the adapter (weights, config and the same metadata). A run that was stopped, or a folder mixing
+    two runs' files, is not complete.
     """
     out = Path(out)
     try:
@@ -552,6 +555,12 @@ def checkpoint_complete(out: str | Path) -> bool:
     if layout.get("adapter"):
         adapter = out / layout["adapter"]
         if not ((adapter / "adapter_config.json").is_file() and any(adapter.glob("*.safetensors"))):
+            return False
+        # evaluated unmerged (`vllm/<base>:<adapter>`), the adapter's own metadata is what the log records
+        try:
+            if json.loads((adapter / CHECKPOINT_METADATA).read_text(encoding="utf-8")) != meta:
+                return False
+        except (OSError, ValueError):
             return False
     return bool(layout.get("merged") or layout.get("adapter"))
 
@@ -696,8 +705,17 @@ def _library_versions() -> dict[str, str | None]:
 
 
 def evaluate_command(result: TrainResult) -> str:
-    """The ``inspect eval`` command that evaluates a finished run's merged checkpoint."""
+    """The ``inspect eval`` command that evaluates a finished run: its merged checkpoint through the hf
+    provider, or (trained with ``merge=False``) its adapter beside the base model on a vLLM server."""
     thinking = str(result.metadata["enable_thinking"]).lower()
+    if not (result.metadata.get("layout") or {}).get("merged") and result.adapter_dir is not None:
+        # thinking goes per request on vLLM (Inspect passes -M options to `vllm serve`, not the template)
+        extra_body = json.dumps({"chat_template_kwargs": {"enable_thinking": result.metadata["enable_thinking"]}},
+                                separators=(",", ":"))
+        return (
+            f"inspect eval procskill/procskill --model vllm/{result.metadata['base_model']}:{result.adapter_dir} "
+            f"--extra-body '{extra_body}'"
+        )
     return (
         f"inspect eval procskill/procskill --model hf/local -M model_path={result.model_dir} "
         f"-M do_sample=false -M enable_thinking={thinking}"
