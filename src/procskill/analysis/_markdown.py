@@ -479,8 +479,9 @@ def _block_length(s: dict[str, Any]) -> list[str]:
     tokenizer = next((r.get("tokenizer") for r in view["skills"] if r.get("tokenizer")), None)
     lines = ["## Δ vs skill-block length", "",
              (f"Each skill's block length in {unit}" + (f" ({tokenizer})" if unit == "tokens" and tokenizer else "")
-              + f" beside its mean Δ under `{view['scorer']}`; Spearman ρ across skills: "
-              + (f"{rho:+.2f}" if rho is not None else "— (fewer than 3 skills or constant values)")
+              + f" beside its mean Δ under `{view['scorer']}`; "
+              + (f"Spearman ρ across skills: {rho:+.2f}".replace("-", "−") if rho is not None
+                 else "no Spearman ρ across skills: it needs at least 3 skills with differing lengths and Δ")
               + ". Files the model is not shown (references/, scripts/, assets/) are listed."), ""]
     rows = [[r["skill"], r.get(unit), pts(r["mean_delta"], 0), ", ".join(r.get("not_shown") or []) or "—"]
             for r in sorted(view["skills"], key=lambda r: r.get(unit) or 0)]
