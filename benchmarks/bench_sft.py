@@ -37,7 +37,7 @@ from typing import Any
 from _common import Stopwatch, emit, ratio_summary, set_threads
 
 CONFIGS = ("random", "default")
-SKILLS = "luhn_check_digit,rpn_evaluate,table_join,incident_triage"
+SKILLS = "luhn-check-digit,rpn-evaluate,table-join,incident-triage"
 """Four skills whose 96 training rows span 520-1800 tokens with the tiny model's small tokenizer (the catalog's
 spread of lengths; its longest skills exceed the default ``max_length=2048`` with this tokenizer)."""
 

@@ -33,8 +33,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import emit, ratio_summary, set_threads, side_by_side
 
-DEMO_SKILLS = ["day_of_week", "luhn_check_digit", "roman_numerals", "isbn10_check_digit", "truth_table_count",
-               "unit_chain_conversion", "duration_between", "gcd_euclid"]
+DEMO_SKILLS = ["day-of-week", "luhn-check-digit", "roman-numerals", "isbn10-check-digit", "truth-table-count",
+               "unit-chain-conversion", "duration-between", "gcd-euclid"]
 """The offline demo's 8 skills: 40 holdout tasks, 80 paired episodes."""
 
 

@@ -58,7 +58,7 @@ SCRIPT = textwrap.dedent(
         [log] = inspect_eval(
             "procskill/procskill", model=scripted_model("Step 1.\\nANSWER: 7"),
             model_roles={"grader": scripted_model("VERDICT: PASS", name="judge-a")},
-            task_args={"skills": "luhn_check_digit", "scoring": "extract,llm"},
+            task_args={"skills": "luhn-check-digit", "scoring": "extract,llm"},
             limit=2, log_dir="logs", display="none",
         )
         return {"status": log.status, "samples": len(log.samples), "error": str(log.error) if log.error else None}
@@ -67,7 +67,7 @@ SCRIPT = textwrap.dedent(
         with FakeOpenAIServer("ANSWER: 7") as server:
             os.environ["VLLM_BASE_URL"], os.environ["VLLM_API_KEY"] = server.base_url, "dummy"
             [log] = inspect_eval(
-                "procskill/procskill", model="vllm/Qwen/Qwen3.5-4B", task_args={"skills": "luhn_check_digit"},
+                "procskill/procskill", model="vllm/Qwen/Qwen3.5-4B", task_args={"skills": "luhn-check-digit"},
                 limit=1, log_dir="logs-vllm", display="none",
                 extra_body={"chat_template_kwargs": {"enable_thinking": False}},
             )
@@ -96,7 +96,7 @@ SCRIPT = textwrap.dedent(
     step("report", report)
     step("study_dry_run", lambda: cli("study", "paper-gpu-cluster", "--dry-run"))
     step("demo", lambda: cli("demo", "--quick", "--out", "demo-out"))
-    step("corpus", lambda: cli("corpus", "build", "--teacher", "procedural", "--skills", "luhn_check_digit",
+    step("corpus", lambda: cli("corpus", "build", "--teacher", "procedural", "--skills", "luhn-check-digit",
                                "--out", "corpus"))
     step("train", lambda: cli("train", "--base", "Qwen/Qwen3.5-0.8B", "--corpus", "corpus", "--out", "ckpt"))
     step("merge", lambda: cli("merge", "--base", "Qwen/Qwen3.5-0.8B", "--adapter", "ckpt", "--out", "merged"))

@@ -54,7 +54,7 @@ ROOT = Path(__file__).parents[1]
 README = ROOT / "README.md"
 BIN = Path(sys.executable).parent
 
-SKILL = "luhn_check_digit"
+SKILL = "luhn-check-digit"
 EVAL_ARGS = f"-T skills={SKILL} --limit 2 --max-tokens 8 --display none"
 """Bounded-size arguments appended to the README's `inspect eval` commands: one task, base and skill."""
 
@@ -67,7 +67,7 @@ MY_STUDY = """\
 name: my-study
 models:
   - {id: claude-haiku-4.5, model: anthropic/claude-haiku-4-5, reference: true}
-task: {skills: day_of_week}
+task: {skills: day-of-week}
 generate: {max_tokens: 8}
 report: {}
 """
@@ -273,7 +273,7 @@ def check_my_study(run: ReadmeRun, command: str) -> None:
     log = read_eval_log(info)
     assert log.status == "success" and len(log.samples) == 10
     assert {s.scores["extract"].value for s in log.samples} == {1.0}
-    assert len(run.api_calls(MESSAGES, "claude-haiku-4-5", "day_of_week")) == 10
+    assert len(run.api_calls(MESSAGES, "claude-haiku-4-5", "day-of-week")) == 10
     assert json.loads((study / "report" / "summary.json").read_text())["configurations"]
 
 
@@ -320,6 +320,14 @@ COVERAGE: dict[str, Run | Covered | Planned] = {
     "procskill agreement logs/ --a llm@anthropic/claude-haiku-4-5 --b llm@openrouter/openai/gpt-5.4":
         Run(check_agreement, cwd="judged"),
     # The study report
+    "procskill catalog check examples/agent-skills": Covered(
+        "tests/core/test_agent_skills.py::test_worked_example_base_vs_skill_on_the_tiny_model_then_report", ('"catalog", "check", str(EXAMPLES)',)),
+    "inspect eval procskill --model hf/Qwen/Qwen3.5-0.8B -M enable_thinking=false -M do_sample=false "
+    "-T skills_dir=examples/agent-skills --log-dir logs-my-skills": Covered(
+        "tests/core/test_agent_skills.py::test_worked_example_base_vs_skill_on_the_tiny_model_then_report", ('"skills_dir": str(EXAMPLES)', 'logs-my-skills'),
+        gap="the tiny Qwen3.5 stands in for Qwen3.5-0.8B"),
+    "procskill report logs-my-skills/ --out report-my-skills/": Covered(
+        "tests/core/test_agent_skills.py::test_worked_example_base_vs_skill_on_the_tiny_model_then_report", ('["report", str(tmp_path / "logs-my-skills")',)),
     "procskill report logs/ --out report/": Run(check_report),
     "procskill report logs/ --out report/ --size hf/local=0.8B": Run(check_report),
     # The whole study from one file

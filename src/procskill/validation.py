@@ -1,6 +1,6 @@
 """One validation layer for procskill's YAML files: a typed model, ``file:line: field: problem`` errors.
 
-Study files use it today; recipes and skill packs can adopt it the same way. The API:
+Study files and skill packs (SKILL.md ``metadata``, task-file rows) use it; recipes can adopt it the same way. The API:
 
 * :func:`load_yaml_model` ``(path, Model, error=ProcskillError, transform=None)`` reads a YAML file and
   validates it into ``Model`` (a pydantic ``BaseModel``; declare ``model_config = ConfigDict(extra="forbid")``
@@ -12,6 +12,8 @@ Study files use it today; recipes and skill packs can adopt it the same way. The
   model cannot express (a reference to another entry):
   ``doc.problem(("sft", 0, "base"), "is not a model id")`` gives the same ``file:line: field: problem`` line.
 * :func:`field_path` renders a location tuple as ``models[2].model``.
+* :func:`pydantic_problems` gives the same wording for other sources (a JSONL task row, SKILL.md front matter),
+  which place each location on their own line.
 
 Line numbers come from PyYAML's node marks (``yaml.compose``), 1-based; a missing key points at the mapping
 that lacks it. A file that is not valid YAML fails with the line of the syntax error.
@@ -95,13 +97,24 @@ def read_yaml(path: str | Path, error: type[ProcskillError] = ProcskillError) ->
     return YamlDocument(path, data, node)
 
 
-def _pydantic_problem(doc: YamlDocument, err: dict[str, Any]) -> str:
-    loc = tuple(err["loc"])
-    message = err["msg"]
-    if err["type"] == "extra_forbidden":
-        message = "unknown field (misspelt?)"
-    elif err["type"] == "missing":
-        message = "is required"
+def pydantic_problems(err: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every problem of a pydantic ``ValidationError`` as ``(location, message)``, in procskill's wording
+    (``unknown field (misspelt?)``, ``is required``), for sources other than YAML (a JSONL row, front matter)
+    that place each location on their own line."""
+    problems = []
+    for e in err.errors(include_url=False):
+        message = e["msg"]
+        if e["type"] == "extra_forbidden":
+            message = "unknown field (misspelt?)"
+        elif e["type"] == "missing":
+            message = "is required"
+        elif e["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
+        problems.append((tuple(e["loc"]), message))
+    return problems
+
+
+def _pydantic_problem(doc: YamlDocument, loc: tuple[str | int, ...], message: str) -> str:
     return doc.problem(loc, message)
 
 
@@ -115,7 +128,7 @@ def validate_document(
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        problems = [_pydantic_problem(doc, e) for e in err.errors(include_url=False)]
+        problems = [_pydantic_problem(doc, loc, message) for loc, message in pydantic_problems(err)]
         raise error("\n".join(problems)) from None
 
 
@@ -131,4 +144,4 @@ def load_yaml_model(
     return validate_document(doc, model, error, data)
 
 
-__all__ = ["YamlDocument", "field_path", "load_yaml_model", "read_yaml", "validate_document"]
+__all__ = ["YamlDocument", "field_path", "load_yaml_model", "pydantic_problems", "read_yaml", "validate_document"]

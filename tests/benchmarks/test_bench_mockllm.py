@@ -14,7 +14,7 @@ def test_harness_bench_compares_the_same_samples(bench, tmp_path):
     assert [s.id for s in task.dataset] == [e["id"] for e in items]
     skill_sample = next(s for s in task.dataset if s.id.endswith(":skill"))
     assert "Follow this procedure" in skill_sample.input[-1].text
-    assert skill_sample.metadata["skill"] == skill_sample.id.split("-")[0]
+    assert skill_sample.metadata["skill"] == skill_sample.id.rsplit("-", 1)[0]
 
     result = harness.run(episodes=6, repeats=1, work_dir=tmp_path, warmup=False)
     assert set(result["wall_seconds"]) == {"procskill", "bare", "bare_match", "bare_metadata"}

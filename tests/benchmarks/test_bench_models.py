@@ -30,7 +30,7 @@ def test_memory_bench_loads_the_weights_once(bench, tmp_path):
 
 
 def test_sft_bench_records_padding(bench, tmp_path):
-    result = bench("bench_sft").run(steps=1, repeats=1, work_dir=tmp_path, skills="luhn_check_digit")
+    result = bench("bench_sft").run(steps=1, repeats=1, work_dir=tmp_path, skills="luhn-check-digit")
     for config in ("random", "default"):
         row = result["results"][config]
         assert row["micro_batches"] == 4  # one optimizer step = gradient_accumulation_steps micro-batches

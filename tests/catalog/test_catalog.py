@@ -124,8 +124,9 @@ def test_rubrics_state_a_binary_criterion(packs):
         assert not HEDGES.search(task.rubric), f"{task.id}: {HEDGES.search(task.rubric)[0]!r} leaves the verdict open"
 
 
-FREE_FORM_MODULES = ("log_root_cause", "flaky_test_diagnosis", "data_quality_diagnosis", "code_review_verdict",
-                     "incident_triage", "stat_test_choice", "capacity_decision")
+FREE_FORM_SKILLS = ("log-root-cause", "flaky-test-diagnosis", "data-quality-diagnosis", "code-review-verdict",
+                    "incident-triage", "stat-test-choice", "capacity-decision")
+FREE_FORM_MODULES = tuple(skill.replace("-", "_") for skill in FREE_FORM_SKILLS)  # one generator module per skill
 
 
 @pytest.mark.parametrize("name", FREE_FORM_MODULES)

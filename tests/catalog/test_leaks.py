@@ -36,7 +36,7 @@ def _function_bodies(prompt: str) -> set[str]:
 
 
 def test_code_review_holdout_functions_are_not_renamed_training_functions():
-    pack = next(p for p in PACKS if p.id.replace("-", "_") == "code_review_verdict")
+    pack = next(p for p in PACKS if p.id == "code-review-verdict")
     train = set().union(*(_function_bodies(t.prompt) for t in pack.split("train")))
     seen: set[str] = set()
     for task in pack.split("holdout"):

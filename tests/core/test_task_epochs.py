@@ -57,7 +57,7 @@ def test_every_metric_over_all_epochs(tmp_path):
         for t in range(TASKS):
             for cond in ("base", "skill"):
                 kinds = [_behaviour(s, t, cond, e) for e in range(EPOCHS)]
-                per_task[f"skill_{s:02d}-h{t:03d}"][cond] = sum(k == "pass" for k in kinds) / EPOCHS
+                per_task[f"skill-{s:02d}-h{t:03d}"][cond] = sum(k == "pass" for k in kinds) / EPOCHS
                 fmt[cond] += [(k in ("pass", "fail"), k == "trunc", k == "none") for k in kinds]
     # The script must make epochs differ, or this test could not see an epoch-1-only metric.
     assert any(len({_behaviour(s, t, c, e) for e in range(EPOCHS)}) > 1
@@ -65,7 +65,7 @@ def test_every_metric_over_all_epochs(tmp_path):
     tasks = sorted(per_task)
     base = [per_task[t]["base"] for t in tasks]
     skill = [per_task[t]["skill"] for t in tasks]
-    expected = stats.paired_delta(base, skill, [t.split("-")[0] for t in tasks])
+    expected = stats.paired_delta(base, skill, [t.rsplit("-", 1)[0] for t in tasks])
 
     values = {k: m.value for k, m in next(s for s in log.results.scores if s.name == "extract").metrics.items()}
     assert values["pass_base"] == sum(base) / len(base)

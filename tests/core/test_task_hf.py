@@ -47,8 +47,8 @@ def test_tiny_qwen35_end_to_end(tiny_model_dir, tmp_path, monkeypatch):
 
     log = read_eval_log(log.location)
     ids = sorted(s.id for s in log.samples)
-    assert ids == sorted(f"skill_0{s}-h00{t}:{c}" for s in range(2) for t in range(2) for c in ("base", "skill"))
-    sample = next(s for s in log.samples if s.id == "skill_00-h000:skill")
+    assert ids == sorted(f"skill-0{s}-h00{t}:{c}" for s in range(2) for t in range(2) for c in ("base", "skill"))
+    sample = next(s for s in log.samples if s.id == "skill-00-h000:skill")
     assert sample.metadata["condition"] == "skill" and sample.metadata["answer_type"] == "integer"
     assert "Follow this procedure" in sample.messages[1].text
     score = sample.scores["extract"]

@@ -46,7 +46,7 @@ def test_delta_and_compliance_exact(tmp_path):
     log = read_eval_log(log.location)
     assert len(log.samples) == 40  # 4 skills x 5 tasks x 2 conditions
     assert {s.id for s in log.samples} == {
-        f"skill_{s:02d}-h{t:03d}:{c}" for s in range(4) for t in range(5) for c in ("base", "skill")
+        f"skill-{s:02d}-h{t:03d}:{c}" for s in range(4) for t in range(5) for c in ("base", "skill")
     }
     values = metric_values(log)
     # 3 deterministic skills x 5 tasks = 15 pairs; the free-form skill is unscored on this path
@@ -66,9 +66,9 @@ def test_delta_and_compliance_exact(tmp_path):
     assert log.eval.headline_metric.metric == "delta"
     assert "conditions:both" in log.eval.tags and "scoring:extract" in log.eval.tags
 
-    free = next(s for s in log.samples if s.id == "skill_03-h000:base").scores["extract"]
+    free = next(s for s in log.samples if s.id == "skill-03-h000:base").scores["extract"]
     assert free.value != free.value and free.reason == "free_form_task"  # NaN: unscored, not a failure
-    truncated = next(s for s in log.samples if s.id == "skill_00-h004:base").scores["extract"]
+    truncated = next(s for s in log.samples if s.id == "skill-00-h004:base").scores["extract"]
     assert truncated.value == 0.0 and truncated.metadata["truncated"] and not truncated.metadata["compliant"]
 
     meta = log.eval.metadata
@@ -76,11 +76,16 @@ def test_delta_and_compliance_exact(tmp_path):
     run = log.samples[0].metadata["procskill_run"]
     assert run["generation"]["max_tokens"] == 2048 and run["model"]["name"] == "mockllm/model"
     assert run["checkpoint"] is None and run["model"]["parameters"] is None
-    assert log.eval.task_version == "1.2.0"
+    assert log.eval.task_version == "1.3.0"
     # Samples carry ids, not texts: the task text is in the input, the block in the solver.
+    keys = ("answer_type", "condition", "domain", "procskill_run", "skill", "split", "task_id")
     assert {tuple(sorted(s.metadata)) for s in log.samples if not s.metadata.get("rubric")} == {
-        ("answer_type", "condition", "domain", "procskill_run", "skill", "split", "task_id")
+        keys, tuple(sorted((*keys, "block_tokens")))
     }
+    # Block length: characters in the task metadata; tokens per skill episode (none for a model without a local tokenizer).
+    assert {s.metadata["block_tokens"] for s in log.samples if s.metadata["condition"] == "skill"} == {None}
+    assert all("block_tokens" not in s.metadata for s in log.samples if s.metadata["condition"] == "base")
+    assert meta["skill_blocks"]["skills"]["skill-00"]["characters"] > 0
 
 
 def test_per_skill_metrics_are_opt_in(tmp_path):
@@ -93,7 +98,7 @@ def test_per_skill_metrics_are_opt_in(tmp_path):
         display="none",
     )
     values = metric_values(log)
-    assert values["skill_00:base"] == 2 / 5 and values["skill_00:skill"] == 1.0
+    assert values["skill-00:base"] == 2 / 5 and values["skill-00:skill"] == 1.0
     assert metric_values(log, "answer_format")["compliance_base"] == 3 / 5
 
 
@@ -102,11 +107,11 @@ def test_condition_and_subset(tmp_path):
     [log] = inspect_eval(
         "procskill/procskill",
         model=scripted_model(responder),
-        task_args={"skills_dir": str(skills_dir), "condition": "base", "skills": "skill_00,skill_02"},
+        task_args={"skills_dir": str(skills_dir), "condition": "base", "skills": "skill-00,skill-02"},
         log_dir=str(tmp_path / "logs"),
         display="none",
     )
-    assert {s.id for s in log.samples} == {"skill_00-h000:base", "skill_00-h001:base", "skill_02-h000:base", "skill_02-h001:base"}
+    assert {s.id for s in log.samples} == {"skill-00-h000:base", "skill-00-h001:base", "skill-02-h000:base", "skill-02-h001:base"}
     values = metric_values(log)
     assert values["pass_base"] == 1.0 and "delta" not in values and "pass_skill" not in values
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-SKILLS = "day_of_week,gcd_euclid"
+SKILLS = "day-of-week,gcd-euclid"
 """10 holdout tasks, 20 paired episodes per evaluation."""
 MAX_TOKENS = 24
 THINKING_OFF = '{"chat_template_kwargs":{"enable_thinking":false}}'

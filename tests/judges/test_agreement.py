@@ -19,7 +19,7 @@ from procskill.cli import app
 from procskill.stats import agreement as stats_agreement
 from testkit.packs import write_synthetic_packs
 
-# Codes of the synthetic packs: 100, 101 (skill_00), 200, 201 (skill_01), 300, 301 (skill_02, free-form).
+# Codes of the synthetic packs: 100, 101 (skill-00), 200, 201 (skill-01), 300, 301 (skill-02, free-form).
 PASSES_A = {"100", "101", "200"}
 PASSES_B = {"100", "200", "300"}
 
@@ -100,7 +100,7 @@ def test_degenerate_cases_are_defined() -> None:
 
 def test_nothing_to_compare_is_nan_and_flagged(packs, tmp_path) -> None:
     log = run_eval(packs, tmp_path / "logs", "extract,llm", roles={"grader": fixed_judge("a", PASSES_A)},
-                   skills="skill_02")
+                   skills="skill-02")
     [row, _] = agreement(log.location, "extract", "llm@mockllm/a")
     assert row.n == 0 and row.excluded == 4 and row.degenerate and math.isnan(row.kappa)
 

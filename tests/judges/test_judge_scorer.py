@@ -163,7 +163,7 @@ def test_several_judges_by_list_and_by_roles(packs, tmp_path) -> None:
         "llm",
         roles={"grader": [a, b], "second": c},
         judges="grader,second",
-        skills="skill_00",
+        skills="skill-00",
     )
     names = [s.name for s in log.results.scores]
     assert names == ["llm@mockllm/judge-a", "llm@mockllm/judge-b", "llm@mockllm/judge-c", "answer_format"]
@@ -183,7 +183,7 @@ def test_judge_with_an_explicit_model(packs, tmp_path) -> None:
     from procskill.skills import load_packs
     from procskill.tasks import record_to_sample
 
-    [pack] = load_packs(packs, ["skill_02"])  # free-form
+    [pack] = load_packs(packs, ["skill-02"])  # free-form
     grader, seen = recording_judge("judge-x")
     task = Task(
         dataset=[record_to_sample(r, pack, "base") for r in pack.split("holdout")],

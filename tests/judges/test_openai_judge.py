@@ -85,7 +85,7 @@ def test_a_hang_past_every_retry_is_marked_and_rejudged(packs, tmp_path) -> None
     with FakeOpenAIServer(verdicts, retry_after_ms=1, hang_seconds=30) as server:
         judge = fake_judge(server, sdk_retries=0, max_connections=1)
         server.inject("hang")
-        log = run_eval(packs, log_dir, "llm", roles={"grader": judge}, skills="skill_00", solver=per_condition)
+        log = run_eval(packs, log_dir, "llm", roles={"grader": judge}, skills="skill-00", solver=per_condition)
         failed = [s for s in log.samples if s.scores[NAME].reason == "grader_error"]
         # The hung call failed (nothing retries it here), its sample is marked; nothing else is lost.
         assert len(failed) == 1 and "judge call failed" in failed[0].scores[NAME].explanation
@@ -116,7 +116,7 @@ def test_inspect_retries_a_hung_attempt(packs, tmp_path, monkeypatch) -> None:
             config=GenerateConfig(max_retries=2, attempt_timeout=1),
         )
         server.inject("hang")
-        log = run_eval(packs, tmp_path / "logs", "llm", roles={"grader": judge}, skills="skill_00", condition="base")
+        log = run_eval(packs, tmp_path / "logs", "llm", roles={"grader": judge}, skills="skill-00", condition="base")
         assert server.faults_served == ["hang"] and server.completed == 2
     assert [s.scores[NAME].value for s in log.samples] == [1.0, 1.0]
 

@@ -108,7 +108,7 @@ def test_rejudge_needs_no_evaluated_model(tiny_model_dir, packs, tmp_path) -> No
         model=f"hf/{model_dir}",
         model_args={"do_sample": False, "enable_thinking": False},
         max_tokens=4,
-        task_args={"skills_dir": str(packs), "skills": "skill_02"},
+        task_args={"skills_dir": str(packs), "skills": "skill-02"},
         log_dir=str(tmp_path / "logs"),
         display="none",
     )

@@ -62,19 +62,19 @@ def _run(skills_dir: Path, tmp_path: Path, **task_args: object):
     return inspect_eval(
         "procskill/procskill",
         model=scripted_model("ANSWER: 0"),
-        task_args={"skills_dir": str(skills_dir), "skills": "roman_numerals", **task_args},
+        task_args={"skills_dir": str(skills_dir), "skills": "roman-numerals", **task_args},
         log_dir=str(tmp_path / "logs"),
         display="none",
     )
 
 
 def _tamper_target(skills: Path) -> None:
-    holdout = skills / "gcd_euclid" / "holdout.jsonl"
+    holdout = skills / "gcd-euclid" / "holdout.jsonl"
     _edit_row(holdout, 3, target=json.loads(holdout.read_text().splitlines()[2])["target"] + "0")
 
 
 def _tamper_procedure(skills: Path) -> None:
-    skill_md = skills / "gcd_euclid" / "SKILL.md"
+    skill_md = skills / "gcd-euclid" / "SKILL.md"
     skill_md.write_text(skill_md.read_text(encoding="utf-8").replace("1. ", "1. First, ", 1), encoding="utf-8")
 
 
@@ -83,7 +83,7 @@ def test_the_task_refuses_a_catalog_whose_holdout_hash_does_not_match(tamper, ca
     skills = tmp_path / "skills"
     shutil.copytree(catalog, skills)
     tamper(skills)
-    # Only roman_numerals is run, but the edit in gcd_euclid is still caught: the whole split is hashed.
+    # Only roman-numerals is run, but the edit in gcd-euclid is still caught: the whole split is hashed.
     with pytest.raises(SkillPackError, match=r"holdout split's content hash is \w+…, but MANIFEST.json records"):
         _run(skills, tmp_path)
 
@@ -92,7 +92,7 @@ def test_an_untouched_or_reformatted_catalog_is_accepted(catalog, tmp_path):
     skills = tmp_path / "skills"
     shutil.copytree(catalog, skills)
     # Key order and spacing are not content: only what a model is shown or scored against counts.
-    holdout = skills / "gcd_euclid" / "holdout.jsonl"
+    holdout = skills / "gcd-euclid" / "holdout.jsonl"
     rows = [json.loads(line) for line in holdout.read_text(encoding="utf-8").splitlines()]
     holdout.write_text("".join(json.dumps(dict(reversed(r.items())), indent=None) + "\n\n" for r in rows[::-1]))
     (log,) = _run(skills, tmp_path)
@@ -102,7 +102,7 @@ def test_an_untouched_or_reformatted_catalog_is_accepted(catalog, tmp_path):
     ran = [p for p in load_packs(BUILTIN_DIR) if p.id in dataset["skills"]]
     assert dataset["content_hash"] == content_hash(ran, "holdout")
     # A tampered training pool does not block holdout evaluation, but its own split is refused.
-    _edit_row(skills / "gcd_euclid" / "train.jsonl", 1, target="999")
+    _edit_row(skills / "gcd-euclid" / "train.jsonl", 1, target="999")
     (log,) = _run(skills, tmp_path)
     assert log.status == "success"
     with pytest.raises(SkillPackError, match="train split's content hash"):
@@ -117,7 +117,7 @@ JSON_VALUES = st.recursive(
     max_leaves=8,
 )
 GOOD_ROW = {
-    "task_id": "skill_00-t000",
+    "task_id": "skill-00-t000",
     "prompt": "the code is 1",
     "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "ANSWER: 1"}],
 }
@@ -159,16 +159,16 @@ def test_a_malformed_corpus_row_is_refused_with_file_line_and_field(tmp_path, ro
 @given(field=st.sampled_from(["id", "skill", "prompt", "answer_type", "target", "solution", "split", "rubric"]),
        value=JSON_VALUES)
 def test_a_malformed_task_row_is_refused_with_file_line_and_field(tmp_path, field, value):
-    source = BUILTIN_DIR / "gcd_euclid" / "holdout.jsonl"
-    path = tmp_path / "gcd_euclid" / "holdout.jsonl"
+    source = BUILTIN_DIR / "gcd-euclid" / "holdout.jsonl"
+    path = tmp_path / "gcd-euclid" / "holdout.jsonl"
     path.parent.mkdir(exist_ok=True)
     path.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
     _edit_row(path, 2, **{field: value})
     try:
-        records = parse_task_file(path, "gcd_euclid")
+        records = parse_task_file(path, "gcd-euclid")
     except SkillPackError as err:
         named = {field, "rubric"} if field == "answer_type" else {field}  # "free" then needs a rubric
-        assert re.match(_line_error(path, 2), str(err)) and any(f"field '{f}'" in str(err) for f in named), str(err)
+        assert re.match(_line_error(path, 2), str(err)) and any(f": {f}: " in str(err) for f in named), str(err)
     else:
         assert records[1].__dict__[field] == value
 
@@ -202,9 +202,9 @@ def test_a_malformed_recipe_is_refused_with_file_line_and_field(tmp_path, key, v
         pytest.param("corpus.jsonl", b'{"task_id": "caf\xe9"}\n', read_corpus, id="corpus"),
         pytest.param("recipe.yaml", b"name: caf\xe9\ntests: t\n", load_recipe, id="recipe"),
         pytest.param(
-            "gcd_euclid/holdout.jsonl",
+            "gcd-euclid/holdout.jsonl",
             b'{"id": "caf\xe9"}\n',
-            lambda path: parse_task_file(path, "gcd_euclid"),
+            lambda path: parse_task_file(path, "gcd-euclid"),
             id="task_file",
         ),
     ],
@@ -225,7 +225,7 @@ UNICODE_BREAKS = "one\u2028two\u2029three\x85four"
 def test_a_corpus_row_with_unicode_line_separators_round_trips(packs, tmp_path):
     from procskill.training import build_corpus
 
-    tasks = packs / "skill_00" / "tasks.jsonl"
+    tasks = packs / "skill-00" / "tasks.jsonl"
     rows = [json.loads(line) for line in tasks.read_text(encoding="utf-8").splitlines()]
     train = next(i for i, r in enumerate(rows) if r["split"] == "train")
     rows[train]["solution"] = rows[train]["solution"].replace("Step 1: ok.", f"Step 1: {UNICODE_BREAKS}.")
@@ -236,12 +236,12 @@ def test_a_corpus_row_with_unicode_line_separators_round_trips(packs, tmp_path):
 
 
 def test_a_task_row_with_unicode_line_separators_loads(tmp_path):
-    path = tmp_path / "gcd_euclid" / "holdout.jsonl"
+    path = tmp_path / "gcd-euclid" / "holdout.jsonl"
     path.parent.mkdir()
-    rows = (BUILTIN_DIR / "gcd_euclid" / "holdout.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = (BUILTIN_DIR / "gcd-euclid" / "holdout.jsonl").read_text(encoding="utf-8").splitlines()
     row = {**json.loads(rows[0]), "prompt": f"A task {UNICODE_BREAKS}."}
     path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert parse_task_file(path, "gcd_euclid")[0].prompt == row["prompt"]
+    assert parse_task_file(path, "gcd-euclid")[0].prompt == row["prompt"]
 
 
 # -- the contamination guard ---------------------------------------------------------------------------

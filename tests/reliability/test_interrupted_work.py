@@ -252,6 +252,6 @@ def test_an_interrupted_corpus_rebuild_keeps_the_previous_corpus(packs, tmp_path
     with monkeypatch.context() as patch:
         _interrupt_the_nth_replace(patch, 1)
         with pytest.raises(KeyboardInterrupt):
-            build_corpus("procedural", skills_dir=packs, skills="skill_00", out=tmp_path / "corpus")
+            build_corpus("procedural", skills_dir=packs, skills="skill-00", out=tmp_path / "corpus")
     assert _snapshot(corpus.path.parent) == before
     assert len(read_corpus(corpus.path)[0]) == corpus.card["rows"]

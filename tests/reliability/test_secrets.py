@@ -111,7 +111,7 @@ def test_the_task_loads_local_models_without_remote_code_unless_asked(
         "procskill/procskill",
         model="hf/local",
         model_args=model_args,
-        task_args={"skills_dir": str(packs), "skills": "skill_00"},
+        task_args={"skills_dir": str(packs), "skills": "skill-00"},
         limit=1,
         max_tokens=2,
         log_dir=str(tmp_path / "logs"),

@@ -17,7 +17,7 @@ from report_helpers import BLOCK_MARKER, scripted, task_index
 from procskill.analysis import build_report
 from testkit.packs import CODE, write_synthetic_packs
 
-SKILLS, TASKS_PER_SKILL, EPOCHS = 5, 4, 3  # skill_04 is free-form
+SKILLS, TASKS_PER_SKILL, EPOCHS = 5, 4, 3  # skill-04 is free-form
 SCORED = (SKILLS - 1) * TASKS_PER_SKILL
 
 

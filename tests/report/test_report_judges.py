@@ -48,7 +48,7 @@ def test_agreement_matches_sklearn_on_the_same_verdicts(report, judged_logs):
             assert row["kappa"] == pytest.approx(cohen_kappa_score(va, vb), abs=1e-12)
             assert row["agreement"] == pytest.approx(sum(x == y for x, y in zip(va, vb)) / len(va))
             assert row["kappa_low"] <= row["kappa"] <= row["kappa_high"]
-    # judge-b never answers for code 101 (task skill_00-h001): unscored, excluded from its pairs
+    # judge-b never answers for code 101 (task skill-00-h001): unscored, excluded from its pairs
     assert rows[("tiny", JUDGE_A, JUDGE_B)]["excluded"] == 2
     pooled = rows[("pooled", JUDGE_A, JUDGE_B)]
     assert pooled["configs"] == 5 and pooled["n"] == sum(

@@ -119,7 +119,7 @@ def test_outputs_written_and_documented(report):
     # every documented top-level key is present
     doc_keys = {"version", "primary_scorer", "scorers", "method", "configurations", "deltas", "lifts", "refused",
                 "unpaired", "lift_missing", "claim_check", "recipe_sweeps", "trajectory", "compliance", "tokens",
-                "agreement", "findings", "skills", "skipped_logs", "figures", "refusals", "size_pattern",
+                "agreement", "findings", "skills", "block_length", "skipped_logs", "figures", "refusals", "size_pattern",
                 "seed_pools", "judge_tokens"}
     assert set(summary) == doc_keys
 

@@ -24,7 +24,7 @@ models:
   - {id: q4, model: hf/Qwen/Qwen3.5-4B, engine: vllm, vllm_model: Qwen/Qwen3.5-4B,
      model_args: {enable_thinking: false, max_model_len: 4096}}
   - {id: hf, model: hf/Qwen/Qwen3.5-4B, model_args: {enable_thinking: false}}
-task: {skills: luhn_check_digit}
+task: {skills: luhn-check-digit}
 generate: {max_tokens: 16, extra_body: {top_k: 20}}
 """
 
@@ -241,7 +241,7 @@ def test_model_arg_thinking_wins_over_the_request_body(tmp_path, fake_vllm):
 
     def thinking(**kwargs):
         [log] = inspect_eval("procskill/procskill", model="vllm/Qwen/Qwen3.5-4B", limit=1, display="none",
-                             task_args={"skills": "luhn_check_digit"}, log_dir=str(tmp_path / "logs"), **kwargs)
+                             task_args={"skills": "luhn-check-digit"}, log_dir=str(tmp_path / "logs"), **kwargs)
         return log.samples[0].metadata["procskill_run"]["generation"]["enable_thinking"]
 
     assert thinking() is None  # nothing said: nothing recorded
@@ -276,7 +276,7 @@ def test_each_step_renders_and_runs_from_the_same_arguments(tmp_path):
     from procskill.studies._runner import _as_inspect_parses
 
     assert _as_inspect_parses(evaluation.task_args["skills"]) == study.task["skills"]
-    assert _as_inspect_parses("luhn_check_digit") == "luhn_check_digit"
+    assert _as_inspect_parses("luhn-check-digit") == "luhn-check-digit"
     assert _as_inspect_parses(evaluation.model_args["enable_thinking"]) is False
     assert "--no-score-display" not in evaluation.command
     assert "--no-score-display" in plan(study, score_display=False)[1].command
@@ -304,7 +304,7 @@ models:
   - {id: tiny, model: hf/local, size: 0.8, model_args: {model_path: "{out}/models/tiny"}}
 setup:
   tiny_model: {path: "{out}/models/tiny", tokenizer_text: catalog, vocab_size: 4096}
-task: {skills: [day_of_week, gcd_euclid]}
+task: {skills: [day-of-week, gcd-euclid]}
 corpus: {teacher: procedural, limit: 5}
 sft:
   - {base: tiny, recipes: [demo_tiny_lora], max_steps: 3}

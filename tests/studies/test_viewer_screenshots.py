@@ -35,7 +35,7 @@ def test_screenshots_of_the_log_list(tmp_path):
     [log] = inspect_eval(
         "procskill/procskill",
         model=model,
-        task_args={"skills": "luhn_check_digit"},
+        task_args={"skills": "luhn-check-digit"},
         limit=2,
         log_dir=str(logs),
         display="none",

@@ -27,7 +27,7 @@ def write_synthetic_packs(
 
     Args:
         skills_dir: Destination folder.
-        skills: Number of skills (``skill_00``, ``skill_01``, …).
+        skills: Number of skills (``skill-00``, ``skill-01``, …).
         tasks_per_skill: Holdout tasks per skill.
         free_skills: How many of the skills (the last ones) are free-form.
         train_per_skill: Training-pool tasks per skill.
@@ -37,13 +37,16 @@ def write_synthetic_packs(
     """
     root = Path(skills_dir)
     for s in range(skills):
-        skill_id = f"skill_{s:02d}"
+        skill_id = f"skill-{s:02d}"
         free = s >= skills - free_skills
         pack = root / skill_id
         pack.mkdir(parents=True, exist_ok=True)
         steps = [f"Do part {i} of the synthetic procedure." for i in range(1, 5)]
         steps.append(f"Check the code. {ANSWER_INSTRUCTION}")
-        front = f'---\nname: "Synthetic {s}"\ndescription: "Repeat the code."\ndomain: "d{s % 3}"\n---\n\n'
+        front = (
+            f'---\nname: {skill_id}\ndescription: "Repeat the code."\n'
+            f'metadata:\n  title: "Synthetic {s}"\n  domain: "d{s % 3}"\n  steps: "5"\n---\n\n'
+        )
         (pack / "SKILL.md").write_text(front + "\n".join(f"{i}. {t}" for i, t in enumerate(steps, 1)) + "\n")
         rows = []
         for split, count, prefix in (("holdout", tasks_per_skill, "h"), ("train", train_per_skill, "t")):

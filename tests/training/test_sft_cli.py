@@ -33,7 +33,7 @@ def test_corpus_build_and_a_refused_training_run(packs, tmp_path):
             "--skills-dir",
             str(packs),
             "--skills",
-            "skill_01",
+            "skill-01",
             "--out",
             str(out),
         ],
@@ -41,9 +41,9 @@ def test_corpus_build_and_a_refused_training_run(packs, tmp_path):
     assert result.exit_code == 0, result.output
     assert "4 rows kept of 4 episodes (100.0%, filter extract)" in result.output
     card = json.loads((out / "corpus_card.json").read_text())
-    assert card["skills"] == ["skill_01"] and card["rows"] == 4
+    assert card["skills"] == ["skill-01"] and card["rows"] == 4
 
-    holdout = load_packs(packs, ["skill_00"])[0].split("holdout")[0]
+    holdout = load_packs(packs, ["skill-00"])[0].split("holdout")[0]
     # A hand-made JSONL file (no card) with a holdout row planted in it.
     corpus_file = tmp_path / "mine.jsonl"
     corpus_file.write_text((out / "corpus.jsonl").read_text())

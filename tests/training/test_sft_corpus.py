@@ -39,7 +39,7 @@ def test_procedural_corpus_rows_card_and_determinism(packs, tmp_path):
     assert card == corpus.card
     assert card["teacher"] == "procedural" and card["judge"] is None and card["source_log"] is None
     assert card["rows"] == card["episodes"] == SKILLS * TRAIN_PER_SKILL and card["pass_rate"] == 1.0
-    assert card["per_skill"]["skill_00"] == {
+    assert card["per_skill"]["skill-00"] == {
         "episodes": TRAIN_PER_SKILL,
         "rows": TRAIN_PER_SKILL,
         "pass_rate": 1.0,
@@ -53,17 +53,17 @@ def test_procedural_corpus_rows_card_and_determinism(packs, tmp_path):
 
 
 def test_procedural_teacher_drops_a_worked_solution_that_fails_its_target(packs, tmp_path):
-    tasks_file = packs / "skill_01" / "tasks.jsonl"
+    tasks_file = packs / "skill-01" / "tasks.jsonl"
     lines = tasks_file.read_text().splitlines()
     broken = [json.loads(line) for line in lines]
     victim = next(r for r in broken if r["split"] == "train")
     victim["solution"] = victim["solution"].rsplit("ANSWER:", 1)[0] + "ANSWER: -1"
     tasks_file.write_text("\n".join(json.dumps(r) for r in broken) + "\n")
 
-    corpus = build_corpus("procedural", skills_dir=packs, skills="skill_01", out=tmp_path / "corpus")
+    corpus = build_corpus("procedural", skills_dir=packs, skills="skill-01", out=tmp_path / "corpus")
     ids = [r["task_id"] for r in read_corpus(corpus.path)[0]]
     assert victim["id"] not in ids and len(ids) == TRAIN_PER_SKILL - 1
-    assert corpus.card["dropped"] == {"failed": 1} and corpus.card["skills"] == ["skill_01"]
+    assert corpus.card["dropped"] == {"failed": 1} and corpus.card["skills"] == ["skill-01"]
 
 
 def test_scripted_teacher_keeps_only_passing_episodes(packs, tmp_path):
@@ -116,7 +116,7 @@ def test_judge_filters_read_the_named_judge_scores_of_the_teacher_run(packs, tmp
     extract_only = build_corpus(
         scripted_model(Teacher(), name="teacher"),
         skills_dir=packs,
-        skills="skill_00",
+        skills="skill-00",
         out=tmp_path / "extract",
         display="none",
     )
@@ -129,7 +129,7 @@ def test_judge_filters_read_the_named_judge_scores_of_the_teacher_run(packs, tmp
         scripted_model(Teacher(), name="teacher"),
         judge=scripted_model(judge_responder, name="judge"),
         skills_dir=packs,
-        skills="skill_00",
+        skills="skill-00",
         out=tmp_path / "both",
         display="none",
     )

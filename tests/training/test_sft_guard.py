@@ -14,22 +14,22 @@ from procskill.training import ContaminationError, build_corpus, check_rows, hol
 
 
 def _plant_train_twin_of_a_holdout_prompt(packs):
-    """Add a training task whose prompt is holdout task skill_01-h001's, re-cased and re-punctuated."""
-    holdout = next(t for t in load_packs(packs, ["skill_01"])[0].split("holdout") if t.id == "skill_01-h001")
+    """Add a training task whose prompt is holdout task skill-01-h001's, re-cased and re-punctuated."""
+    holdout = next(t for t in load_packs(packs, ["skill-01"])[0].split("holdout") if t.id == "skill-01-h001")
     twin = {
         **holdout.as_dict(),
-        "id": "skill_01-t999",
+        "id": "skill-01-t999",
         "split": "train",
         "prompt": "  " + holdout.prompt.upper().replace(".", " !") + " ",
     }
-    with (packs / "skill_01" / "tasks.jsonl").open("a") as handle:
+    with (packs / "skill-01" / "tasks.jsonl").open("a") as handle:
         handle.write(json.dumps(twin) + "\n")
     return holdout.id
 
 
 def test_builder_refuses_a_training_task_that_is_a_holdout_prompt(packs, tmp_path):
     holdout_id = _plant_train_twin_of_a_holdout_prompt(packs)
-    with pytest.raises(ContaminationError, match=rf"skill_01-t999.*prompt of holdout task '{holdout_id}'"):
+    with pytest.raises(ContaminationError, match=rf"skill-01-t999.*prompt of holdout task '{holdout_id}'"):
         build_corpus("procedural", skills_dir=packs, out=tmp_path / "corpus")
     teacher = Teacher()
     with pytest.raises(ContaminationError, match="1 training row"):
@@ -39,18 +39,18 @@ def test_builder_refuses_a_training_task_that_is_a_holdout_prompt(packs, tmp_pat
 
 
 def test_guard_is_scoped_to_the_whole_skills_folder(packs, tmp_path):
-    # Selecting only skill_00 does not hide skill_01's holdout from the guard.
+    # Selecting only skill-00 does not hide skill-01's holdout from the guard.
     _plant_train_twin_of_a_holdout_prompt(packs)
-    corpus = build_corpus("procedural", skills_dir=packs, skills="skill_00", out=tmp_path / "corpus")
+    corpus = build_corpus("procedural", skills_dir=packs, skills="skill-00", out=tmp_path / "corpus")
     index = holdout_index(packs)
     check_rows([json.loads(line) for line in corpus.path.read_text().splitlines()], index, "corpus")
-    with pytest.raises(ContaminationError, match="corpus:1: row 'skill_01-h000': task id 'skill_01-h000'"):
-        check_rows([{"task_id": "skill_01-h000", "prompt": "anything"}], index, "corpus")
+    with pytest.raises(ContaminationError, match="corpus:1: row 'skill-01-h000': task id 'skill-01-h000'"):
+        check_rows([{"task_id": "skill-01-h000", "prompt": "anything"}], index, "corpus")
 
 
 def test_trainer_refuses_a_planted_holdout_row_before_loading_any_model(packs, tmp_path):
     corpus = build_corpus("procedural", skills_dir=packs, out=tmp_path / "corpus")
-    holdout = load_packs(packs, ["skill_00"])[0].split("holdout")[0]
+    holdout = load_packs(packs, ["skill-00"])[0].split("holdout")[0]
     planted = json.loads(corpus.path.read_text().splitlines()[0])
     planted.update(task_id=holdout.id, prompt=holdout.prompt)
     with corpus.path.open("a") as handle:

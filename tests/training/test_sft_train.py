@@ -121,7 +121,7 @@ def test_a_template_that_renders_training_turns_differently_is_refused(workspace
     )
     assert tokenizer.chat_template != original
     with pytest.raises(
-        TemplateMismatchError, match=r"corpus.jsonl:1: row 'skill_00-t000'.*evaluation has '<think>"
+        TemplateMismatchError, match=r"corpus.jsonl:1: row 'skill-00-t000'.*evaluation has '<think>"
     ):
         check_prompt_prefix(tokenizer, rows, enable_thinking=False, source=str(corpus.path))
 
@@ -182,7 +182,7 @@ def test_merged_checkpoint_is_evaluated_by_the_task_with_its_metadata(trained, w
         "procskill/procskill",
         model="hf/local",
         model_args={"model_path": str(trained.model_dir), "do_sample": False, "enable_thinking": False},
-        task_args={"skills_dir": str(packs), "skills": "skill_00"},
+        task_args={"skills_dir": str(packs), "skills": "skill-00"},
         max_tokens=16,
         max_connections=8,
         log_dir=str(tmp_path / "logs"),

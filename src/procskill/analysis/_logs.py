@@ -39,6 +39,7 @@ from inspect_ai.scorer import value_to_float
 from procskill.analysis._logfiles import is_procskill_log, log_files
 from procskill.errors import ProcskillError
 from procskill.scorers import FORMAT_SCORE
+from procskill.skills._ids import id_mapper
 from procskill.solvers import RUN_FACTS_KEY, logged_run_facts
 
 EXTRACT = "extract"
@@ -455,10 +456,11 @@ def _rows(
 ) -> None:
     to_float = value_to_float()
     model = read.log.eval.model
+    current_id = id_mapper((read.log.eval.metadata or {}).get("dataset"))  # 1.x built-in logs: old skill ids
     for summary in read.summaries:
         meta = summary.metadata or {}
         try:
-            task_id, skill, condition = meta["task_id"], meta["skill"], meta["condition"]
+            task_id, skill, condition = current_id(meta["task_id"]), current_id(meta["skill"]), meta["condition"]
         except KeyError as missing:
             raise ReportInputError(
                 f"{read.file}: sample {summary.id} epoch {summary.epoch}: metadata has no {missing} "

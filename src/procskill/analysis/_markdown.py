@@ -98,6 +98,7 @@ def render(summary: dict[str, Any]) -> str:
     lines += _compliance(s)
     lines += _agreement(s)
     lines += _skills(s)
+    lines += _block_length(s)
     lines += _figures(s)
     if s["skipped_logs"]:
         lines += ["## Logs not used", ""]
@@ -467,3 +468,21 @@ def _points_ci(low: float | None, high: float | None) -> str:
     if missing(low) or missing(high):
         return "no 95 % CI: fewer than two skills"
     return f"95 % CI {low:+.1f} to {high:+.1f}".replace("-", "−")
+
+
+def _block_length(s: dict[str, Any]) -> list[str]:
+    view = s.get("block_length") or {}
+    if not view.get("skills"):
+        return []
+    unit = view["unit"]
+    rho = view["spearman_rho"]
+    tokenizer = next((r.get("tokenizer") for r in view["skills"] if r.get("tokenizer")), None)
+    lines = ["## Δ vs skill-block length", "",
+             (f"Each skill's block length in {unit}" + (f" ({tokenizer})" if unit == "tokens" and tokenizer else "")
+              + f" beside its mean Δ under `{view['scorer']}`; "
+              + (f"Spearman ρ across skills: {rho:+.2f}".replace("-", "−") if rho is not None
+                 else "no Spearman ρ across skills: it needs at least 3 skills with differing lengths and Δ")
+              + ". Files the model is not shown (references/, scripts/, assets/) are listed."), ""]
+    rows = [[r["skill"], r.get(unit), pts(r["mean_delta"], 0), ", ".join(r.get("not_shown") or []) or "—"]
+            for r in sorted(view["skills"], key=lambda r: r.get(unit) or 0)]
+    return lines + _table(["skill", f"block {unit}", "mean Δ [points]", "not shown to the model"], rows)

@@ -20,6 +20,7 @@ from typing import Any
 from procskill import stats
 from procskill._files import atomic_write
 from procskill.analysis import _figures, _markdown
+from procskill.analysis._block_length import block_length
 from procskill.analysis._logs import (
     EXTRACT,
     Configuration,
@@ -270,6 +271,7 @@ def build_report(
         "size_pattern": size_pattern(tables, configs, pairing, primary_scorer),
         "seed_pools": seed_pools(tables, lift_results, primary_scorer, resamples, seed, mode),
         "skills": view,
+        "block_length": block_length(configs, view),
         "skipped_logs": log_tables.skipped,
         "figures": {},
     }

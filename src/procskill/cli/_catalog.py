@@ -26,14 +26,38 @@ def catalog_build(
 
 @catalog_app.command("check")
 def catalog_check(
-    skills_dir: Annotated[Path, typer.Argument(help="A folder of skill packs.")],
+    skills_dir: Annotated[Path, typer.Argument(help="A folder of skill packs (Agent Skills folders + task files).")],
 ) -> None:
-    """Validate a folder of skill packs (front matter, 5 steps, task rows, unique ids, manifest hash)."""
-    from procskill.skills import SPLITS, load_packs, verify_manifest
+    """Validate a folder of skill packs and list every problem (file, line, field); exit 2 if any.
 
-    packs = load_packs(skills_dir)
-    for split in SPLITS:
-        verify_manifest(skills_dir, packs, split)
+    Each SKILL.md is checked against the Agent Skills spec with its reference library (skills-ref), then
+    procskill's rules: metadata fields, the numbered-steps rule for packs that opt in (metadata ``steps``),
+    task rows, unique task ids and, with a MANIFEST.json, each split's content hash. Files the model is
+    never shown (scripts/, references/, assets/, …) are listed, not refused.
+    """
+    from procskill.skills import SPLITS, SkillPackError, check_packs, verify_manifest
+    from procskill.skills._pack import not_shown_files, pack_folders
+
+    if not skills_dir.is_dir():  # nothing to list: one line, like every other user error
+        raise SkillPackError(f"{skills_dir}: not a folder: give a folder of skill packs")
+    packs, problems = check_packs(skills_dir)
+    manifest_problems = []
+    if not problems:
+        for split in SPLITS:
+            try:
+                verify_manifest(skills_dir, packs, split)
+            except SkillPackError as err:
+                manifest_problems.append(str(err))
+    for folder in pack_folders(skills_dir) if skills_dir.is_dir() else []:
+        hidden = not_shown_files(folder)
+        if hidden:
+            typer.echo(f"{folder}: not shown to the model (only SKILL.md's body is): {', '.join(hidden)}")
+    if problems or manifest_problems:
+        lines = [str(p) for p in problems] + manifest_problems
+        for line in lines:
+            typer.echo(line, err=True)
+        typer.echo(f"{skills_dir}: {len(lines)} problem{'s' if len(lines) != 1 else ''}", err=True)
+        raise typer.Exit(2)
     counts = {s: sum(len(p.split(s)) for p in packs) for s in SPLITS}
     typer.echo(f"{skills_dir}: {len(packs)} skills, " + ", ".join(f"{n} {s} tasks" for s, n in counts.items()))
 

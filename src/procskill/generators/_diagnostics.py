@@ -1,6 +1,6 @@
 """Shared parts of the diagnostics and decisions generators: the two domains, timestamps, number words.
 
-Each of those skills has its own module (``log_root_cause``, ``flaky_test_diagnosis``, ...); they share
+Each of those skills has its own module (``log-root-cause``, ``flaky-test-diagnosis``, ...); they share
 only these helpers.
 """
 

@@ -97,7 +97,7 @@ def _kahn_alphabetical(nodes: list[str], edges: list[tuple[str, str]]) -> tuple[
 
 
 @skill(
-    id="topological_order",
+    id="topological-order",
     name="Topological ordering",
     domain=DOMAIN,
     description="Order items so every dependency comes first, ties broken alphabetically (Kahn's algorithm).",
@@ -214,7 +214,7 @@ def _dijkstra(adj: dict[str, dict[str, int]], src: str) -> tuple[dict[str, int],
 
 
 @skill(
-    id="shortest_path",
+    id="shortest-path",
     name="Shortest weighted path",
     domain=DOMAIN,
     description="Find the cheapest path between two nodes of a small weighted graph (Dijkstra's algorithm).",
@@ -342,7 +342,7 @@ def _clock(m: int) -> str:
 
 
 @skill(
-    id="interval_merge",
+    id="interval-merge",
     name="Interval merging",
     domain=DOMAIN,
     description="Merge overlapping or touching closed intervals into a sorted list of disjoint intervals.",
@@ -472,7 +472,7 @@ def _rpn_tree(rng: random.Random, n: int, ops: tuple[str, ...], lo: int, hi: int
 
 
 @skill(
-    id="rpn_evaluate",
+    id="rpn-evaluate",
     name="Reverse Polish notation evaluation",
     domain=DOMAIN,
     description="Evaluate an integer expression written in Reverse Polish (postfix) notation with a stack.",
@@ -624,7 +624,7 @@ def _check_brackets(text: str) -> tuple[int, list[str], str]:
 
 
 @skill(
-    id="bracket_validation",
+    id="bracket-validation",
     name="Bracket validation",
     domain=DOMAIN,
     description="Check whether (), [] and {} are balanced and properly nested, and locate the first error.",

@@ -82,7 +82,7 @@ def generate_split(
     for index in range(1, count + 1):
         difficulty = difficulties[(index - 1) % len(difficulties)]
         for attempt in range(MAX_ATTEMPTS_PER_TASK):
-            rng = random.Random(f"procskill:{spec.id}:{split}:{index}:{attempt}")
+            rng = random.Random(f"procskill:{seed_key(spec.id)}:{split}:{index}:{attempt}")
             task = spec.generate(rng, difficulty)
             _check_task(spec, task)
             if (
@@ -143,14 +143,14 @@ def code_bodies(prompt: str) -> frozenset[str]:
     )
 
 
-SUBSTANCE = {"code_review_verdict": code_bodies}
+SUBSTANCE = {"code-review-verdict": code_bodies}
 """Per skill: what an item's substance is, beyond its params and text (for code, the function bodies)."""
 
 
 def _leaks(spec: SkillSpec, task: GeneratedTask, split: str, rows: list[dict], taken: list[dict]) -> bool:
     """Whether a candidate repeats substance: a train item that of a holdout item, a holdout item that of
     another holdout item (no two holdout tasks test the same case)."""
-    substance = SUBSTANCE.get(spec.id.replace("-", "_"))
+    substance = SUBSTANCE.get(spec.id)
     if substance is None:
         return False
     against = rows if split == "holdout" else taken
@@ -178,17 +178,28 @@ def _clashes(task: GeneratedTask, row: dict) -> bool:
 
 
 def skill_md(spec: SkillSpec) -> str:
-    """The SKILL.md text of a generated skill."""
-    front = {
-        "name": spec.name,
-        "description": spec.description,
+    """The SKILL.md text of a generated skill: a valid Agent Skill (``name`` is the folder name).
+
+    procskill's own fields go under the spec's ``metadata`` string map; ``steps: "5"`` opts the pack
+    into the numbered-steps check, and ``title`` is the human name the procedure block's header shows.
+    """
+    metadata = {
+        "title": spec.name,
         "domain": spec.domain,
         "answer_type": spec.answer_type,
+        "steps": str(len(spec.procedure)),
         "why": spec.why,
     }
-    head = "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in front.items())
+    head = [f"name: {spec.id}", f"description: {json.dumps(spec.description, ensure_ascii=False)}", "metadata:"]
+    head += [f"  {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in metadata.items()]
     steps = "\n".join(f"{i}. {s}" for i, s in enumerate(spec.procedure_steps(), start=1))
-    return f"---\n{head}\n---\n\n{steps}\n"
+    return "---\n" + "\n".join(head) + f"\n---\n\n{steps}\n"
+
+
+def seed_key(skill_id: str) -> str:
+    """The skill's part of every task seed: its id before the Agent Skills rename (hyphens back to the
+    underscores of catalog 1.x), so the rename changed the ids and nothing else in the generated tasks."""
+    return skill_id.replace("-", "_")
 
 
 def build_catalog(out_dir: Path = BUILTIN_DIR, train_per_skill: int = TRAIN_PER_SKILL) -> Path:
@@ -214,9 +225,6 @@ def build_catalog(out_dir: Path = BUILTIN_DIR, train_per_skill: int = TRAIN_PER_
             (pack / f"{split}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return write_manifest(out_dir, version=CATALOG_VERSION)
 
-
-if __name__ == "__main__":
-    print(build_catalog())
 
 
 DOMAIN_WHY = {
@@ -244,11 +252,11 @@ DOMAIN_WHY = {
 
 
 DECISIONS: dict[str, str | dict[str, str]] = {
-    "incident_triage": r"^(SEV\d)",
-    "capacity_decision": r"^Choose option ([A-Z])",
-    "code_review_verdict": r"^(Approve|Request changes)",
-    "stat_test_choice": r"^Use (?:the )?(.+?):",
-    "log_root_cause": {
+    "incident-triage": r"^(SEV\d)",
+    "capacity-decision": r"^Choose option ([A-Z])",
+    "code-review-verdict": r"^(Approve|Request changes)",
+    "stat-test-choice": r"^Use (?:the )?(.+?):",
+    "log-root-cause": {
         "out of memory": r"ran out of memory",
         "disk full": r"filled its data volume",
         "expired certificate": r"is serving an expired",
@@ -256,14 +264,14 @@ DECISIONS: dict[str, str | dict[str, str]] = {
         "deadlock": r"deadlocked",
         "lost primary (read-only)": r"lost its primary",
     },
-    "flaky_test_diagnosis": {
+    "flaky-test-diagnosis": {
         "parallel workers": r"fails exactly when the suite runs with \d+ or more workers",
         "time of day": r"fails exactly when the run starts between",
         "test order": r"fails exactly when it runs right after",
         "runner platform": r"fails exactly on the [\w.-]+ runners",
         "locale": r"fails exactly when LANG",
     },
-    "data_quality_diagnosis": {
+    "data-quality-diagnosis": {
         "duplicate load": r" has a duplicate load",
         "partial load": r" has a partial \(incomplete\) load",
         "unit change": r" has a unit change",
@@ -273,13 +281,13 @@ DECISIONS: dict[str, str | dict[str, str]] = {
 """Per free-form skill: how to read the decision the rubric turns on from a gold conclusion (one capture
 group, or one pattern per decision label)."""
 
-TWO_DECISION_SKILLS = frozenset({"code_review_verdict"})
+TWO_DECISION_SKILLS = frozenset({"code-review-verdict"})
 """Skills with only two possible decisions (approve / request changes)."""
 
 
 def decision(skill_id: str, target: str) -> str:
     """The decision a target commits to: the normalised answer, or for free-form skills the deciding phrase."""
-    rule = DECISIONS.get(skill_id.replace("-", "_"))  # ids may be written with hyphens (Agent Skills names)
+    rule = DECISIONS.get(skill_id)
     if rule is None:
         return " ".join(target.lower().split())
     if isinstance(rule, dict):
@@ -293,7 +301,7 @@ def decision(skill_id: str, target: str) -> str:
 
 def max_same_decision(skill_id: str) -> int:
     """How many of a skill's holdout tasks may share one decision: 2 of 5, or 3 where only two exist."""
-    return 3 if skill_id.replace("-", "_") in TWO_DECISION_SKILLS else 2
+    return 3 if skill_id in TWO_DECISION_SKILLS else 2
 
 
 def best_constant_guess(skill_id: str, targets: list[str]) -> tuple[str, int]:
@@ -328,10 +336,21 @@ def catalog_card(skills_dir: Path = BUILTIN_DIR) -> str:
     lines += ["", "| domain | why the procedure helps |", "|---|---|"]
     for domain in sorted({p.domain for p in packs}):
         lines.append(f"| {domain} | {DOMAIN_WHY.get(domain, '')} |")
-    lines += ["", "| skill | domain | answer type | description |", "|---|---|---|---|"]
+    lines += [
+        "",
+        (
+            "Skill ids follow the Agent Skills spec (lowercase, hyphens) since catalog 2.0.0; the id before is "
+            "listed for logs made with 1.x (they still re-judge and report: procskill maps the old ids)."
+        ),
+        "",
+        "| skill | id before 2.0.0 | domain | answer type | description |",
+        "|---|---|---|---|---|",
+    ]
     for p in packs:
         types = sorted({t.answer_type for t in p.tasks})
-        lines.append(f"| `{p.id}` | {p.domain} | {', '.join(types)} | {p.description} |")
+        renamed = Path(skills_dir).resolve() == BUILTIN_DIR.resolve() and seed_key(p.id) != p.id
+        former = f"`{seed_key(p.id)}`" if renamed else "(same)"
+        lines.append(f"| `{p.id}` | {former} | {p.domain} | {', '.join(types)} | {p.description} |")
     lines += [
         "",
         "Best constant guess per skill: the one answer (for free-form skills, the one decision) that matches the most "
@@ -346,3 +365,7 @@ def catalog_card(skills_dir: Path = BUILTIN_DIR) -> str:
         shown = f"`{guess}`" if hits > 1 else "(none: no two holdout answers agree)"
         lines.append(f"| `{p.id}` | {shown} | {hits}/{len(holdout)} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(build_catalog())

@@ -52,7 +52,7 @@ def _fmt_offset(delta: dt.timedelta) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# day_of_week
+# day-of-week
 
 _EVENTS = (
     "the harbour bridge in {place} was opened",
@@ -73,7 +73,7 @@ _PLACES = (
 
 
 @skill(
-    id="day_of_week",
+    id="day-of-week",
     name="Day of the week (Zeller)",
     domain=DOMAIN,
     description="Find the weekday of a Gregorian calendar date with Zeller's congruence.",
@@ -139,7 +139,7 @@ def day_of_week(rng: random.Random, difficulty: int) -> GeneratedTask:
 
 
 # ---------------------------------------------------------------------------------------------
-# business_day_offset
+# business-day-offset
 
 _HOLIDAY_NAMES = (
     "Founders' Day", "Harvest Festival", "Civic Holiday", "Spring Bank Holiday", "Unity Day",
@@ -181,7 +181,7 @@ def _walk(start: dt.date, n: int, holidays: set[dt.date]) -> dt.date:
 
 
 @skill(
-    id="business_day_offset",
+    id="business-day-offset",
     name="Business-day offset",
     domain=DOMAIN,
     description="Find the date N business days after a start date, skipping weekends and listed holidays.",
@@ -282,7 +282,7 @@ def business_day_offset(rng: random.Random, difficulty: int) -> GeneratedTask:
 
 
 # ---------------------------------------------------------------------------------------------
-# timezone_shift
+# timezone-shift
 
 _FIXED_ZONES = (
     ("Tokyo", "Asia/Tokyo"), ("Mumbai", "Asia/Kolkata"), ("Singapore", "Asia/Singapore"),
@@ -322,7 +322,7 @@ def _local_ok(naive: dt.datetime, zone: zoneinfo.ZoneInfo) -> bool:
 
 
 @skill(
-    id="timezone_shift",
+    id="timezone-shift",
     name="Time-zone conversion",
     domain=DOMAIN,
     description="Convert a local date and time from one IANA time zone to another, honouring DST.",
@@ -394,7 +394,7 @@ def timezone_shift(rng: random.Random, difficulty: int) -> GeneratedTask:
 
 
 # ---------------------------------------------------------------------------------------------
-# duration_between
+# duration-between
 
 _SPANS = (
     ("a sourdough starter experiment", "started", "ended"),
@@ -432,7 +432,7 @@ def _day_count_text(a: dt.date, b: dt.date) -> str:
 
 
 @skill(
-    id="duration_between",
+    id="duration-between",
     name="Duration between two moments",
     domain=DOMAIN,
     description="Compute the elapsed days or minutes between two dates or timestamps.",
@@ -533,7 +533,7 @@ def duration_between(rng: random.Random, difficulty: int) -> GeneratedTask:
 
 
 # ---------------------------------------------------------------------------------------------
-# iso_week_date
+# iso-week-date
 
 _ISO_CONTEXTS = (
     "the production planner of {org}",
@@ -561,7 +561,7 @@ _ISO_ASKS = (
 
 
 @skill(
-    id="iso_week_date",
+    id="iso-week-date",
     name="ISO 8601 week date",
     domain=DOMAIN,
     description="Convert a calendar date into its ISO 8601 week date (ISO year, week number, weekday).",

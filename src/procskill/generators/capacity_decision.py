@@ -115,7 +115,7 @@ def _choose_scenario(rng: random.Random, difficulty: int) -> SimpleNamespace:
                 continue
             break
     else:  # pragma: no cover
-        raise RuntimeError("capacity_decision: could not build a decisive option set")
+        raise RuntimeError("capacity-decision: could not build a decisive option set")
     order = list(range(len(opts)))
     rng.shuffle(order)
     opts = [opts[i] for i in order]
@@ -221,7 +221,7 @@ def _worked_solution(s: SimpleNamespace) -> list[str]:
 
 
 @skill(
-    id="capacity_decision",
+    id="capacity-decision",
     name="Capacity planning decision",
     domain=DECIDE,
     description="Pick the cheapest fleet option that keeps projected peak utilisation within policy, including growth and redundancy.",

@@ -462,7 +462,7 @@ def _worked_solution(s: SimpleNamespace) -> list[str]:
 
 
 @skill(
-    id="code_review_verdict",
+    id="code-review-verdict",
     name="Code review verdict",
     domain=DIAG,
     description="Review a small pull request against its documented behaviour and give an approve / request-changes verdict.",

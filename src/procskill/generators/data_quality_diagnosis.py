@@ -258,7 +258,7 @@ def _worked_solution(s: SimpleNamespace) -> list[str]:
 
 
 @skill(
-    id="data_quality_diagnosis",
+    id="data-quality-diagnosis",
     name="Data-quality diagnosis",
     domain=DIAG,
     description="Localise a metric anomaly to one data source and name the data-quality defect from per-source profiles.",

@@ -79,7 +79,7 @@ def _larger_by(compound: Decimal, simple: Decimal) -> str:
 
 
 @skill(
-    id="compound_interest",
+    id="compound-interest",
     name="Compound interest",
     domain=DOMAIN,
     description="Grow a deposit under periodic compounding (possibly with a rate change and top-up) and report the balance or interest.",
@@ -249,7 +249,7 @@ def _annuity_payment(principal: Decimal, i: Decimal, n: int) -> Decimal:
 
 
 @skill(
-    id="loan_payment",
+    id="loan-payment",
     name="Loan amortisation",
     domain=DOMAIN,
     description="Compute a fixed-rate loan's periodic payment, total interest, or balance after some payments.",
@@ -428,7 +428,7 @@ _SHOPS = (
 
 
 @skill(
-    id="discount_tax_chain",
+    id="discount-tax-chain",
     name="Discount and tax chain",
     domain=DOMAIN,
     description="Apply item discounts, order discounts, a conditional coupon, sales tax and untaxed fees in order, rounding to the cent as stated.",

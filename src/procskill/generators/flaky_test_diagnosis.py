@@ -116,7 +116,7 @@ def _choose_scenario(rng: random.Random, difficulty: int) -> SimpleNamespace:
         if ok:
             break
     else:  # pragma: no cover - the space is large
-        raise RuntimeError("flaky_test_diagnosis: could not build a separable history")
+        raise RuntimeError("flaky-test-diagnosis: could not build a separable history")
     s.cause = cause
     s.commits = commits
     s.n_runs = n_runs
@@ -269,7 +269,7 @@ def _worked_solution(s: SimpleNamespace) -> list[str]:
 
 
 @skill(
-    id="flaky_test_diagnosis",
+    id="flaky-test-diagnosis",
     name="Flaky test diagnosis",
     domain=DIAG,
     description="Diagnose why a CI test fails intermittently from its run history, and name the mechanism and fix.",

@@ -98,7 +98,7 @@ def _cmp_semver(x: str, y: str) -> int:
 
 
 @skill(
-    id="semver_ordering",
+    id="semver-ordering",
     name="Semantic version ordering",
     domain=DOMAIN,
     description="Sort version strings by Semantic Versioning 2.0.0 precedence, including pre-release identifiers and build metadata.",
@@ -277,7 +277,7 @@ def _near(rng: random.Random, net: ipaddress._BaseNetwork) -> tuple[int, bool]:
 
 
 @skill(
-    id="cidr_membership",
+    id="cidr-membership",
     name="CIDR membership",
     domain=DOMAIN,
     description="Decide which IP addresses fall inside at least one of a set of CIDR blocks.",
@@ -446,7 +446,7 @@ def _subformulas(node: tuple) -> list[tuple]:
 
 
 @skill(
-    id="truth_table_count",
+    id="truth-table-count",
     name="Truth-table counting",
     domain=DOMAIN,
     description="Count the assignments of a propositional formula's variables that make it true.",

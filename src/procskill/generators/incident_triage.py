@@ -316,7 +316,7 @@ def _worked_solution(s: SimpleNamespace) -> list[str]:
 
 
 @skill(
-    id="incident_triage",
+    id="incident-triage",
     name="Incident severity triage",
     domain=DECIDE,
     description="Assign an incident severity and the required response from a written severity policy and the incident facts.",

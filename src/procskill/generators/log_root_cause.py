@@ -353,7 +353,7 @@ def _worked_solution(s: SimpleNamespace) -> list[str]:
 
 
 @skill(
-    id="log_root_cause",
+    id="log-root-cause",
     name="Log root-cause analysis",
     domain=DIAG,
     description="Find the root cause of an outage from merged multi-service logs and a dependency map.",

@@ -22,7 +22,7 @@ def _luhn_check_digit(payload: str) -> tuple[int, list[int], int]:
 
 
 @skill(
-    id="luhn_check_digit",
+    id="luhn-check-digit",
     name="Luhn check digit",
     domain=DOMAIN,
     description="Compute the Luhn (mod 10) check digit to append to a digit string.",
@@ -89,7 +89,7 @@ def _hyphenate(payload: str, rng: random.Random) -> str:
 
 
 @skill(
-    id="isbn10_check_digit",
+    id="isbn10-check-digit",
     name="ISBN-10 check digit",
     domain=DOMAIN,
     description="Compute the mod-11 check character (0-9 or X) that completes an ISBN-10.",
@@ -229,7 +229,7 @@ def _mod97_chunks(numeric: str) -> tuple[int, list[str]]:
 
 
 @skill(
-    id="iban_mod97_check",
+    id="iban-mod97-check",
     name="IBAN check digits (mod 97)",
     domain=DOMAIN,
     description="Compute the two ISO 13616 mod-97 check digits of an IBAN.",
@@ -315,7 +315,7 @@ def _expansion(numeral: str, base: int) -> str:
 
 
 @skill(
-    id="base_conversion",
+    id="base-conversion",
     name="Base conversion",
     domain=DOMAIN,
     description="Convert an integer numeral from one positional base to another.",
@@ -387,7 +387,7 @@ def base_conversion(rng: random.Random, difficulty: int) -> GeneratedTask:
 
 
 @skill(
-    id="modular_exponentiation",
+    id="modular-exponentiation",
     name="Modular exponentiation",
     domain=DOMAIN,
     description="Compute a^e mod m by square-and-multiply.",
@@ -454,7 +454,7 @@ def modular_exponentiation(rng: random.Random, difficulty: int) -> GeneratedTask
 
 
 @skill(
-    id="gcd_euclid",
+    id="gcd-euclid",
     name="Greatest common divisor (Euclid)",
     domain=DOMAIN,
     description="Find the greatest common divisor of two integers with the Euclidean algorithm.",

@@ -247,7 +247,7 @@ def _choose_scenario(rng: random.Random, difficulty: int) -> SimpleNamespace:
             if (case == "chi2" and lo >= 6) or (case == "fisher" and lo <= Fraction(9, 2)):
                 break
         else:  # pragma: no cover
-            raise RuntimeError("stat_test_choice: no contingency table with the required expected counts")
+            raise RuntimeError("stat-test-choice: no contingency table with the required expected counts")
         table_txt = f"Counts: {g1}: {a} yes, {b} no; {g2}: {c} yes, {d} no."
         facts.append(table_txt)
         expected_note = (
@@ -356,7 +356,7 @@ def _worked_solution(s: SimpleNamespace) -> list[str]:
 
 
 @skill(
-    id="stat_test_choice",
+    id="stat-test-choice",
     name="Statistical test choice",
     domain=DECIDE,
     description="Choose the appropriate hypothesis test from a study's outcome type, design and assumption checks.",

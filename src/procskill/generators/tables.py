@@ -79,7 +79,7 @@ _GROUP_THEMES = (
 
 
 @skill(
-    id="groupby_aggregate",
+    id="groupby-aggregate",
     name="Group-by aggregation",
     domain=DOMAIN,
     description="Filter a small table's rows, group them by a key column and aggregate a value per group.",
@@ -315,7 +315,7 @@ _JOIN_THEMES = (
 
 
 @skill(
-    id="table_join",
+    id="table-join",
     name="Table join",
     domain=DOMAIN,
     description="Join small tables on their key columns and total a value for the rows matching a condition.",
@@ -517,7 +517,7 @@ _OP_WORDS = {">": "greater than", ">=": "at least", "<": "less than", "<=": "at 
 
 
 @skill(
-    id="csv_filter_extract",
+    id="csv-filter-extract",
     name="CSV filter and extract",
     domain=DOMAIN,
     description="Parse CSV text with quoted fields, keep the rows meeting the conditions, extract a column.",
@@ -792,7 +792,7 @@ def _render_path(segments: list) -> str:
 
 
 @skill(
-    id="json_path_extract",
+    id="json-path-extract",
     name="JSON path lookup",
     domain=DOMAIN,
     description="Follow a JSONPath-style expression through a nested JSON document to the value it names.",

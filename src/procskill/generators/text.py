@@ -50,7 +50,7 @@ def _vigenere(text: str, key: str, sign: int) -> str:
 
 
 @skill(
-    id="vigenere_cipher",
+    id="vigenere-cipher",
     name="Vigenère cipher",
     domain=DOMAIN,
     description="Encrypt or decrypt a message with a Vigenère keyword (A=0 shifts, letters only).",
@@ -156,7 +156,7 @@ def _rle_decode(code: str) -> str:
 
 
 @skill(
-    id="run_length_encoding",
+    id="run-length-encoding",
     name="Run-length encoding",
     domain=DOMAIN,
     description="Encode a letter string as count+letter runs, or decode such a run list back to the string.",
@@ -294,7 +294,7 @@ def _slugify(title: str, sep: str, amp: str, limit: int | None) -> tuple[list[st
 
 
 @skill(
-    id="slug_normalisation",
+    id="slug-normalisation",
     name="URL slug normalisation",
     domain=DOMAIN,
     description="Turn a title into a URL slug under stated rules (accents, separators, length limit).",
@@ -430,7 +430,7 @@ def _from_roman(s: str) -> tuple[int, list[str]]:
 
 
 @skill(
-    id="roman_numerals",
+    id="roman-numerals",
     name="Roman numeral arithmetic",
     domain=DOMAIN,
     description="Add and subtract Roman numerals and write the result as a standard Roman numeral.",

@@ -33,7 +33,7 @@ def _approx(x: Fraction, digits: int = 8) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# unit_chain_conversion
+# unit-chain-conversion
 
 # (big, k, small): 1 big = k small. Each dimension's relations form a tree.
 _RELATIONS = {
@@ -154,7 +154,7 @@ def _factor_text(a: str, op: str, b: str) -> str:
 
 
 @skill(
-    id="unit_chain_conversion",
+    id="unit-chain-conversion",
     name="Unit conversion chain",
     domain=DOMAIN,
     description="Convert a quantity (or a rate) through a chain of given unit relations.",
@@ -253,7 +253,7 @@ def unit_chain_conversion(rng: random.Random, difficulty: int) -> GeneratedTask:
 
 
 # ---------------------------------------------------------------------------------------------
-# fuel_economy_conversion
+# fuel-economy-conversion
 
 MILE_KM = Fraction("1.609344")
 US_GAL_L = Fraction("3.785411784")
@@ -323,7 +323,7 @@ def _from_kmpl(key: str, k: Fraction) -> tuple[Fraction, str]:
 
 
 @skill(
-    id="fuel_economy_conversion",
+    id="fuel-economy-conversion",
     name="Fuel-economy conversion",
     domain=DOMAIN,
     description="Convert fuel economy between mpg (US or imperial), km/L, L/100 km and similar units.",
@@ -386,7 +386,7 @@ def fuel_economy_conversion(rng: random.Random, difficulty: int) -> GeneratedTas
 
 
 # ---------------------------------------------------------------------------------------------
-# significant_figures
+# significant-figures
 
 D = decimal.Decimal
 
@@ -489,7 +489,7 @@ _SIG_NOTE = (
 
 
 @skill(
-    id="significant_figures",
+    id="significant-figures",
     name="Significant figures in a calculation",
     domain=DOMAIN,
     description="Report the result of a calculation on measured values with the correct significant figures.",

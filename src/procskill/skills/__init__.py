@@ -6,13 +6,17 @@ from pathlib import Path
 
 from procskill.skills._pack import (
     ANSWER_TYPES,
+    DEFAULT_DOMAIN,
     MANIFEST,
+    METADATA_FIELDS,
     REQUIRED_FIELDS,
-    REQUIRED_FRONT_MATTER,
     SPLITS,
+    Problem,
     SkillPack,
     SkillPackError,
     TaskRecord,
+    check_pack,
+    check_packs,
     content_hash,
     load_pack,
     load_packs,
@@ -27,8 +31,12 @@ from procskill.skills._pack import (
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 """The frozen built-in catalog shipped in the package."""
 
-CATALOG_VERSION = "1.1.0"
-"""Version of the built-in catalog; bump it whenever the frozen files change."""
+CATALOG_VERSION = "2.0.0"
+"""Version of the built-in catalog; bump it whenever the frozen files change.
+
+2.0.0: skill ids in the Agent Skills form (``day-of-week``), procskill's fields under SKILL.md ``metadata``;
+the tasks themselves (prompts, targets, solutions, rubrics) are those of 1.1.0.
+1.1.0: answer-key fixes and binary rubrics (see docs/DATASET.md's changelog)."""
 
 
 def hf_dataset(split: str = "holdout", skills_dir: Path | str | None = None):
@@ -69,13 +77,17 @@ __all__ = [
     "ANSWER_TYPES",
     "BUILTIN_DIR",
     "CATALOG_VERSION",
+    "DEFAULT_DOMAIN",
     "MANIFEST",
+    "METADATA_FIELDS",
     "REQUIRED_FIELDS",
-    "REQUIRED_FRONT_MATTER",
     "SPLITS",
+    "Problem",
     "SkillPack",
     "SkillPackError",
     "TaskRecord",
+    "check_pack",
+    "check_packs",
     "content_hash",
     "hf_dataset",
     "load_pack",

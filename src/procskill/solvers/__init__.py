@@ -1,6 +1,12 @@
 """Solvers: run facts, procedure-block prompting, composed with Inspect's own ``generate()``."""
 
-from procskill.solvers._procedure import episode_setup, procedure_block, require_completion
+from procskill.solvers._procedure import (
+    BLOCK_TOKENS_KEY,
+    block_token_count,
+    episode_setup,
+    procedure_block,
+    require_completion,
+)
 from procskill.solvers._run_facts import (
     RUN_FACTS_KEY,
     active_generate_config,
@@ -12,8 +18,10 @@ from procskill.solvers._run_facts import (
 )
 
 __all__ = [
+    "BLOCK_TOKENS_KEY",
     "RUN_FACTS_KEY",
     "active_generate_config",
+    "block_token_count",
     "episode_setup",
     "generation_settings",
     "logged_run_facts",

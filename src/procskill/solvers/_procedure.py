@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from inspect_ai.model import Model, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from procskill.prompts import PLACEMENTS, Placement, add_procedure_block
 from procskill.solvers._run_facts import record_run
+
+BLOCK_TOKENS_KEY = "block_tokens"
+"""Sample-metadata key of a skill episode's block length in tokens of the evaluated model's tokenizer
+(``None`` when that tokenizer is not loaded here, e.g. an API model: no tokenizer is guessed; the task
+metadata ``skill_blocks`` has every block's length in characters)."""
+
+
+def block_token_count(model: Model, block: str) -> int | None:
+    """Tokens of ``block`` as inserted into the prompt (no special tokens) with the evaluated model's own
+    tokenizer when it is loaded locally (``hf/`` provider); ``None`` for other providers."""
+    tokenizer = getattr(model.api, "tokenizer", None)
+    if tokenizer is None or not callable(getattr(tokenizer, "encode", None)):
+        return None
+    return len(tokenizer.encode(block, add_special_tokens=False))
 
 
 @solver
@@ -18,7 +33,8 @@ def procedure_block(blocks: Mapping[str, str], placement: Placement = "user") ->
     whose metadata ``condition`` is ``"skill"`` this solver inserts the block of the
     sample's ``skill``; ``base`` samples pass through unchanged, so the block is the only
     difference between the two conditions. The blocks are held by the solver, not by
-    every sample's metadata: the log and Inspect's per-sample bookkeeping stay small.
+    every sample's metadata: the log and Inspect's per-sample bookkeeping stay small. Each skill
+    episode records the block's length in tokens (:data:`BLOCK_TOKENS_KEY`).
 
     Args:
         blocks: Rendered procedure block per skill id (:attr:`procskill.skills.SkillPack.block`).
@@ -31,6 +47,7 @@ def procedure_block(blocks: Mapping[str, str], placement: Placement = "user") ->
     if placement not in PLACEMENTS:
         raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
     blocks = dict(blocks)
+    counted: dict[tuple[str, str], int | None] = {}
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         if state.metadata.get("condition") == "skill":
@@ -38,6 +55,14 @@ def procedure_block(blocks: Mapping[str, str], placement: Placement = "user") ->
             if skill not in blocks:
                 raise KeyError(f"sample {state.sample_id!r}: no procedure block for skill {skill!r}")
             state.messages = add_procedure_block(state.messages, blocks[skill], placement)
+            try:
+                model = get_model()
+            except ValueError:  # run outside an eval (no active model): nothing to count with
+                return state
+            key = (str(model), skill)
+            if key not in counted:
+                counted[key] = block_token_count(model, blocks[skill])
+            state.metadata[BLOCK_TOKENS_KEY] = counted[key]
         return state
 
     return solve

@@ -37,10 +37,14 @@ from procskill.skills import (
     select_packs,
     verify_manifest,
 )
-from procskill.solvers import RUN_FACTS_KEY, episode_setup, require_completion
+from procskill.skills._size import block_sizes
+from procskill.solvers import BLOCK_TOKENS_KEY, RUN_FACTS_KEY, episode_setup, require_completion
 
-TASK_VERSION = "1.2.0"
-"""1.2.0: the task needs no model; the evaluated model, generation settings and checkpoint metadata are in
+TASK_VERSION = "1.3.0"
+"""1.3.0: any Agent Skills ``SKILL.md`` body is a block (the built-in catalog 2.0.0 uses the spec's ids); the task
+metadata ``skill_blocks`` gives each block's length in characters and the pack files not shown to the model; each
+skill episode's metadata ``block_tokens`` its length in the evaluated model's tokens. Prompts and verdicts unchanged.
+1.2.0: the task needs no model; the evaluated model, generation settings and checkpoint metadata are in
 each sample's metadata (``procskill_run``) instead of the task metadata; an ``answer_format`` score holds
 the ANSWER-line compliance (was each path's score metadata, wrong over epochs); Δ is the headline metric;
 per-skill metrics are opt-in. Prompts and pass/fail verdicts are unchanged.
@@ -289,6 +293,9 @@ def procskill(
         "placement": placement,
         "scoring": paths,
         "run_facts": f"sample metadata {RUN_FACTS_KEY!r} (model, generation settings, checkpoint)",
+        "skill_blocks": block_sizes(
+            packs, None, f"counted per skill episode: sample metadata {BLOCK_TOKENS_KEY!r} (evaluated model's tokenizer)"
+        ),
     }
     path_metrics = [procedural_delta(per_skill=True)] if per_skill else None
     return Task(

@@ -36,6 +36,7 @@ from procskill.errors import ProcskillError
 from procskill.prompts import PROMPT_TEMPLATE_VERSION, Placement, prompt_messages
 from procskill.scorers import answers_match, extract_answer, strip_thinking
 from procskill.skills import BUILTIN_DIR, SkillPack, content_hash, load_packs
+from procskill.skills._ids import id_mapper
 from procskill.skills._pack import jsonl_lines, read_text
 from procskill.solvers import logged_run_facts
 from procskill.training._guard import check_rows, holdout_index
@@ -541,11 +542,12 @@ def _log_rows(
     meta = eval_log.eval.metadata
     location = _local_location(eval_log.location)
     placement = meta.get("placement", "user")
+    current_id = id_mapper(meta.get("dataset"))  # a teacher log of the 1.x built-in catalog has the old ids
     samples = [
         s
         for s in eval_log.samples or []
         if (s.metadata or {}).get("condition") == "skill"
-        and (skills is None or s.metadata["skill"] in skills)
+        and (skills is None or current_id(s.metadata["skill"]) in skills)
     ]
     score_names = {name for s in samples for name in (s.scores or {})}
     judges = _judge_scores(eval_log)
@@ -561,12 +563,13 @@ def _log_rows(
 
     # The skill packs give each task's text and block: the check below then proves the teacher saw
     # exactly what procskill.prompts builds from the packs now, the prompt the model is evaluated on.
-    packs = load_packs(folder, sorted({s.metadata["skill"] for s in samples}))
+    packs = load_packs(folder, sorted({current_id(s.metadata["skill"]) for s in samples}))
     records = {t.id: (t, p) for p in packs for t in p.tasks}
     tally = _Tally.new()
     rows = []
     for sample in sorted(samples, key=lambda s: str(s.id)):
-        m = sample.metadata
+        m = {**sample.metadata, "skill": current_id(sample.metadata["skill"]),
+             "task_id": current_id(sample.metadata["task_id"])}
         tally.episodes[m["skill"]] += 1
         if sample.error is not None or sample.output is None:
             tally.dropped["error"] += 1

@@ -8,9 +8,9 @@ from fractions import Fraction
 from ._common import PromptUnreadable, need, one_of
 
 TARGET_DECISIONS = {
-    "capacity_decision": r"^Choose option ([A-Z])\b",
-    "incident_triage": r"^(SEV\d):",
-    "stat_test_choice": r"^Use (?:the )?(.+?):",
+    "capacity-decision": r"^Choose option ([A-Z])\b",
+    "incident-triage": r"^(SEV\d):",
+    "stat-test-choice": r"^Use (?:the )?(.+?):",
 }
 
 

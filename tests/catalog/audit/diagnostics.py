@@ -13,12 +13,12 @@ from ._common import PromptUnreadable, need
 
 def decision_from_target(skill: str, target: str) -> str:
     """The decision a gold conclusion states (read from its wording, not from the generator)."""
-    if skill == "code_review_verdict":
+    if skill == "code-review-verdict":
         return need(r"^(Approve|Request changes)", target)[1]
-    if skill == "log_root_cause":
+    if skill == "log-root-cause":
         service = need(r"^The root cause is (\S+), which", target)[1]
         return f"{service}: {_failure_mode(target)}"
-    if skill == "flaky_test_diagnosis":
+    if skill == "flaky-test-diagnosis":
         text = need(r"it fails exactly (.+?) \(", target)[1]
         return _flake_kind(text)
     source, kind = need(r"^(\S+) has an? (duplicate load|partial \(incomplete\) load|unit change|spike of missing)",

@@ -54,7 +54,7 @@ def agrees(task, prompt: str | None = None, target: str | None = None) -> bool:
     derived = rederive(task.skill, task.prompt if prompt is None else prompt)
     target = task.target if target is None else target
     if task.answer_type == "free":
-        return derived == CHECKERS[_key(task.skill)][1].decision_from_target(_key(task.skill), target)
+        return derived == CHECKERS[_key(task.skill)][1].decision_from_target(task.skill, target)
     return answers_match(derived, target, task.answer_type)
 
 
@@ -122,8 +122,8 @@ def test_a_prompt_without_its_question_is_refused(pack):
 
 def test_the_compound_interest_fault_of_catalog_1_0_is_caught():
     """Catalog 1.0 rendered the interest question as one letter ("... withdrawals. W Keep full ...")."""
-    task = next(t for p in PACKS if _key(p.id) == "compound_interest" for t in p.split("holdout")
+    task = next(t for p in PACKS if p.id == "compound-interest" for t in p.split("holdout")
                 if "interest in" in t.prompt)
     broken = re.sub(r"How much interest in total[^?]*\?", "W", task.prompt)
     with pytest.raises(PromptUnreadable):
-        rederive("compound_interest", broken)
+        rederive("compound-interest", broken)
