@@ -133,7 +133,9 @@ def holdout_episodes(n: int, skills_dir: str | None = None) -> list[dict[str, An
                 messages = list(sample.input)
                 if condition == "skill":
                     messages = add_procedure_block(messages, pack.block)
-                episodes.append({"id": sample.id, "messages": [{"role": m.role, "content": m.text} for m in messages]})
+                episodes.append(
+                    {"id": sample.id, "messages": [{"role": m.role, "content": m.text} for m in messages]}
+                )
                 if len(episodes) == n:
                     return episodes
     return episodes

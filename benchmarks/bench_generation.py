@@ -279,8 +279,15 @@ def run(
 
     if warmup:  # not timed: first-eval imports and registry lookups, first-call kernel setup
         raw_loop(weights, tokenizer, items[:1], 1, 1)
-        inspect_eval("procskill/procskill", model=model, limit=1, max_tokens=1, max_connections=1,
-                     log_dir=str(work / "logs" / shape / "warmup"), display="none")
+        inspect_eval(
+            "procskill/procskill",
+            model=model,
+            limit=1,
+            max_tokens=1,
+            max_connections=1,
+            log_dir=str(work / "logs" / shape / "warmup"),
+            display="none",
+        )
 
     arms = {"raw": raw_arm, **{c: inspect_arm(c) for c in configs}}
     seconds: dict[str, list[float]] = {name: [] for name in arms}
@@ -305,7 +312,11 @@ def run(
             sent = [{"role": m.role, "content": m.text} for m in sample.messages[:-1]]
             same_prompt += sent == episode["messages"]
             same_output += sample.output.completion == completion
-        checks[config] = {"samples": len(log.samples), "same_prompt": same_prompt, "same_completion": same_output}
+        checks[config] = {
+            "samples": len(log.samples),
+            "same_prompt": same_prompt,
+            "same_completion": same_output,
+        }
 
     raw_eps = [episodes / s for s in seconds["raw"]]
     summary: dict[str, Any] = {
@@ -357,12 +368,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (0 = torch's default)")
-    parser.add_argument("--event-wait", action="store_true", help="also time the proposed Inspect change "
-                        "(await the batch future instead of polling it every second)")
+    parser.add_argument(
+        "--event-wait",
+        action="store_true",
+        help="also time the proposed Inspect change "
+        "(await the batch future instead of polling it every second)",
+    )
     parser.add_argument("--work-dir", default=None)
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
-    configs = ("inspect_default", "inspect_max_connections") + (("inspect_event_wait",) if args.event_wait else ())
+    configs = ("inspect_default", "inspect_max_connections") + (
+        ("inspect_event_wait",) if args.event_wait else ()
+    )
     results = run(
         shape=args.shape,
         episodes=args.episodes,

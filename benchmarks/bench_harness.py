@@ -61,7 +61,9 @@ def bare_task(episodes: list[dict[str, Any]], variant: str = "bare"):
         for e in episodes
     ]
     scorer = match() if variant == "bare_match" else None
-    return Task(dataset=MemoryDataset(samples, name=variant), solver=[generate()], scorer=scorer, name=variant)
+    return Task(
+        dataset=MemoryDataset(samples, name=variant), solver=[generate()], scorer=scorer, name=variant
+    )
 
 
 def _with_targets(episodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -92,13 +94,18 @@ def component_seconds(episodes: int) -> dict[str, float]:
         for i, s in enumerate(samples)
     ]
     formats = [
-        SampleScore(score=Score(value={"compliant": 1.0, "truncated": 0.0, "no_answer_line": 0.0}),
-                    sample_id=s.id, sample_metadata=s.metadata)
+        SampleScore(
+            score=Score(value={"compliant": 1.0, "truncated": 0.0, "no_answer_line": 0.0}),
+            sample_id=s.id,
+            sample_metadata=s.metadata,
+        )
         for s in samples
     ]
     out = {"task_construction": build.seconds}
-    for name, m, scores in (("procedural_delta", procedural_delta(), passes),
-                            ("answer_compliance", answer_compliance(), formats)):
+    for name, m, scores in (
+        ("procedural_delta", procedural_delta(), passes),
+        ("answer_compliance", answer_compliance(), formats),
+    ):
         with Stopwatch() as sw:
             m(scores)
         out[f"metric_{name}"] = sw.seconds
@@ -115,26 +122,32 @@ def run(
     from inspect_ai import eval as inspect_eval
     from inspect_ai import task_with
     from inspect_ai.solver import generate
-    from testkit.scripted import scripted_model
 
     from procskill.scorers import extract
     from procskill.skills import BUILTIN_DIR, load_packs
     from procskill.solvers import procedure_block, record_run, require_completion
     from procskill.tasks import procskill
+    from testkit.scripted import scripted_model
 
     work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="procskill-bench-harness-"))
     items = _with_targets(holdout_episodes(episodes))
     model = scripted_model(REPLY)
 
     def procskill_arm() -> None:
-        [log] = inspect_eval("procskill/procskill", model=model, limit=episodes,
-                             log_dir=str(work / "procskill"), display="none")
+        [log] = inspect_eval(
+            "procskill/procskill",
+            model=model,
+            limit=episodes,
+            log_dir=str(work / "procskill"),
+            display="none",
+        )
         assert log.status == "success" and len(log.samples) == episodes, log.error
 
     def bare_arm(variant: str):
         def arm() -> None:
-            [log] = inspect_eval(bare_task(items, variant), model=model, log_dir=str(work / "bare"),
-                                 display="none")
+            [log] = inspect_eval(
+                bare_task(items, variant), model=model, log_dir=str(work / "bare"), display="none"
+            )
             assert log.status == "success" and len(log.samples) == episodes, log.error
 
         return arm
@@ -155,8 +168,10 @@ def run(
         # the task before issue #16 item 7's change: run facts and block as two solvers (a span and state diff each)
         blocks = {p.id: p.block for p in load_packs(BUILTIN_DIR)}
         arms["two_setup_solvers"] = variant_arm(
-            "two_setup_solvers", setup=record_run(),
-            solver=[procedure_block(blocks), generate(), require_completion()])
+            "two_setup_solvers",
+            setup=record_run(),
+            solver=[procedure_block(blocks), generate(), require_completion()],
+        )
     for arm in arms.values() if warmup else ():
         arm()
     seconds, cpu = side_by_side(arms, repeats)
@@ -166,14 +181,19 @@ def run(
         "repeats": repeats,
         "wall_seconds": {name: [round(s, 2) for s in seconds[name]] for name in arms},
         "cpu_seconds": {name: [round(s, 2) for s in cpu[name]] for name in arms},
-        "episodes_per_s_wall": {name: round(statistics.median(episodes / s for s in seconds[name]), 1)
-                                for name in arms},
+        "episodes_per_s_wall": {
+            name: round(statistics.median(episodes / s for s in seconds[name]), 1) for name in arms
+        },
         "ratio_over_bare_wall": {name: ratio_summary(seconds[name], seconds["bare"]) for name in others},
         "ratio_over_bare_cpu": {name: ratio_summary(cpu[name], cpu["bare"]) for name in others},
-        "ratio_over_bare_match_wall": {name: ratio_summary(seconds[name], seconds["bare_match"])
-                                       for name in others if name != "bare_match"},
-        "ratio_over_bare_match_cpu": {name: ratio_summary(cpu[name], cpu["bare_match"])
-                                      for name in others if name != "bare_match"},
+        "ratio_over_bare_match_wall": {
+            name: ratio_summary(seconds[name], seconds["bare_match"])
+            for name in others
+            if name != "bare_match"
+        },
+        "ratio_over_bare_match_cpu": {
+            name: ratio_summary(cpu[name], cpu["bare_match"]) for name in others if name != "bare_match"
+        },
         "procskill_components_seconds": component_seconds(episodes),
     }
 

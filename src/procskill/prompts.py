@@ -73,14 +73,18 @@ def task_text(messages: str | list[ChatMessage]) -> str:
     Raises:
         ValueError: The messages have no user turn ending with the answer instruction.
     """
-    user = messages if isinstance(messages, str) else next((m.text for m in messages if m.role == "user"), None)
+    user = (
+        messages if isinstance(messages, str) else next((m.text for m in messages if m.role == "user"), None)
+    )
     suffix = f"\n\n{ANSWER_INSTRUCTION}"
     if user is None or not user.endswith(suffix):
         raise ValueError("not a procskill episode: no user turn ending with the answer instruction")
     return user[: -len(suffix)]
 
 
-def add_procedure_block(messages: list[ChatMessage], block: str, placement: Placement = "user") -> list[ChatMessage]:
+def add_procedure_block(
+    messages: list[ChatMessage], block: str, placement: Placement = "user"
+) -> list[ChatMessage]:
     """Insert a procedure block into an episode's messages.
 
     Args:
@@ -103,7 +107,9 @@ def add_procedure_block(messages: list[ChatMessage], block: str, placement: Plac
     return out
 
 
-def prompt_messages(task_prompt: str, block: str | None = None, placement: Placement = "user") -> list[ChatMessage]:
+def prompt_messages(
+    task_prompt: str, block: str | None = None, placement: Placement = "user"
+) -> list[ChatMessage]:
     """Messages sent to the model for one episode.
 
     Args:

@@ -23,9 +23,9 @@ Units of inference (see docs/report.md, "Methods"):
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from math import comb
 
 import numpy as np
@@ -167,8 +167,9 @@ def bootstrap_indices(
     return out
 
 
-def cluster_weights(strata: Sequence[object], resamples: int = DEFAULT_RESAMPLES,
-                    seed: int = DEFAULT_SEED) -> tuple[np.ndarray, np.ndarray]:
+def cluster_weights(
+    strata: Sequence[object], resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED
+) -> tuple[np.ndarray, np.ndarray]:
     """A cluster bootstrap as weights: ``(W, codes)``, ``W[r, g]`` = times cluster g is drawn in replicate r."""
     codes, g = _clusters(strata)
     rng = np.random.default_rng(seed)
@@ -368,8 +369,14 @@ class JointTest:
     df2: int
 
     def as_dict(self) -> dict[str, object]:
-        return {"estimates": self.estimates, "differences": [d.as_dict() for d in self.differences],
-                "statistic": self.statistic, "p": self.p, "df1": self.df1, "df2": self.df2}
+        return {
+            "estimates": self.estimates,
+            "differences": [d.as_dict() for d in self.differences],
+            "statistic": self.statistic,
+            "p": self.p,
+            "df1": self.df1,
+            "df2": self.df2,
+        }
 
 
 def joint_equality(columns: np.ndarray, strata: Sequence[object], level: float = DEFAULT_LEVEL) -> JointTest:
@@ -403,8 +410,9 @@ def joint_equality(columns: np.ndarray, strata: Sequence[object], level: float =
     for i, d in enumerate(diffs):
         se = float(math.sqrt(max(dcov[i, i], 0.0)))
         p, detectable = _test_and_power(float(d), se, df, level)
-        intervals.append(Interval(float(d), float(d - t_crit * se), float(d + t_crit * se), n, se, p, detectable,
-                                  g, df))
+        intervals.append(
+            Interval(float(d), float(d - t_crit * se), float(d + t_crit * se), n, se, p, detectable, g, df)
+        )
     q = k - 1
     try:
         wald = float(diffs @ np.linalg.pinv(dcov) @ diffs)
@@ -498,8 +506,9 @@ def agreement(
     def per_cluster(x: np.ndarray) -> np.ndarray:
         return weights @ np.bincount(codes, weights=x, minlength=g)
 
-    reps = _kappa_from_counts(per_cluster(np.ones(n)), per_cluster(va), per_cluster(vb),
-                              per_cluster((va != vb).astype(float)))
+    reps = _kappa_from_counts(
+        per_cluster(np.ones(n)), per_cluster(va), per_cluster(vb), per_cluster((va != vb).astype(float))
+    )
     low, high = _percentile(kappa, reps, n, level)
     return Agreement(
         n=n,
@@ -585,5 +594,6 @@ def spearman(
     df = g - 1
     half = _t_ppf(1 - (1 - level) / 2, df) * se_z
     p = _t_p(z / se_z, df) if se_z > 0 else (1.0 if z == 0 else 0.0)
-    return Interval(rho, math.tanh(z - half), math.tanh(z + half), n, se=(1 - rho**2) * se_z, p=p, clusters=g,
-                    df=df)
+    return Interval(
+        rho, math.tanh(z - half), math.tanh(z + half), n, se=(1 - rho**2) * se_z, p=p, clusters=g, df=df
+    )

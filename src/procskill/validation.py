@@ -144,4 +144,11 @@ def load_yaml_model(
     return validate_document(doc, model, error, data)
 
 
-__all__ = ["YamlDocument", "field_path", "load_yaml_model", "pydantic_problems", "read_yaml", "validate_document"]
+__all__ = [
+    "YamlDocument",
+    "field_path",
+    "load_yaml_model",
+    "pydantic_problems",
+    "read_yaml",
+    "validate_document",
+]

@@ -38,8 +38,9 @@ def test_judge_bench_counts_are_exact(bench, tmp_path):
 def test_report_bench_writes_the_report_from_seven_logs(bench, tmp_path):
     skills = write_synthetic_packs(tmp_path / "packs", skills=2, tasks_per_skill=2)
     report = bench("bench_report")
-    result = report.run(repeats=1, work_dir=tmp_path / "work", profile=False, skills_dir=skills,
-                        without_figures=False)
+    result = report.run(
+        repeats=1, work_dir=tmp_path / "work", profile=False, skills_dir=skills, without_figures=False
+    )
     assert result["logs"] == 7 and result["configurations"] == 7
     assert result["episodes"] == 7 * 8
     assert result["lifts"] >= 3  # three SFT checkpoints paired with their base models

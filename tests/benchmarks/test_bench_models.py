@@ -9,8 +9,14 @@ pytestmark = pytest.mark.slow
 
 def test_generation_bench_raw_loop_matches_inspect(bench, tmp_path):
     result = bench("bench_generation").run(
-        shape="tiny", episodes=4, batch_size=4, max_tokens=3, repeats=1, work_dir=tmp_path,
-        configs=("inspect_max_connections",), warmup=False,
+        shape="tiny",
+        episodes=4,
+        batch_size=4,
+        max_tokens=3,
+        repeats=1,
+        work_dir=tmp_path,
+        configs=("inspect_max_connections",),
+        warmup=False,
     )
     tuned = result["results"]["inspect_max_connections"]
     # Same prompts and same completions: the two arms did the same generation work.
@@ -22,8 +28,15 @@ def test_generation_bench_raw_loop_matches_inspect(bench, tmp_path):
 
 
 def test_memory_bench_loads_the_weights_once(bench, tmp_path):
-    result = bench("bench_memory").run(hidden_size=64, layers=4, episodes=1, repeats=1, work_dir=tmp_path,
-                                       fixed_baseline=False, modes=("inspect",))
+    result = bench("bench_memory").run(
+        hidden_size=64,
+        layers=4,
+        episodes=1,
+        repeats=1,
+        work_dir=tmp_path,
+        fixed_baseline=False,
+        modes=("inspect",),
+    )
     # The hf provider would load the weights a second time for a model-info lookup; the task prevents it.
     assert result["weight_loads"] == {"inspect": [1]}
     assert result["weights_mib"] > 0 and result["runs"]["inspect"][0]["growth_mib"] >= 0

@@ -16,7 +16,12 @@ def test_dataset_card_is_current():
 def test_best_constant_guess_counts_decisions_not_wording():
     from procskill.generators.build import best_constant_guess
 
-    targets = ["SEV2: payments fail; page on-call.", "SEV2: 5% of users; page.", "SEV3: internal tool.", "SEV1: data loss."]
+    targets = [
+        "SEV2: payments fail; page on-call.",
+        "SEV2: 5% of users; page.",
+        "SEV3: internal tool.",
+        "SEV1: data loss.",
+    ]
     assert best_constant_guess("incident-triage", targets) == ("SEV2", 2)
     assert best_constant_guess("gcd-euclid", ["4", "7", " 4"]) == ("4", 2)
     assert best_constant_guess("gcd-euclid", ["9", "3"]) == ("3", 1)  # a tie goes to the first decision

@@ -28,7 +28,14 @@ def test_forty_skills_two_hundred_holdout_tasks(packs):
     assert len({p.domain for p in packs}) >= 8
     free = sum(1 for p in packs for t in p.split("holdout") if t.answer_type == "free")
     assert 25 <= free <= 40, f"{free}/200 free-form holdout tasks; the paper's holdout is 16.5% free-form"
-    assert {t.answer_type for p in packs for t in p.tasks} <= {"integer", "number", "string", "list", "set", "free"}
+    assert {t.answer_type for p in packs for t in p.tasks} <= {
+        "integer",
+        "number",
+        "string",
+        "list",
+        "set",
+        "free",
+    }
 
 
 def test_manifest_matches_and_files_stay_small(packs):
@@ -111,7 +118,9 @@ def test_every_skill_pack_says_why_and_generators_take_a_difficulty(packs):
 def test_datasets_view(packs):
     holdout = hf_dataset("holdout")
     assert holdout.num_rows == 200
-    assert {"id", "skill", "domain", "prompt", "target", "answer_type", "skill_block"} <= set(holdout.column_names)
+    assert {"id", "skill", "domain", "prompt", "target", "answer_type", "skill_block"} <= set(
+        holdout.column_names
+    )
 
 
 HEDGES = re.compile(r"partially correct|is expected|should mention|should rest|ideally|bonus", re.IGNORECASE)
@@ -121,12 +130,23 @@ def test_rubrics_state_a_binary_criterion(packs):
     """The judge answers PASS or FAIL, so each rubric says what passes and what fails, without a middle."""
     for task in (t for p in packs for t in p.tasks if t.answer_type == "free"):
         assert "Correct" in task.rubric and "Incorrect" in task.rubric, task.id
-        assert not HEDGES.search(task.rubric), f"{task.id}: {HEDGES.search(task.rubric)[0]!r} leaves the verdict open"
+        assert not HEDGES.search(task.rubric), (
+            f"{task.id}: {HEDGES.search(task.rubric)[0]!r} leaves the verdict open"
+        )
 
 
-FREE_FORM_SKILLS = ("log-root-cause", "flaky-test-diagnosis", "data-quality-diagnosis", "code-review-verdict",
-                    "incident-triage", "stat-test-choice", "capacity-decision")
-FREE_FORM_MODULES = tuple(skill.replace("-", "_") for skill in FREE_FORM_SKILLS)  # one generator module per skill
+FREE_FORM_SKILLS = (
+    "log-root-cause",
+    "flaky-test-diagnosis",
+    "data-quality-diagnosis",
+    "code-review-verdict",
+    "incident-triage",
+    "stat-test-choice",
+    "capacity-decision",
+)
+FREE_FORM_MODULES = tuple(
+    skill.replace("-", "_") for skill in FREE_FORM_SKILLS
+)  # one generator module per skill
 
 
 @pytest.mark.parametrize("name", FREE_FORM_MODULES)

@@ -70,5 +70,7 @@ def test_no_holdout_case_recurs(pack):
         mine = substance[h.id]
         if len(mine) < 2 and not any(re.fullmatch(r"[A-Z]{6,}", x) for x in mine):
             continue
-        for other in holdout[i + 1:] + pack.split("train"):
-            assert not mine <= substance[other.id], f"{h.id}'s deciding values {sorted(mine)} recur in {other.id}"
+        for other in holdout[i + 1 :] + pack.split("train"):
+            assert not mine <= substance[other.id], (
+                f"{h.id}'s deciding values {sorted(mine)} recur in {other.id}"
+            )

@@ -37,9 +37,14 @@ def test_a_free_prose_skill_is_its_body_and_its_references_are_not_shown():
     assert invoice.block == SKILL_BLOCK_HEADER.format(name="invoice-total") + "\n" + invoice.body
     assert invoice.body.startswith("# Invoice total\n\nWork in cents") and "4. Round to cents" in invoice.body
     assert invoice.not_shown == ("references/rounding.md",)
-    assert "rounding.md" not in invoice.block or "references/rounding.md" in invoice.body  # only named, not inlined
+    assert (
+        "rounding.md" not in invoice.block or "references/rounding.md" in invoice.body
+    )  # only named, not inlined
     assert "Round half up to whole cents once" not in invoice.block
-    assert packs["celsius-to-fahrenheit"].domain == "unspecified" and packs["celsius-to-fahrenheit"].not_shown == ()
+    assert (
+        packs["celsius-to-fahrenheit"].domain == "unspecified"
+        and packs["celsius-to-fahrenheit"].not_shown == ()
+    )
 
 
 def _pack(root: Path, name: str, front: str, body: str = "Do it.\n", tasks: str | None = "") -> Path:
@@ -47,18 +52,35 @@ def _pack(root: Path, name: str, front: str, body: str = "Do it.\n", tasks: str 
     folder.mkdir(parents=True)
     (folder / "SKILL.md").write_text(f"---\n{front}---\n\n{body}")
     if tasks is not None:
-        row = json.dumps({"id": f"{name}-1", "skill": name, "split": "holdout", "answer_type": "integer",
-                          "prompt": "p", "target": "1", "solution": "ANSWER: 1"}) + "\n"
+        row = (
+            json.dumps(
+                {
+                    "id": f"{name}-1",
+                    "skill": name,
+                    "split": "holdout",
+                    "answer_type": "integer",
+                    "prompt": "p",
+                    "target": "1",
+                    "solution": "ANSWER: 1",
+                }
+            )
+            + "\n"
+        )
         (folder / "tasks.jsonl").write_text(tasks or row)
     return folder
 
 
 def test_old_style_front_matter_gets_every_spec_problem_with_line_and_field(tmp_path):
-    folder = _pack(tmp_path, "leap_year", 'name: "Leap year"\ndescription: "Decide leap years."\ndomain: calendar\n')
+    folder = _pack(
+        tmp_path, "leap_year", 'name: "Leap year"\ndescription: "Decide leap years."\ndomain: calendar\n'
+    )
     pack, problems = check_pack(folder)
     assert pack is None
     text = [str(p) for p in problems]
-    assert any("SKILL.md:4: domain: Unexpected fields in frontmatter: domain" in t and "under 'metadata:'" in t for t in text)
+    assert any(
+        "SKILL.md:4: domain: Unexpected fields in frontmatter: domain" in t and "under 'metadata:'" in t
+        for t in text
+    )
     assert any("SKILL.md:2: name: Skill name 'Leap year' must be lowercase" in t for t in text)
     assert any(": name: Directory name 'leap_year' must match skill name" in t for t in text)
     assert all("(Agent Skills spec)" in t for t in text)
@@ -67,8 +89,9 @@ def test_old_style_front_matter_gets_every_spec_problem_with_line_and_field(tmp_
 def test_the_steps_rule_applies_only_to_packs_that_opt_in(tmp_path):
     free = _pack(tmp_path, "free", "name: free\ndescription: d\n", body="Prose.\n\n1. one\n2. two\n")
     assert check_pack(free)[1] == []
-    strict = _pack(tmp_path, "strict", 'name: strict\ndescription: d\nmetadata:\n  steps: "5"\n',
-                   body="1. one\n2. two\n")
+    strict = _pack(
+        tmp_path, "strict", 'name: strict\ndescription: d\nmetadata:\n  steps: "5"\n', body="1. one\n2. two\n"
+    )
     [problem] = check_pack(strict)[1]
     assert problem.field == "metadata.steps" and "exactly 5 numbered steps, found 2" in problem.message
 
@@ -107,8 +130,11 @@ def test_a_log_made_with_the_old_ids_still_reports_under_the_new_ones(tmp_path):
     from procskill.analysis import build_report
 
     [log] = inspect_eval(
-        "procskill/procskill", model=scripted_model("ANSWER: 0"), task_args={"skills": "gcd-euclid"},
-        log_dir=str(tmp_path / "logs"), display="none",
+        "procskill/procskill",
+        model=scripted_model("ANSWER: 0"),
+        task_args={"skills": "gcd-euclid"},
+        log_dir=str(tmp_path / "logs"),
+        display="none",
     )
     log = read_eval_log(log.location)
     # what catalog 1.0.0 wrote: snake_case skill and task ids (built here, so the rename script leaves them be)
@@ -157,16 +183,24 @@ def test_worked_example_base_vs_skill_on_the_tiny_model_then_report(tiny_model_d
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
     for pack in load_packs(EXAMPLES):  # counted independently: the block as inserted, no special tokens
-        assert blocks[pack.id] == {"tokens": None, "characters": len(pack.block), "not_shown": list(pack.not_shown)}
+        assert blocks[pack.id] == {
+            "tokens": None,
+            "characters": len(pack.block),
+            "not_shown": list(pack.not_shown),
+        }
         expected = len(tokenizer(pack.block, add_special_tokens=False)["input_ids"])
         episodes = [s.metadata for s in log.samples if s.metadata["skill"] == pack.id]
-        assert {m.get("block_tokens") for m in episodes if m["condition"] == "skill"} == {expected} and expected > 0
+        assert {m.get("block_tokens") for m in episodes if m["condition"] == "skill"} == {
+            expected
+        } and expected > 0
         assert all("block_tokens" not in m for m in episodes if m["condition"] == "base")
     skill_turn = next(s for s in log.samples if s.id == "inv-1:skill").messages[1].text
     assert skill_turn.startswith("Follow this procedure (invoice-total):\n# Invoice total")
     assert "Round half up to whole cents once" not in skill_turn  # references/ is not shown
 
-    reported = runner.invoke(app, ["report", str(tmp_path / "logs-my-skills"), "--out", str(tmp_path / "report")])
+    reported = runner.invoke(
+        app, ["report", str(tmp_path / "logs-my-skills"), "--out", str(tmp_path / "report")]
+    )
     assert reported.exit_code == 0, reported.output
     markdown = (tmp_path / "report" / "report.md").read_text()
     assert "## Δ vs skill-block length" in markdown and "| invoice-total |" in markdown
@@ -205,11 +239,14 @@ def test_a_teacher_log_made_with_the_old_ids_still_builds_a_corpus(tmp_path):
     tasks = tmp_path / "skills"
     shutil.copytree(pack.path, tasks / "gcd-euclid")
     (tasks / "gcd-euclid" / "train.jsonl").write_text(
-        "".join(line + "\n" for line in (pack.path / "train.jsonl").read_text().splitlines()[:4]))
+        "".join(line + "\n" for line in (pack.path / "train.jsonl").read_text().splitlines()[:4])
+    )
     [log] = inspect_eval(
-        "procskill/procskill", model=scripted_model(teacher, name="teacher"),
+        "procskill/procskill",
+        model=scripted_model(teacher, name="teacher"),
         task_args={"skills_dir": str(tasks), "split": "train", "condition": "skill"},
-        log_dir=str(tmp_path / "logs"), display="none",
+        log_dir=str(tmp_path / "logs"),
+        display="none",
     )
     log = read_eval_log(log.location)
     old_skill = "gcd-euclid".replace("-", "_")  # catalog 1.0.0's id

@@ -70,4 +70,6 @@ def test_lenient_fallbacks(text, value, rule):
 
 
 def test_lenient_ignores_long_trailing_prose():
-    assert extract_answer("I could not finish the computation in the time I had, sorry.", lenient=True) is None
+    assert (
+        extract_answer("I could not finish the computation in the time I had, sorry.", lenient=True) is None
+    )

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
-from testkit.packs import CODE, write_synthetic_packs
-from testkit.scripted import scripted_model, scripted_output
 
 from procskill.tasks import procskill
+from testkit.packs import CODE, write_synthetic_packs
+from testkit.scripted import scripted_model, scripted_output
 
 
 def _responder(messages):
@@ -29,27 +29,51 @@ def _scores(log):
         return "nan" if isinstance(value, float) and math.isnan(value) else value
 
     return {
-        (s.id, s.epoch, name): (plain(sc.value), sc.metadata) for s in log.samples for name, sc in s.scores.items()
+        (s.id, s.epoch, name): (plain(sc.value), sc.metadata)
+        for s in log.samples
+        for name, sc in s.scores.items()
     }
 
 
 @pytest.mark.slow
 def test_inspect_score_without_flags_reproduces_the_scores(tmp_path):
     packs = write_synthetic_packs(tmp_path / "packs", skills=2, tasks_per_skill=3, free_skills=1)
-    [log] = inspect_eval(procskill(skills_dir=str(packs)), model=scripted_model(_responder), max_tokens=1,
-                         log_dir=str(tmp_path / "logs"), display="none")
+    [log] = inspect_eval(
+        procskill(skills_dir=str(packs)),
+        model=scripted_model(_responder),
+        max_tokens=1,
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
     assert log.status == "success", log.error
-    assert [s.name for s in log.eval.scorers] == ["extract", "answer_format"]  # bare names, as Inspect records
+    assert [s.name for s in log.eval.scorers] == [
+        "extract",
+        "answer_format",
+    ]  # bare names, as Inspect records
     rescored = tmp_path / "rescored.eval"
     result = subprocess.run(
-        [Path(sys.executable).with_name("inspect"), "score", log.location, "--action", "overwrite",
-         "--output-file", str(rescored), "--display", "none"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=180,
+        [
+            Path(sys.executable).with_name("inspect"),
+            "score",
+            log.location,
+            "--action",
+            "overwrite",
+            "--output-file",
+            str(rescored),
+            "--display",
+            "none",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     before, after = read_eval_log(log.location), read_eval_log(str(rescored))
     assert _scores(after) == _scores(before)
-    assert any(meta.get("truncated") for (_, _, name), (_, meta) in _scores(after).items() if name == "extract")
+    assert any(
+        meta.get("truncated") for (_, _, name), (_, meta) in _scores(after).items() if name == "extract"
+    )
     for old, new in zip(before.results.scores, after.results.scores, strict=True):
         assert old.name == new.name
         assert {k: m.value for k, m in old.metrics.items()} == {k: m.value for k, m in new.metrics.items()}

@@ -6,7 +6,6 @@ import json
 import shutil
 
 import pytest
-from testkit.packs import write_synthetic_packs
 
 from procskill.skills import (
     SkillPackError,
@@ -16,11 +15,14 @@ from procskill.skills import (
     verify_manifest,
     write_manifest,
 )
+from testkit.packs import write_synthetic_packs
 
 
 @pytest.fixture
 def packs_dir(tmp_path):
-    return write_synthetic_packs(tmp_path / "packs", skills=2, tasks_per_skill=3, free_skills=1, train_per_skill=2)
+    return write_synthetic_packs(
+        tmp_path / "packs", skills=2, tasks_per_skill=3, free_skills=1, train_per_skill=2
+    )
 
 
 def test_loads_steps_front_matter_and_splits(packs_dir):
@@ -45,15 +47,20 @@ def test_skill_md_without_front_matter(packs_dir):
 
 def test_skill_md_missing_field(packs_dir):
     _rewrite(packs_dir / "skill-00" / "SKILL.md", 'description: "Repeat the code."\n', "")
-    with pytest.raises(SkillPackError, match=r"SKILL.md:1: description: Missing required field in frontmatter: description"):
+    with pytest.raises(
+        SkillPackError, match=r"SKILL.md:1: description: Missing required field in frontmatter: description"
+    ):
         load_packs(packs_dir)
 
 
-@pytest.mark.parametrize(("old", "new", "message"), [
-    ("4. Do part 4 of the synthetic procedure.\n", "", "step numbered 5, expected 4"),
-    ("Check the code.", "Check the code.\n6. One step too many.", "exactly 5 numbered steps, found 6"),
-    ("`ANSWER: <answer>`", "`RESULT: <answer>`", "step 5 must restate the answer instruction"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("4. Do part 4 of the synthetic procedure.\n", "", "step numbered 5, expected 4"),
+        ("Check the code.", "Check the code.\n6. One step too many.", "exactly 5 numbered steps, found 6"),
+        ("`ANSWER: <answer>`", "`RESULT: <answer>`", "step 5 must restate the answer instruction"),
+    ],
+)
 def test_skill_md_steps(packs_dir, old, new, message):
     _rewrite(packs_dir / "skill-00" / "SKILL.md", old, new)
     with pytest.raises(SkillPackError, match=message):
@@ -73,13 +80,16 @@ def _edit_row(packs_dir, line_no, **changes):
     path.write_text("\n".join(lines) + "\n")
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"target": None}, r"tasks.jsonl:2: target: is required"),
-    ({"answer_type": "date"}, r"tasks.jsonl:2: answer_type: Input should be 'integer'"),
-    ({"split": "dev"}, r"tasks.jsonl:2: split: Input should be 'holdout' or 'train'"),
-    ({"skill": "other"}, r"tasks.jsonl:2: skill: is 'other' but the pack folder is 'skill-00'"),
-    ({"answer_type": "free"}, r"tasks.jsonl:2: rubric: is required"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"target": None}, r"tasks.jsonl:2: target: is required"),
+        ({"answer_type": "date"}, r"tasks.jsonl:2: answer_type: Input should be 'integer'"),
+        ({"split": "dev"}, r"tasks.jsonl:2: split: Input should be 'holdout' or 'train'"),
+        ({"skill": "other"}, r"tasks.jsonl:2: skill: is 'other' but the pack folder is 'skill-00'"),
+        ({"answer_type": "free"}, r"tasks.jsonl:2: rubric: is required"),
+    ],
+)
 def test_bad_task_rows(packs_dir, changes, message):
     _edit_row(packs_dir, 2, **changes)
     with pytest.raises(SkillPackError, match=message):

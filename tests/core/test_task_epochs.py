@@ -6,10 +6,10 @@ from collections import defaultdict
 
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
-from testkit.packs import CODE, write_synthetic_packs
-from testkit.scripted import scripted_model, scripted_output
 
 from procskill import stats
+from testkit.packs import CODE, write_synthetic_packs
+from testkit.scripted import scripted_model, scripted_output
 
 EPOCHS = 3
 SKILLS, TASKS = 3, 4
@@ -60,21 +60,30 @@ def test_every_metric_over_all_epochs(tmp_path):
                 per_task[f"skill-{s:02d}-h{t:03d}"][cond] = sum(k == "pass" for k in kinds) / EPOCHS
                 fmt[cond] += [(k in ("pass", "fail"), k == "trunc", k == "none") for k in kinds]
     # The script must make epochs differ, or this test could not see an epoch-1-only metric.
-    assert any(len({_behaviour(s, t, c, e) for e in range(EPOCHS)}) > 1
-               for s in range(SKILLS) for t in range(TASKS) for c in ("base", "skill"))
+    assert any(
+        len({_behaviour(s, t, c, e) for e in range(EPOCHS)}) > 1
+        for s in range(SKILLS)
+        for t in range(TASKS)
+        for c in ("base", "skill")
+    )
     tasks = sorted(per_task)
     base = [per_task[t]["base"] for t in tasks]
     skill = [per_task[t]["skill"] for t in tasks]
     expected = stats.paired_delta(base, skill, [t.rsplit("-", 1)[0] for t in tasks])
 
-    values = {k: m.value for k, m in next(s for s in log.results.scores if s.name == "extract").metrics.items()}
+    values = {
+        k: m.value for k, m in next(s for s in log.results.scores if s.name == "extract").metrics.items()
+    }
     assert values["pass_base"] == sum(base) / len(base)
     assert values["pass_skill"] == sum(skill) / len(skill)
     assert abs(values["delta"] - (sum(skill) - sum(base)) / len(tasks)) < 1e-12
     assert (values["delta_low"], values["delta_high"]) == (expected.low, expected.high)
     assert values["pairs"] == len(tasks) and values["pairs_dropped"] == 0
 
-    formats = {k: m.value for k, m in next(s for s in log.results.scores if s.name == "answer_format").metrics.items()}
+    formats = {
+        k: m.value
+        for k, m in next(s for s in log.results.scores if s.name == "answer_format").metrics.items()
+    }
     for cond in ("base", "skill"):
         rows = fmt[cond]
         assert abs(formats[f"compliance_{cond}"] - sum(r[0] for r in rows) / len(rows)) < 1e-12

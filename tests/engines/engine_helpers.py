@@ -18,9 +18,28 @@ def inspect_eval(env: Path, model: str, base_url: str, log_dir: Path, *args: str
     --model vllm/<name>`` against the running server; return the log file."""
     environ = {**os.environ, "VLLM_BASE_URL": base_url, "VLLM_API_KEY": "x", "HF_HUB_OFFLINE": "1"}
     environ.pop("PYTHONPATH", None)  # vLLM's environment has its own procskill
-    command = [str(env / "bin" / "inspect"), "eval", "procskill", "--model", model,
-               "-T", f"skills={SKILLS}", "--max-tokens", str(MAX_TOKENS), "--temperature", "0", "--seed", "0",
-               "--extra-body", THINKING_OFF, "--log-dir", str(log_dir), "--display", "none", *args]
+    command = [
+        str(env / "bin" / "inspect"),
+        "eval",
+        "procskill",
+        "--model",
+        model,
+        "-T",
+        f"skills={SKILLS}",
+        "--max-tokens",
+        str(MAX_TOKENS),
+        "--temperature",
+        "0",
+        "--seed",
+        "0",
+        "--extra-body",
+        THINKING_OFF,
+        "--log-dir",
+        str(log_dir),
+        "--display",
+        "none",
+        *args,
+    ]
     done = subprocess.run(command, check=False, env=environ, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"{' '.join(command)}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     [log] = sorted(log_dir.glob("*.eval"))

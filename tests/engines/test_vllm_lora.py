@@ -50,7 +50,8 @@ def test_base_model_runs_paired_episodes_with_delta_in_the_log(lora_server_run, 
         assert metric in extract.metrics
     assert extract.metrics["pairs"].value == 10
     assert extract.metrics["delta"].value == pytest.approx(
-        extract.metrics["pass_skill"].value - extract.metrics["pass_base"].value)
+        extract.metrics["pass_skill"].value - extract.metrics["pass_base"].value
+    )
 
 
 def test_thinking_is_switched_off_per_request_and_recorded(lora_server_run, tiny_sweep):
@@ -65,8 +66,9 @@ def test_thinking_is_switched_off_per_request_and_recorded(lora_server_run, tiny
 
     def prompt_tokens(sample, thinking: bool) -> int:
         messages = [{"role": m.role, "content": m.text} for m in sample.messages if m.role != "assistant"]
-        text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False,
-                                             enable_thinking=thinking)
+        text = tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, tokenize=False, enable_thinking=thinking
+        )
         return len(tokenizer(text, add_special_tokens=False)["input_ids"])
 
     for sample in samples[:4]:

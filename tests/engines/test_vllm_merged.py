@@ -7,12 +7,12 @@ import json
 import pytest
 from engine_helpers import inspect_eval
 from inspect_ai.log import read_eval_log
-from testkit.vllm_server import vllm_server
 
 from procskill.analysis._logs import read_logs
 from procskill.analysis._report import pair_checkpoints
 from procskill.checkpoint_meta import CHECKPOINT_METADATA
 from procskill.solvers import logged_run_facts
+from testkit.vllm_server import vllm_server
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +21,9 @@ pytestmark = pytest.mark.slow
 def merged_log(vllm_env, tiny_sweep, lora_server_run, tmp_path_factory):
     # lora_server_run first: its server is stopped before this one starts (one server at a time)
     root = tmp_path_factory.mktemp("merged-run")
-    with vllm_server(vllm_env, tiny_sweep.merged, enforce_eager=True, log_file=root / "server.log") as base_url:
+    with vllm_server(
+        vllm_env, tiny_sweep.merged, enforce_eager=True, log_file=root / "server.log"
+    ) as base_url:
         return inspect_eval(vllm_env, f"vllm/{tiny_sweep.merged}", base_url, root / "logs")
 
 
@@ -49,4 +51,5 @@ def test_the_report_pairs_both_checkpoints_with_the_base(merged_log, lora_server
     assert not pairing.unpaired and not pairing.refused
     assert len(pairing.pairs) == 2
     assert {pre.model for pre, _ in pairing.pairs} == {
-        read_eval_log(str(lora_server_run.base_log), header_only=True).eval.model}
+        read_eval_log(str(lora_server_run.base_log), header_only=True).eval.model
+    }

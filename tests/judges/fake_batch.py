@@ -53,11 +53,23 @@ class _BatchHandler(_Handler):
             raw = self.rfile.read(length)
             header = f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode()
             message = BytesParser(policy=HTTP).parsebytes(header + raw)
-            fields = {part.get_param("name", header="content-disposition"): part for part in message.iter_parts()}
+            fields = {
+                part.get_param("name", header="content-disposition"): part for part in message.iter_parts()
+            }
             content = fields["file"].get_payload(decode=True)
             file_id = fake._add_file(content)
-            self._send_json(200, {"id": file_id, "object": "file", "bytes": len(content), "created_at": int(time.time()),
-                                  "filename": "batch.jsonl", "purpose": "batch", "status": "processed"})
+            self._send_json(
+                200,
+                {
+                    "id": file_id,
+                    "object": "file",
+                    "bytes": len(content),
+                    "created_at": int(time.time()),
+                    "filename": "batch.jsonl",
+                    "purpose": "batch",
+                    "status": "processed",
+                },
+            )
         elif path == BATCH:
             request = self._json_body()
             if request is not None:
@@ -98,7 +110,9 @@ class FakeBatchServer(FakeOpenAIServer):
         return file_id
 
     def _run_batch(self, request: dict[str, Any]) -> dict[str, Any]:
-        lines = [json.loads(line) for line in self._files[request["input_file_id"]].splitlines() if line.strip()]
+        lines = [
+            json.loads(line) for line in self._files[request["input_file_id"]].splitlines() if line.strip()
+        ]
         output = []
         for line in lines:
             body = line["body"]
@@ -112,15 +126,28 @@ class FakeBatchServer(FakeOpenAIServer):
             content = self._responder(body)
             responses = line.get("url", request.get("endpoint")) == RESPONSES
             completion = self._response(body, content) if responses else self._completion(body, content)
-            output.append({"id": f"batch_req_{len(output)}", "custom_id": line["custom_id"],
-                           "response": {"status_code": 200, "request_id": "req", "body": completion}, "error": None})
+            output.append(
+                {
+                    "id": f"batch_req_{len(output)}",
+                    "custom_id": line["custom_id"],
+                    "response": {"status_code": 200, "request_id": "req", "body": completion},
+                    "error": None,
+                }
+            )
         output_id = self._add_file("\n".join(json.dumps(o) for o in output).encode() + b"\n")
         now = int(time.time())
         batch = {
-            "id": f"batch_{next(self._batch_ids)}", "object": "batch", "endpoint": request.get("endpoint", CHAT_COMPLETIONS),
-            "completion_window": request.get("completion_window", "24h"), "created_at": now, "completed_at": now,
-            "input_file_id": request["input_file_id"], "status": "completed", "output_file_id": output_id,
-            "error_file_id": None, "errors": None,
+            "id": f"batch_{next(self._batch_ids)}",
+            "object": "batch",
+            "endpoint": request.get("endpoint", CHAT_COMPLETIONS),
+            "completion_window": request.get("completion_window", "24h"),
+            "created_at": now,
+            "completed_at": now,
+            "input_file_id": request["input_file_id"],
+            "status": "completed",
+            "output_file_id": output_id,
+            "error_file_id": None,
+            "errors": None,
             "request_counts": {"total": len(lines), "completed": len(lines), "failed": 0},
         }
         with self._lock:

@@ -25,7 +25,9 @@ PASSES_B = {"100", "200", "300"}
 
 
 def fixed_judge(name: str, passes: set[str]):
-    return recording_judge(name, reply=lambda text: "VERDICT: " + ("PASS" if GOLD.search(text).group(1) in passes else "FAIL"))[0]
+    return recording_judge(
+        name, reply=lambda text: "VERDICT: " + ("PASS" if GOLD.search(text).group(1) in passes else "FAIL")
+    )[0]
 
 
 @pytest.fixture(scope="module")
@@ -95,12 +97,19 @@ def test_degenerate_cases_are_defined() -> None:
     assert (same.kappa, same.agreement, same.degenerate, same.table) == (1.0, 1.0, True, [[0, 0], [0, 3]])
     # One rater constant, the other not: κ is defined (0), as in sklearn.
     one_sided = stats_agreement([1, 1, 1, 1], [1, 0, 1, 1], resamples=10)
-    assert one_sided.kappa == cohen_kappa_score([1, 1, 1, 1], [1, 0, 1, 1]) == 0.0 and not one_sided.degenerate
+    assert (
+        one_sided.kappa == cohen_kappa_score([1, 1, 1, 1], [1, 0, 1, 1]) == 0.0 and not one_sided.degenerate
+    )
 
 
 def test_nothing_to_compare_is_nan_and_flagged(packs, tmp_path) -> None:
-    log = run_eval(packs, tmp_path / "logs", "extract,llm", roles={"grader": fixed_judge("a", PASSES_A)},
-                   skills="skill-02")
+    log = run_eval(
+        packs,
+        tmp_path / "logs",
+        "extract,llm",
+        roles={"grader": fixed_judge("a", PASSES_A)},
+        skills="skill-02",
+    )
     [row, _] = agreement(log.location, "extract", "llm@mockllm/a")
     assert row.n == 0 and row.excluded == 4 and row.degenerate and math.isnan(row.kappa)
 
@@ -153,7 +162,9 @@ def test_a_log_missing_one_of_the_two_scores_is_skipped(mixed_dir) -> None:
     rows = agreement(folder, "extract", "llm@mockllm/a", resamples=50)
     assert [r.model for r in rows] == ["mockllm/model-1", "mockllm/model-2", None]
     assert [(s.log, s.missing) for s in rows.skipped] == [(plain, ["llm@mockllm/a"])]
-    assert rows[-1].n == 16 and rows[-1].excluded == 8  # two logs of 8 extractor-scored + 4 free-form episodes
+    assert (
+        rows[-1].n == 16 and rows[-1].excluded == 8
+    )  # two logs of 8 extractor-scored + 4 free-form episodes
 
 
 def test_nothing_with_both_scores_fails_naming_every_log(mixed_dir) -> None:
@@ -161,9 +172,16 @@ def test_nothing_with_both_scores_fails_naming_every_log(mixed_dir) -> None:
     with pytest.raises(ValueError, match="no log has both scores 'llm@mockllm/a' and 'llm@mockllm/z'") as err:
         agreement(folder, "llm@mockllm/a", "llm@mockllm/z")
     lines = str(err.value).splitlines()[1:]
-    assert len(lines) == 3 and any(line.startswith(f"  {plain}: no score named 'llm@mockllm/a' and") for line in lines)
-    assert sum("no score named 'llm@mockllm/z'; the log has ['extract', 'llm@mockllm/a'" in line
-               for line in lines) == 2
+    assert len(lines) == 3 and any(
+        line.startswith(f"  {plain}: no score named 'llm@mockllm/a' and") for line in lines
+    )
+    assert (
+        sum(
+            "no score named 'llm@mockllm/z'; the log has ['extract', 'llm@mockllm/a'" in line
+            for line in lines
+        )
+        == 2
+    )
 
 
 def test_cli_agreement_on_a_mixed_folder(mixed_dir) -> None:
@@ -179,7 +197,9 @@ def test_cli_agreement_on_a_mixed_folder(mixed_dir) -> None:
     rows = json.loads(CliRunner().invoke(app, [*args, "--json"]).stdout)  # the skip note stays off stdout
     assert [r["n"] for r in rows] == [12, 12, 24]
 
-    failed = CliRunner().invoke(app, ["agreement", str(folder), "--a", "llm@mockllm/a", "--b", "llm@mockllm/z"])
+    failed = CliRunner().invoke(
+        app, ["agreement", str(folder), "--a", "llm@mockllm/a", "--b", "llm@mockllm/z"]
+    )
     assert failed.exit_code == 2
     assert failed.stderr.startswith("error: no log has both scores 'llm@mockllm/a' and 'llm@mockllm/z':")
     assert "Traceback" not in failed.output
@@ -197,15 +217,18 @@ def test_copies_corrupt_and_unfinished_logs(logs_dir, tmp_path) -> None:
     log.status = "started"
     log.eval.eval_id = "a-killed-rerun"
     from inspect_ai.log import write_eval_log
+
     write_eval_log(log, str(folder / "unfinished.eval"))
     rows = agreement(folder, "llm@mockllm/a", "llm@mockllm/b", resamples=200)
     clean = agreement(logs_dir, "llm@mockllm/a", "llm@mockllm/b", resamples=200)
     assert [(r.n, r.kappa, r.kappa_low, r.kappa_high) for r in rows] == [
-        (r.n, r.kappa, r.kappa_low, r.kappa_high) for r in clean]
+        (r.n, r.kappa, r.kappa_low, r.kappa_high) for r in clean
+    ]
     reasons = {s.log.rsplit("/", 1)[-1]: s.reason for s in rows.skipped}
     assert reasons["broken.eval"].startswith("unreadable (")
     assert "counted once" in reasons[first.name]
     assert reasons["unfinished.eval"] == "evaluation status 'started' (only finished runs count)"
-    result = CliRunner().invoke(app, ["agreement", str(folder), "--a", "llm@mockllm/a", "--b", "llm@mockllm/b",
-                                      "--resamples", "200"])
+    result = CliRunner().invoke(
+        app, ["agreement", str(folder), "--a", "llm@mockllm/a", "--b", "llm@mockllm/b", "--resamples", "200"]
+    )
     assert result.exit_code == 0 and "broken.eval: unreadable" in result.stderr

@@ -58,16 +58,22 @@ def test_rejudge_through_the_batch_api_gives_the_direct_verdicts(packs, tmp_path
     for a, b in zip(batched.samples, plain.samples):
         sa, sb = a.scores[name], b.scores["llm@openai/judge-direct"]
         assert (sa.value, sa.metadata["verdict"]) == (sb.value, sb.metadata["verdict"])
-        assert sa.metadata["judge_usage"] == sb.metadata["judge_usage"] and sa.metadata["judge_usage"]["input_tokens"] > 0
+        assert (
+            sa.metadata["judge_usage"] == sb.metadata["judge_usage"]
+            and sa.metadata["judge_usage"]["input_tokens"] > 0
+        )
     assert [s.value for s in (x.scores[name] for x in batched.samples)] == [1.0] * 12
 
 
 def test_task_judges_use_the_batch_api_when_the_role_asks(packs, tmp_path, openai_env) -> None:
     with FakeBatchServer(verdicts) as server:
         openai_env(server)
-        grader = get_model("openai/judge-batch", config=GenerateConfig(batch=FAST_BATCH), responses_api=False,
-                           memoize=False)
-        log = run_eval(packs, tmp_path / "logs", "extract,llm", roles={"grader": grader}, solver=per_condition)
+        grader = get_model(
+            "openai/judge-batch", config=GenerateConfig(batch=FAST_BATCH), responses_api=False, memoize=False
+        )
+        log = run_eval(
+            packs, tmp_path / "logs", "extract,llm", roles={"grader": grader}, solver=per_condition
+        )
         assert set(server.paths) == {BATCH} and len(server.batched) == 12
     scores = [s.scores["llm@openai/judge-batch"] for s in log.samples]
     assert [s.value for s in scores] == [1.0] * 12

@@ -38,7 +38,9 @@ def per_condition(messages) -> str:
 
 def comparable(log) -> tuple:
     samples = sorted(log.samples, key=lambda s: (str(s.id), s.epoch))
-    values = [(s.id, s.scores[NAME].value, s.scores[NAME].answer, s.scores[NAME].explanation) for s in samples]
+    values = [
+        (s.id, s.scores[NAME].value, s.scores[NAME].answer, s.scores[NAME].explanation) for s in samples
+    ]
     metadata = [{k: v for k, v in s.scores[NAME].metadata.items()} for s in samples]
     [result] = [s for s in log.results.scores if s.name == NAME]
     metrics = {k: (None if math.isnan(m.value) else round(m.value, 12)) for k, m in result.metrics.items()}
@@ -62,9 +64,27 @@ def test_inspect_score_runs_the_registered_judge_like_rejudge(packs, tmp_path, m
         # Inspect's own re-scoring, in a fresh process with its own (empty) model cache.
         env = {**os.environ, "INSPECT_CACHE_DIR": str(tmp_path / "other-cache")}
         scored = subprocess.run(
-            [str(BIN / "inspect"), "score", str(copy), "--scorer", "procskill/judge", "-S", "path=llm",
-             "-S", f"judge={JUDGE}", "--action", "append", "--overwrite", "--model", "none"],
-            check=False, env=env, capture_output=True, text=True, timeout=300,
+            [
+                str(BIN / "inspect"),
+                "score",
+                str(copy),
+                "--scorer",
+                "procskill/judge",
+                "-S",
+                "path=llm",
+                "-S",
+                f"judge={JUDGE}",
+                "--action",
+                "append",
+                "--overwrite",
+                "--model",
+                "none",
+            ],
+            check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert scored.returncode == 0, scored.stderr + scored.stdout
         assert server.calls == 24  # it judged every episode itself
@@ -73,9 +93,15 @@ def test_inspect_score_runs_the_registered_judge_like_rejudge(packs, tmp_path, m
     assert [s.name for s in by_inspect.results.scores] == ["extract", "answer_format", NAME]
     assert [s.name for s in by_inspect.eval.scorers] == ["extract", "answer_format", NAME]
     assert comparable(by_inspect) == comparable(by_rejudge)
-    assert by_inspect.eval.scorers[2].options == by_rejudge.eval.scorers[2].options == {
-        "path": "llm", "judge": JUDGE, "model_role": None,
-    }
+    assert (
+        by_inspect.eval.scorers[2].options
+        == by_rejudge.eval.scorers[2].options
+        == {
+            "path": "llm",
+            "judge": JUDGE,
+            "model_role": None,
+        }
+    )
 
 
 def test_the_registered_factory_keeps_each_judge_its_own_score_name() -> None:

@@ -54,7 +54,11 @@ def test_judge_prompt_is_blind(packs, tmp_path) -> None:
     task_texts = {t.id: t.prompt for p in load_packs(packs) for t in p.tasks}
     for sample in log.samples:
         meta = sample.metadata
-        response = "The code is {0}.\nANSWER: {0}" if int(sample.target) % 2 == 0 else "I read the task. The code is {0}."
+        response = (
+            "The code is {0}.\nANSWER: {0}"
+            if int(sample.target) % 2 == 0
+            else "I read the task. The code is {0}."
+        )
         gold = (
             f"[BEGIN GOLD CONCLUSION]\n{sample.target}\n[END GOLD CONCLUSION]\n\n[BEGIN RUBRIC]\n{meta['rubric']}\n[END RUBRIC]"
             if meta["answer_type"] == "free"
@@ -70,8 +74,16 @@ def test_judge_prompt_is_blind(packs, tmp_path) -> None:
     block_step = "Do part 1 of the synthetic procedure."
     skill_episode = next(s for s in log.samples if s.metadata["condition"] == "skill")
     assert block_step in skill_episode.messages[1].text  # the model saw the block, the judge did not
-    for hidden in (block_step, "Follow this procedure", "secret-model-x", SYSTEM_PROMPT, ANSWER_INSTRUCTION,
-                   "<think>", "thinking about", "condition"):
+    for hidden in (
+        block_step,
+        "Follow this procedure",
+        "secret-model-x",
+        SYSTEM_PROMPT,
+        ANSWER_INSTRUCTION,
+        "<think>",
+        "thinking about",
+        "condition",
+    ):
         assert hidden not in blob, hidden
 
 
@@ -92,7 +104,10 @@ def test_paths_select_the_judge(packs, tmp_path) -> None:
         else:
             # bench = the extractor, exactly: no ANSWER line on odd codes is a FAIL the judge would pass
             assert bench.value == scores["extract"].value == (0.0 if code % 2 else 1.0)
-            assert bench.metadata["scored_by"] == "extract" and bench.explanation == scores["extract"].explanation
+            assert (
+                bench.metadata["scored_by"] == "extract"
+                and bench.explanation == scores["extract"].explanation
+            )
             assert {k: bench.metadata[k] for k in scores["extract"].metadata if k != "path"} == {
                 k: v for k, v in scores["extract"].metadata.items() if k != "path"
             }
@@ -172,7 +187,8 @@ def test_several_judges_by_list_and_by_roles(packs, tmp_path) -> None:
     assert sample.scores[names[2]].metadata["role"] == "second"
     assert seen_a and seen_b
     assert [s.options for s in log.eval.scorers[:3]] == [
-        {"path": "llm", "judge": f"mockllm/judge-{x}", "model_role": r} for x, r in zip("abc", ["grader", "grader", "second"])
+        {"path": "llm", "judge": f"mockllm/judge-{x}", "model_role": r}
+        for x, r in zip("abc", ["grader", "grader", "second"])
     ]
 
 
@@ -190,7 +206,9 @@ def test_judge_with_an_explicit_model(packs, tmp_path) -> None:
         solver=generate(),
         scorer=[judge("bench", judge=grader, model_role="panel")],
     )
-    [log] = inspect_eval(task, model=scripted_model("The code is 300."), log_dir=str(tmp_path), display="none")
+    [log] = inspect_eval(
+        task, model=scripted_model("The code is 300."), log_dir=str(tmp_path), display="none"
+    )
     assert log.results.scores[0].name == "bench@mockllm/judge-x"
     assert [s.scores["bench@mockllm/judge-x"].value for s in log.samples] == [1.0, 0.0]
     assert len(seen) == 2 and log.samples[0].scores["bench@mockllm/judge-x"].metadata["role"] == "panel"

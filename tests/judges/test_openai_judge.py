@@ -28,7 +28,9 @@ def verdicts(request: dict) -> str:
     gold = GOLD.search(text).group(1).strip()
     if gold == "201":
         return "I am not sure what to say here."
-    return "Reasoning.\nVERDICT: " + ("PASS" if re.search(rf"\b{gold}\b", RESPONSE.search(text).group(2)) else "FAIL")
+    return "Reasoning.\nVERDICT: " + (
+        "PASS" if re.search(rf"\b{gold}\b", RESPONSE.search(text).group(2)) else "FAIL"
+    )
 
 
 def fake_judge(server: FakeOpenAIServer, name: str = JUDGE, sdk_retries: int = 3, **config) -> Model:
@@ -85,7 +87,9 @@ def test_a_hang_past_every_retry_is_marked_and_rejudged(packs, tmp_path) -> None
     with FakeOpenAIServer(verdicts, retry_after_ms=1, hang_seconds=30) as server:
         judge = fake_judge(server, sdk_retries=0, max_connections=1)
         server.inject("hang")
-        log = run_eval(packs, log_dir, "llm", roles={"grader": judge}, skills="skill-00", solver=per_condition)
+        log = run_eval(
+            packs, log_dir, "llm", roles={"grader": judge}, skills="skill-00", solver=per_condition
+        )
         failed = [s for s in log.samples if s.scores[NAME].reason == "grader_error"]
         # The hung call failed (nothing retries it here), its sample is marked; nothing else is lost.
         assert len(failed) == 1 and "judge call failed" in failed[0].scores[NAME].explanation
@@ -112,11 +116,17 @@ def test_inspect_retries_a_hung_attempt(packs, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(OpenAICompatibleAPI, "retry_wait", lambda self: tenacity.wait_fixed(0.01))
     with FakeOpenAIServer(verdicts, hang_seconds=30) as server:
         judge = get_model(
-            JUDGE, base_url=server.base_url, api_key="test-key", memoize=False, max_retries=0,
+            JUDGE,
+            base_url=server.base_url,
+            api_key="test-key",
+            memoize=False,
+            max_retries=0,
             config=GenerateConfig(max_retries=2, attempt_timeout=1),
         )
         server.inject("hang")
-        log = run_eval(packs, tmp_path / "logs", "llm", roles={"grader": judge}, skills="skill-00", condition="base")
+        log = run_eval(
+            packs, tmp_path / "logs", "llm", roles={"grader": judge}, skills="skill-00", condition="base"
+        )
         assert server.faults_served == ["hang"] and server.completed == 2
     assert [s.scores[NAME].value for s in log.samples] == [1.0, 1.0]
 
@@ -157,7 +167,12 @@ def test_cross_family_rejudge_through_openrouter(packs, tmp_path, monkeypatch) -
     assert result.score == "llm@openrouter/openai/gpt-5.4"
     after = read_eval_log(log.location)
     names = [s.name for s in after.results.scores]
-    assert names == ["extract", "llm@mockllm/claude-haiku-4-5", "answer_format", "llm@openrouter/openai/gpt-5.4"]
+    assert names == [
+        "extract",
+        "llm@mockllm/claude-haiku-4-5",
+        "answer_format",
+        "llm@openrouter/openai/gpt-5.4",
+    ]
     assert after.eval.model_roles["grader"].model == "anthropic/claude-haiku-4-5"  # the record is kept
 
 
@@ -169,8 +184,22 @@ def test_cli_rejudge_against_the_fake_server(packs, tmp_path, monkeypatch) -> No
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
     run_eval(packs, tmp_path / "logs")
     with FakeOpenAIServer(verdicts, retry_after_ms=1) as server:
-        args = ["rejudge", str(tmp_path / "logs"), "--judge", "openai/judge-1", "--base-url", server.base_url,
-                "-M", "responses_api=false", "-M", "client_timeout=0.5", "--max-retries", "0", "--max-connections", "3"]
+        args = [
+            "rejudge",
+            str(tmp_path / "logs"),
+            "--judge",
+            "openai/judge-1",
+            "--base-url",
+            server.base_url,
+            "-M",
+            "responses_api=false",
+            "-M",
+            "client_timeout=0.5",
+            "--max-retries",
+            "0",
+            "--max-connections",
+            "3",
+        ]
         first = CliRunner().invoke(app, args)
         assert first.exit_code == 0, first.output
         assert "added  llm@openai/judge-1" in first.output and "12 judged" in first.output

@@ -44,7 +44,10 @@ def test_rejudge_adds_a_named_score_and_recomputes_metrics(packs, tmp_path) -> N
     metrics = after.results.scores[2].metrics
     assert metrics["pass_base"].value == 1.0
     assert after.results.scores[1].metrics["compliance_base"].value == pytest.approx(0.5)
-    assert after.results.scores[0].metrics["pass_base"].value == before.results.scores[0].metrics["pass_base"].value
+    assert (
+        after.results.scores[0].metrics["pass_base"].value
+        == before.results.scores[0].metrics["pass_base"].value
+    )
 
     # Idempotent: the same judge again changes nothing and calls nothing.
     calls = len(seen)
@@ -137,7 +140,16 @@ def test_rejudged_log_opens_in_inspect_view(packs, tmp_path) -> None:
     port = 7000 + (abs(hash(str(tmp_path))) % 2000)
     inspect_bin = Path(sys.executable).with_name("inspect")
     view = subprocess.Popen(
-        [str(inspect_bin), "view", "--host", "127.0.0.1", "--port", str(port), "--log-dir", str(tmp_path / "logs")],
+        [
+            str(inspect_bin),
+            "view",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-dir",
+            str(tmp_path / "logs"),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -76,8 +76,19 @@ def test_two_concurrent_rejudges_with_different_judges_both_keep_their_scores(pa
     with FakeOpenAIServer(judge, retry_after_ms=1) as server:
         env = cli_env(FAKE_API_KEY="test-key", INSPECT_CACHE_DIR=str(tmp_path / "cache"))
         runs = [
-            cli("rejudge", str(logs), "--judge", f"openai-api/fake/{name}", "--base-url", server.base_url,
-                "--max-connections", "3", "--max-retries", "0", env=env)
+            cli(
+                "rejudge",
+                str(logs),
+                "--judge",
+                f"openai-api/fake/{name}",
+                "--base-url",
+                server.base_url,
+                "--max-connections",
+                "3",
+                "--max-retries",
+                "0",
+                env=env,
+            )
             for name in ("judge-a", "judge-b")
         ]
         outputs = [run.communicate(timeout=300) for run in runs]
@@ -91,7 +102,12 @@ def test_two_concurrent_rejudges_with_different_judges_both_keep_their_scores(pa
     for log in (first, second):
         after = read_eval_log(log.location)
         names = [s.name for s in after.results.scores]
-        assert sorted(names) == ["answer_format", "extract", "llm@openai-api/fake/judge-a", "llm@openai-api/fake/judge-b"]
+        assert sorted(names) == [
+            "answer_format",
+            "extract",
+            "llm@openai-api/fake/judge-a",
+            "llm@openai-api/fake/judge-b",
+        ]
         assert sorted(s.name for s in after.eval.scorers) == sorted(names)
         for sample in after.samples:
             assert sample.scores["llm@openai-api/fake/judge-a"].value == 1.0
@@ -143,8 +159,12 @@ def test_a_bad_folder_is_judged_around_its_bad_logs(packs, tmp_path) -> None:
     grader, seen = recording_judge("judge-r")
     results = {Path(r.log).name: r for r in rejudge(logs, grader)}
 
-    assert results[Path(good.location).name].action == "added" and results[Path(good.location).name].judged == 12
-    assert results["again.eval"].action == "duplicate" and Path(good.location).name in results["again.eval"].note
+    assert (
+        results[Path(good.location).name].action == "added" and results[Path(good.location).name].judged == 12
+    )
+    assert (
+        results["again.eval"].action == "duplicate" and Path(good.location).name in results["again.eval"].note
+    )
     assert results["z-started.eval"].action == "running"
     assert results["z-error.eval"].action == "not_finished" and "eval-retry" in results["z-error.eval"].note
     assert results["z-cancelled.eval"].action == "not_finished"
@@ -152,7 +172,9 @@ def test_a_bad_folder_is_judged_around_its_bad_logs(packs, tmp_path) -> None:
     assert all(r.note and "\n" not in r.note for name, r in results.items() if r.action != "added")
     # Nothing was written into the logs that were left, nor into the copy.
     assert {p: p.read_bytes() for p in logs.glob("z-*.eval")} == untouched
-    assert "llm@mockllm/judge-r" not in (read_eval_log(str(logs / "copy" / "again.eval")).samples[0].scores or {})
+    assert "llm@mockllm/judge-r" not in (
+        read_eval_log(str(logs / "copy" / "again.eval")).samples[0].scores or {}
+    )
     assert not (logs / f"{STAGING_PREFIX}dead").exists() and not stale.exists() and fresh.exists()
     assert len(seen) == 6  # one call per distinct judge prompt of the one good log
 
@@ -209,4 +231,7 @@ def test_the_shared_folder_reader_reads_each_evaluation_once(packs, tmp_path) ->
     assert entries[Path(good.location).name].header.eval.eval_id == good.eval.eval_id
     assert entries[Path(good.location).name].named  # also named explicitly
     assert entries["again.eval"].header is None and "same evaluation" in entries["again.eval"].skip
-    assert entries["z-corrupt.eval"].header is None and "not a readable Inspect log" in entries["z-corrupt.eval"].skip
+    assert (
+        entries["z-corrupt.eval"].header is None
+        and "not a readable Inspect log" in entries["z-corrupt.eval"].skip
+    )

@@ -14,7 +14,9 @@ from testkit.packs import write_synthetic_packs
 @pytest.fixture
 def packs(tmp_path: Path) -> Path:
     """Two integer skills of two holdout and two training tasks: eight episodes in both conditions."""
-    return write_synthetic_packs(tmp_path / "packs", skills=SKILLS, tasks_per_skill=TASKS_PER_SKILL, train_per_skill=2)
+    return write_synthetic_packs(
+        tmp_path / "packs", skills=SKILLS, tasks_per_skill=TASKS_PER_SKILL, train_per_skill=2
+    )
 
 
 @pytest.fixture

@@ -36,11 +36,62 @@ PROPERTY = settings(
 # Pieces that steer the extractor's rules: keywords, think tags, boxes, wrappers, separators,
 # line breaks of every kind str.splitlines() knows, and look-alikes of each.
 STRUCTURE = [
-    "ANSWER:", "answer:", "Answer", "**ANSWER:**", "ANSWER**:", "## Answer:", "- ", "> ", "`",
-    "final answer is", "The answer is", "answer =", "<think>", "</think>", "<think", "think>",
-    "\\boxed{", "{", "}", "**", "__", "$", '"', "'", ",", ".", ";", "!", "?", "[", "]", "(", ")",
-    " ", "  ", "\t", "\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029",
-    "42", "-7", "3.14", "1,024", "1e5", "1e999", "0", "nan", "inf", "a, b, c", "Tuesday",
+    "ANSWER:",
+    "answer:",
+    "Answer",
+    "**ANSWER:**",
+    "ANSWER**:",
+    "## Answer:",
+    "- ",
+    "> ",
+    "`",
+    "final answer is",
+    "The answer is",
+    "answer =",
+    "<think>",
+    "</think>",
+    "<think",
+    "think>",
+    "\\boxed{",
+    "{",
+    "}",
+    "**",
+    "__",
+    "$",
+    '"',
+    "'",
+    ",",
+    ".",
+    ";",
+    "!",
+    "?",
+    "[",
+    "]",
+    "(",
+    ")",
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\r\n",
+    "\r",
+    "\x0b",
+    "\x0c",
+    "\x1c",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "42",
+    "-7",
+    "3.14",
+    "1,024",
+    "1e5",
+    "1e999",
+    "0",
+    "nan",
+    "inf",
+    "a, b, c",
+    "Tuesday",
 ]
 CONFUSABLES = [
     "ＡＮＳＷＥＲ：",  # fullwidth, NFKC-folds to ANSWER:
@@ -49,7 +100,20 @@ CONFUSABLES = [
     "anſwer:",  # long s, case-folds to s
     "ANSWER\ufe55",  # small colon
     "\u202eANSWER: 24\u202c",  # right-to-left override
-    "𝟒𝟐", "٤٢", "४२", "²", "½", "Ⅻ", "\u00a0", "\u202f", "\u3000", "\ufeff", "\u0301", "\ufdfd", "ﬃ", "\ud800",
+    "𝟒𝟐",
+    "٤٢",
+    "४२",
+    "²",
+    "½",
+    "Ⅻ",
+    "\u00a0",
+    "\u202f",
+    "\u3000",
+    "\ufeff",
+    "\u0301",
+    "\ufdfd",
+    "ﬃ",
+    "\ud800",
 ]
 TOKEN = st.sampled_from(STRUCTURE + CONFUSABLES) | st.text(max_size=6)
 SOUP = st.lists(TOKEN, max_size=60).map("".join)
@@ -112,7 +176,10 @@ def test_optimised_matcher_agrees_with_the_reference(extracted, target, answer_t
 
 
 @PROPERTY
-@given(st.integers(-(10**30), 10**30), st.sampled_from(["{}", "**{}**", "`{}`", "\\boxed{{{}}}", "$ {} $", "'{}'."]))
+@given(
+    st.integers(-(10**30), 10**30),
+    st.sampled_from(["{}", "**{}**", "`{}`", "\\boxed{{{}}}", "$ {} $", "'{}'."]),
+)
 def test_decorated_integers_match_their_plain_value(value, decoration):
     answer = decoration.format(f"{value:,}")
     assert answers_match(answer, str(value), "integer")

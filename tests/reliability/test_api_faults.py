@@ -165,7 +165,9 @@ def test_a_truncated_judge_reply_is_a_sample_error_not_a_fail(packs, tmp_path, f
             student, packs, tmp_path, model_roles={"grader": judge}, task_args={"scoring": "extract,llm"}
         )
     name = judge_score_name("llm", judge)
-    errors = [s.error.message for s in log.samples if s.error is not None]  # the failed one, and any cancelled
+    errors = [
+        s.error.message for s in log.samples if s.error is not None
+    ]  # the failed one, and any cancelled
     assert any("JSONDecodeError" in message for message in errors), errors
     _never_fail(log, name)
 

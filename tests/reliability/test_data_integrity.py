@@ -23,7 +23,6 @@ from procskill.skills import (
     load_packs,
     parse_task_file,
 )
-from testkit.scripted import scripted_model
 from procskill.training import (
     DEFAULT_RECIPE,
     RECIPES_DIR,
@@ -35,6 +34,7 @@ from procskill.training import (
     load_recipe,
     read_corpus,
 )
+from testkit.scripted import scripted_model
 
 FUZZ = settings(
     max_examples=60,
@@ -75,7 +75,9 @@ def _tamper_target(skills: Path) -> None:
 
 def _tamper_procedure(skills: Path) -> None:
     skill_md = skills / "gcd-euclid" / "SKILL.md"
-    skill_md.write_text(skill_md.read_text(encoding="utf-8").replace("1. ", "1. First, ", 1), encoding="utf-8")
+    skill_md.write_text(
+        skill_md.read_text(encoding="utf-8").replace("1. ", "1. First, ", 1), encoding="utf-8"
+    )
 
 
 @pytest.mark.parametrize("tamper", [_tamper_target, _tamper_procedure], ids=["holdout_row", "procedure_text"])
@@ -84,7 +86,9 @@ def test_the_task_refuses_a_catalog_whose_holdout_hash_does_not_match(tamper, ca
     shutil.copytree(catalog, skills)
     tamper(skills)
     # Only roman-numerals is run, but the edit in gcd-euclid is still caught: the whole split is hashed.
-    with pytest.raises(SkillPackError, match=r"holdout split's content hash is \w+…, but MANIFEST.json records"):
+    with pytest.raises(
+        SkillPackError, match=r"holdout split's content hash is \w+…, but MANIFEST.json records"
+    ):
         _run(skills, tmp_path)
 
 
@@ -94,7 +98,9 @@ def test_an_untouched_or_reformatted_catalog_is_accepted(catalog, tmp_path):
     # Key order and spacing are not content: only what a model is shown or scored against counts.
     holdout = skills / "gcd-euclid" / "holdout.jsonl"
     rows = [json.loads(line) for line in holdout.read_text(encoding="utf-8").splitlines()]
-    holdout.write_text("".join(json.dumps(dict(reversed(r.items())), indent=None) + "\n\n" for r in rows[::-1]))
+    holdout.write_text(
+        "".join(json.dumps(dict(reversed(r.items())), indent=None) + "\n\n" for r in rows[::-1])
+    )
     (log,) = _run(skills, tmp_path)
     assert log.status == "success" and log.eval.metadata["dataset"]["catalog_version"] == CATALOG_VERSION
     # The log names the catalog content it ran, so runs of different catalog versions can be told apart.
@@ -156,8 +162,10 @@ def test_a_malformed_corpus_row_is_refused_with_file_line_and_field(tmp_path, ro
 
 
 @FUZZ
-@given(field=st.sampled_from(["id", "skill", "prompt", "answer_type", "target", "solution", "split", "rubric"]),
-       value=JSON_VALUES)
+@given(
+    field=st.sampled_from(["id", "skill", "prompt", "answer_type", "target", "solution", "split", "rubric"]),
+    value=JSON_VALUES,
+)
 def test_a_malformed_task_row_is_refused_with_file_line_and_field(tmp_path, field, value):
     source = BUILTIN_DIR / "gcd-euclid" / "holdout.jsonl"
     path = tmp_path / "gcd-euclid" / "holdout.jsonl"
@@ -168,15 +176,31 @@ def test_a_malformed_task_row_is_refused_with_file_line_and_field(tmp_path, fiel
         records = parse_task_file(path, "gcd-euclid")
     except SkillPackError as err:
         named = {field, "rubric"} if field == "answer_type" else {field}  # "free" then needs a rubric
-        assert re.match(_line_error(path, 2), str(err)) and any(f": {f}: " in str(err) for f in named), str(err)
+        assert re.match(_line_error(path, 2), str(err)) and any(f": {f}: " in str(err) for f in named), str(
+            err
+        )
     else:
         assert records[1].__dict__[field] == value
 
 
 RECIPE_KEYS = [
-    "name", "tests", "skill_block", "sft", "sft.learning_rate", "sft.num_train_epochs", "sft.max_steps",
-    "sft.per_device_train_batch_size", "sft.warmup_steps", "sft.lr_scheduler_type", "sft.max_length", "sft.seed",
-    "sft.save_steps", "lora", "lora.r", "lora.lora_dropout", "lora.target_modules",
+    "name",
+    "tests",
+    "skill_block",
+    "sft",
+    "sft.learning_rate",
+    "sft.num_train_epochs",
+    "sft.max_steps",
+    "sft.per_device_train_batch_size",
+    "sft.warmup_steps",
+    "sft.lr_scheduler_type",
+    "sft.max_length",
+    "sft.seed",
+    "sft.save_steps",
+    "lora",
+    "lora.r",
+    "lora.lora_dropout",
+    "lora.target_modules",
 ]
 
 
@@ -271,7 +295,9 @@ def _respell(prompt: str, data: st.DataObject) -> str:
 def test_a_respelled_holdout_prompt_never_passes_the_guard(index, data):
     holdout = HOLDOUT[index]
     row = {"task_id": f"{holdout.skill}-t999", "prompt": _respell(holdout.prompt, data)}
-    with pytest.raises(ContaminationError, match=rf"corpus.jsonl:1: .*holdout task '{re.escape(holdout.id)}'"):
+    with pytest.raises(
+        ContaminationError, match=rf"corpus.jsonl:1: .*holdout task '{re.escape(holdout.id)}'"
+    ):
         check_rows([row], _builtin_holdout(), "corpus.jsonl")
 
 
@@ -280,12 +306,17 @@ def test_holdout_task_ids_never_pass_the_guard():
     for task in HOLDOUT:
         with pytest.raises(ContaminationError):
             check_rows([{"task_id": task.id, "prompt": "anything"}], index, "corpus.jsonl")
-    check_rows([{"task_id": t.id, "prompt": t.prompt} for p in load_packs(BUILTIN_DIR) for t in p.split("train")],
-               index, "the built-in training pool")
+    check_rows(
+        [{"task_id": t.id, "prompt": t.prompt} for p in load_packs(BUILTIN_DIR) for t in p.split("train")],
+        index,
+        "the built-in training pool",
+    )
 
 
 def test_an_accent_stripped_holdout_prompt_does_not_pass_the_guard():
-    accented = next(t for t in HOLDOUT if any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", t.prompt)))
+    accented = next(
+        t for t in HOLDOUT if any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", t.prompt))
+    )
     plain = "".join(c for c in unicodedata.normalize("NFD", accented.prompt) if not unicodedata.combining(c))
     with pytest.raises(ContaminationError):
         check_rows([{"task_id": "x-t999", "prompt": plain}], _builtin_holdout(), "corpus.jsonl")

@@ -80,8 +80,10 @@ def _stop_when(child: subprocess.Popen, ready, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while not ready():
         if child.poll() is not None:
-            pytest.fail(f"the child ended (rc {child.returncode}) before it could be stopped:\n"
-                        f"{child.stderr.read().decode()[-3000:]}")
+            pytest.fail(
+                f"the child ended (rc {child.returncode}) before it could be stopped:\n"
+                f"{child.stderr.read().decode()[-3000:]}"
+            )
         if time.monotonic() > deadline:
             child.kill()
             pytest.fail("the child never reached the point to stop it at")
@@ -99,7 +101,13 @@ def stopped_run(tmp_path_factory, tiny_model_dir):
     packs = write_synthetic_packs(root / "packs", skills=2, tasks_per_skill=2, train_per_skill=3)
     corpus = build_corpus("procedural", skills_dir=packs, out=root / "corpus").path
     out = root / "run"
-    args = {"step_seconds": 0.3, "base": str(tiny_model_dir), "corpus": str(corpus), "out": str(out), "recipe": RECIPE}
+    args = {
+        "step_seconds": 0.3,
+        "base": str(tiny_model_dir),
+        "corpus": str(corpus),
+        "out": str(out),
+        "recipe": RECIPE,
+    }
     child = _start(TRAIN_DRIVER, root, args)
     _stop_when(child, lambda: (out / "checkpoints" / "checkpoint-4" / "trainer_state.json").is_file())
     return tiny_model_dir, corpus, out
@@ -114,7 +122,9 @@ def _resume(stopped_run, tmp_path: Path):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return train(base, corpus, load_recipe("lora_r16_lr2e-4").with_sft(**RECIPE), out=tmp_path / "run", resume=True)
+        return train(
+            base, corpus, load_recipe("lora_r16_lr2e-4").with_sft(**RECIPE), out=tmp_path / "run", resume=True
+        )
     finally:
         torch.set_num_threads(threads)
 
@@ -137,9 +147,13 @@ def test_training_stopped_by_sigterm_resumes_from_its_last_checkpoint(stopped_ru
     assert (resumed.model_dir / "model.safetensors").is_file()
     # Training and merging load no remote code and read weights from safetensors only ...
     assert {kwargs.get("trust_remote_code") for name, kwargs in load_calls if name != "AutoConfig"} == {False}
-    assert {kwargs.get("use_safetensors") for name, kwargs in load_calls if name == "AutoModelForCausalLM"} == {True}
+    assert {
+        kwargs.get("use_safetensors") for name, kwargs in load_calls if name == "AutoModelForCausalLM"
+    } == {True}
     # ... and what users load from the run holds no pickled weights or training arguments.
-    published = [p for folder in (resumed.model_dir, resumed.adapter_dir) for p in folder.rglob("*") if p.is_file()]
+    published = [
+        p for folder in (resumed.model_dir, resumed.adapter_dir) for p in folder.rglob("*") if p.is_file()
+    ]
     assert [p.name for p in published if p.suffix in (".bin", ".pt", ".pth", ".pkl", ".pickle")] == []
 
 
@@ -178,8 +192,13 @@ def test_corpus_build_stopped_by_sigterm_resumes_without_lost_or_duplicate_rows(
     }
     with FakeOpenAIServer(slow_teacher) as server:
         fake_env(server)
-        child = _start(CORPUS_DRIVER, tmp_path, options, FAKE_BASE_URL=server.base_url,
-                       FAKE_API_KEY=os.environ["FAKE_API_KEY"])
+        child = _start(
+            CORPUS_DRIVER,
+            tmp_path,
+            options,
+            FAKE_BASE_URL=server.base_url,
+            FAKE_API_KEY=os.environ["FAKE_API_KEY"],
+        )
         _stop_when(child, lambda: server.completed >= 2)
         first_calls = server.calls
         assert first_calls < episodes and not (tmp_path / "corpus" / "corpus.jsonl").exists()
@@ -191,7 +210,9 @@ def test_corpus_build_stopped_by_sigterm_resumes_without_lost_or_duplicate_rows(
     assert sorted(r["task_id"] for r in rows) == sorted({r["task_id"] for r in rows})  # no duplicates
     assert len(rows) == card["rows"] == card["episodes"] == episodes  # none lost: every episode passed
     assert resumed_calls <= episodes - 1  # at least one finished episode was reused, not regenerated
-    assert all(extract_answer(r["messages"][-1]["content"]) == CODE.search(r["prompt"]).group(1) for r in rows)
+    assert all(
+        extract_answer(r["messages"][-1]["content"]) == CODE.search(r["prompt"]).group(1) for r in rows
+    )
 
 
 # -- atomic writes -------------------------------------------------------------------------------------
@@ -221,15 +242,22 @@ def test_an_interrupted_report_leaves_each_file_whole(packs, tmp_path, monkeypat
         code = CODE.search(messages[-1].text).group(1)
         return f"ANSWER: {code}" if int(code) % 2 else "ANSWER: 0"
 
-    inspect_eval("procskill/procskill", model=scripted_model(student, name="student"),
-                 task_args={"skills_dir": str(packs)}, log_dir=str(tmp_path / "logs"), display="none")
+    inspect_eval(
+        "procskill/procskill",
+        model=scripted_model(student, name="student"),
+        task_args={"skills_dir": str(packs)},
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
     out = tmp_path / "report"
     build_report(tmp_path / "logs", out, resamples=50, figures=False)
     # Mark the old files so a half-written new one cannot pass for either version.
     for path in out.iterdir():
         path.write_bytes(path.read_bytes() + b"\n<!-- previous run -->\n")
     before = _snapshot(out)
-    after_full_run = _snapshot(build_report(tmp_path / "logs", tmp_path / "fresh", resamples=50, figures=False).out_dir)
+    after_full_run = _snapshot(
+        build_report(tmp_path / "logs", tmp_path / "fresh", resamples=50, figures=False).out_dir
+    )
 
     for n in range(1, len(before) + 1):
         with monkeypatch.context() as patch:
@@ -237,9 +265,13 @@ def test_an_interrupted_report_leaves_each_file_whole(packs, tmp_path, monkeypat
             with pytest.raises(KeyboardInterrupt):
                 build_report(tmp_path / "logs", out, resamples=50, figures=False)
         now = _snapshot(out)
-        assert set(now) == set(before), f"stray files after an interrupt at write {n}: {set(now) - set(before)}"
+        assert set(now) == set(before), (
+            f"stray files after an interrupt at write {n}: {set(now) - set(before)}"
+        )
         for name, content in now.items():
-            assert content in (before[name], after_full_run[name]), f"{name} is half-written (interrupt at {n})"
+            assert content in (before[name], after_full_run[name]), (
+                f"{name} is half-written (interrupt at {n})"
+            )
         for name, content in before.items():  # restore the previous run for the next round
             (out / name).write_bytes(content)
 

@@ -64,7 +64,9 @@ def test_a_full_run_writes_no_api_key_anywhere(packs, tmp_path, monkeypatch, cap
     out = tmp_path / "study"
     with FakeOpenAIServer(_answer_or_judge, retry_after_ms=1) as server:
         monkeypatch.setenv("FAKE_BASE_URL", server.base_url)
-        judge = get_model("openai-api/fake/judge", base_url=server.base_url, api_key=EXPLICIT_KEY, memoize=False)
+        judge = get_model(
+            "openai-api/fake/judge", base_url=server.base_url, api_key=EXPLICIT_KEY, memoize=False
+        )
         (log,) = inspect_eval(
             "procskill/procskill",
             model="openai-api/fake/student",
@@ -75,7 +77,10 @@ def test_a_full_run_writes_no_api_key_anywhere(packs, tmp_path, monkeypatch, cap
         )
         (rejudged,) = rejudge(log.location, "openai-api/fake/judge-2")
         corpus = build_corpus(
-            "openai-api/fake/teacher", skills_dir=packs, judge="openai-api/fake/judge", out=out / "corpus",
+            "openai-api/fake/teacher",
+            skills_dir=packs,
+            judge="openai-api/fake/judge",
+            out=out / "corpus",
             display="log",
         )
         report = build_report(out / "logs", out / "report", resamples=50, figures=False)
@@ -167,7 +172,9 @@ def test_secret_search_finds_a_key_inside_an_eval_archive(tmp_path):
     archive = tmp_path / "x.eval"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        z.writestr("samples/1.json", json.dumps({"headers": {"authorization": f"Bearer {EXPLICIT_KEY}"}}) * 50)
+        z.writestr(
+            "samples/1.json", json.dumps({"headers": {"authorization": f"Bearer {EXPLICIT_KEY}"}}) * 50
+        )
     archive.write_bytes(buffer.getvalue())
     assert EXPLICIT_KEY.encode() not in archive.read_bytes()  # compressed: a plain grep misses it
     assert _leaks([archive], [EXPLICIT_KEY]) == [f"{archive}!samples/1.json: {EXPLICIT_KEY}"]

@@ -16,6 +16,7 @@ from report_helpers import (
     run,
     scripted,
 )
+
 from testkit.packs import write_synthetic_packs
 
 
@@ -25,7 +26,11 @@ def paper_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     skills_dir = write_synthetic_packs(root / "packs", skills=SKILLS, tasks_per_skill=TASKS // SKILLS)
     models = []
     for name, (base, skill) in PAPER.items():
-        path = checkpoint_dir(root / "ckpt", f"mockllm/{name.removesuffix('-sft')}") if name.endswith("-sft") else None
+        path = (
+            checkpoint_dir(root / "ckpt", f"mockllm/{name.removesuffix('-sft')}")
+            if name.endswith("-sft")
+            else None
+        )
         models.append(scripted(name, responder_for(name, base, skill), path))
     run(models, root / "logs", skills_dir)
     return root / "logs"
@@ -48,13 +53,21 @@ def judged_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ckpt = root / "ckpt"
     models = [
         scripted("tiny", responder_for("tiny", 8, 11, n)),
-        scripted("tiny-sft-a", responder_for("tiny-sft-a", 12, 16, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_a")),
-        scripted("tiny-sft-b", responder_for("tiny-sft-b", 9, 15, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_b")),
+        scripted(
+            "tiny-sft-a", responder_for("tiny-sft-a", 12, 16, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_a")
+        ),
+        scripted(
+            "tiny-sft-b", responder_for("tiny-sft-b", 9, 15, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_b")
+        ),
         scripted("frontier", responder_for("frontier", n - 4, n - 2, n)),
     ]
-    other_limit = scripted("tiny-sft-c", responder_for("tiny-sft-c", 12, 16, n),
-                           checkpoint_dir(ckpt, "mockllm/tiny", "r_c"))
-    roles = {"grader": judge_model("judge-a"), "grader2": judge_model("judge-b", True, unparseable_code="101")}
+    other_limit = scripted(
+        "tiny-sft-c", responder_for("tiny-sft-c", 12, 16, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_c")
+    )
+    roles = {
+        "grader": judge_model("judge-a"),
+        "grader2": judge_model("judge-b", True, unparseable_code="101"),
+    }
     task_args = {"scoring": "extract,llm", "judges": "grader,grader2", "model_roles": roles}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("INSPECT_CACHE_DIR", str(root / "cache"))  # judge calls are cached: keep them here
@@ -71,8 +84,11 @@ def _flat(name: str, stop_reason: str, text: str, model_path: Path | None = None
     """Every episode the same output: no task differs between conditions (the demo's shape)."""
     from testkit.scripted import scripted_output
 
-    return scripted(name, lambda messages: scripted_output(text, stop_reason=stop_reason, model=f"mockllm/{name}"),
-                    model_path)
+    return scripted(
+        name,
+        lambda messages: scripted_output(text, stop_reason=stop_reason, model=f"mockllm/{name}"),
+        model_path,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -93,25 +109,56 @@ def shape_logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list
     models = [
         scripted("solo", responder_for("solo", 8, 12, n)),
         scripted("tiny", responder_for("tiny", 8, 11, n)),
-        scripted("tiny-sft", responder_for("tiny-sft", 12, 16, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_a")),
+        scripted(
+            "tiny-sft", responder_for("tiny-sft", 12, 16, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_a")
+        ),
         _flat("flat", "max_tokens", "Let me think about this step by step and"),
         _flat("flat-sft", "stop", "ANSWER: 0", checkpoint_dir(ckpt, "mockllm/flat", "r_flat")),
     ]
-    for name, (base, skill), (post_base, post_skill) in (("s-small", (6, 9), (10, 13)), ("s-mid", (9, 10), (12, 15)),
-                                                         ("s-large", (12, 11), (14, 14))):
+    for name, (base, skill), (post_base, post_skill) in (
+        ("s-small", (6, 9), (10, 13)),
+        ("s-mid", (9, 10), (12, 15)),
+        ("s-large", (12, 11), (14, 14)),
+    ):
         models.append(scripted(name, responder_for(name, base, skill, n)))
-        models.append(scripted(f"{name}-sft", responder_for(f"{name}-sft", post_base, post_skill, n),
-                               checkpoint_dir(ckpt, f"mockllm/{name}", "r_a")))
+        models.append(
+            scripted(
+                f"{name}-sft",
+                responder_for(f"{name}-sft", post_base, post_skill, n),
+                checkpoint_dir(ckpt, f"mockllm/{name}", "r_a"),
+            )
+        )
     skills_dir = write_synthetic_packs(root / "packs", skills=JUDGE_SKILLS, tasks_per_skill=JUDGE_TASKS)
     run(models, root / "logs", skills_dir)
-    run([scripted("tiny-sft-c", responder_for("tiny-sft-c", 12, 16, n), checkpoint_dir(ckpt, "mockllm/tiny", "r_c"))],
-        root / "logs", skills_dir, max_tokens=1024)
+    run(
+        [
+            scripted(
+                "tiny-sft-c",
+                responder_for("tiny-sft-c", 12, 16, n),
+                checkpoint_dir(ckpt, "mockllm/tiny", "r_c"),
+            )
+        ],
+        root / "logs",
+        skills_dir,
+        max_tokens=1024,
+    )
     one_dir = write_synthetic_packs(root / "one-pack", skills=1, tasks_per_skill=JUDGE_TASKS)
-    run([scripted("one", responder_for("one", 2, 4, JUDGE_TASKS)),
-         scripted("one-sft", responder_for("one-sft", 3, 5, JUDGE_TASKS), checkpoint_dir(ckpt, "mockllm/one", "r_a"))],
-        root / "one-logs", one_dir)
-    files = {read_eval_log(str(f), header_only=True).eval.model.removeprefix("mockllm/"): f
-             for f in [*(root / "logs").glob("*.eval"), *(root / "one-logs").glob("*.eval")]}
+    run(
+        [
+            scripted("one", responder_for("one", 2, 4, JUDGE_TASKS)),
+            scripted(
+                "one-sft",
+                responder_for("one-sft", 3, 5, JUDGE_TASKS),
+                checkpoint_dir(ckpt, "mockllm/one", "r_a"),
+            ),
+        ],
+        root / "one-logs",
+        one_dir,
+    )
+    files = {
+        read_eval_log(str(f), header_only=True).eval.model.removeprefix("mockllm/"): f
+        for f in [*(root / "logs").glob("*.eval"), *(root / "one-logs").glob("*.eval")]
+    }
     sized = ["s-small", "s-mid", "s-large", "s-small-sft", "s-mid-sft", "s-large-sft", "solo"]
     shapes = {
         "one_config": (["solo"], {}),

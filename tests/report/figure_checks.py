@@ -33,7 +33,11 @@ def _visible_ticklabels(axis) -> list[Text]:
     span = (high - low) or 1.0
     labels = []
     for loc, label in zip(axis.get_majorticklocs(), axis.get_majorticklabels()):
-        if label.get_visible() and label.get_text().strip() and low - 1e-9 * span <= loc <= high + 1e-9 * span:
+        if (
+            label.get_visible()
+            and label.get_text().strip()
+            and low - 1e-9 * span <= loc <= high + 1e-9 * span
+        ):
             labels.append(label)
     return labels
 
@@ -143,7 +147,9 @@ def tick_problems(fig: Figure) -> list[str]:
         for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
             labels = [t.get_text() for t in _visible_ticklabels(axis)]
             if axis.get_offset_text().get_text().strip():
-                problems.append(f"{name} axis has an offset/scientific label {axis.get_offset_text().get_text()!r}")
+                problems.append(
+                    f"{name} axis has an offset/scientific label {axis.get_offset_text().get_text()!r}"
+                )
             if axis.get_scale() == "log" and len(labels) < 2:
                 problems.append(f"{name} axis is a log scale with {len(labels)} labelled tick(s)")
             for text in labels:

@@ -67,7 +67,11 @@ def responder_for(name: str, base: int, skill: int, tasks: int = TASKS):
         code = CODE.search(user).group(1)
         condition = "skill" if BLOCK_MARKER in user else "base"
         k = task_index(user)
-        steps = "Step 1: read the task.\nStep 2: find the code.\nStep 3: check it.\n" if condition == "skill" else ""
+        steps = (
+            "Step 1: read the task.\nStep 2: find the code.\nStep 3: check it.\n"
+            if condition == "skill"
+            else ""
+        )
         if k in sets[condition]:
             return f"{steps}ANSWER: {code}"
         mode = k % 4
@@ -85,8 +89,16 @@ def responder_for(name: str, base: int, skill: int, tasks: int = TASKS):
 def checkpoint_dir(root: Path, base_model: str, recipe: str = RECIPE, seed: int = 0) -> Path:
     folder = root / f"{base_model.replace('/', '_')}-{recipe}-{seed}"
     folder.mkdir(parents=True, exist_ok=True)
-    meta = {"base_model": base_model, "base_model_resolved": base_model, "recipe": recipe, "seed": seed,
-            "steps": 100, "corpus_sha256": "0" * 64, "parameters": None, "enable_thinking": False}
+    meta = {
+        "base_model": base_model,
+        "base_model_resolved": base_model,
+        "recipe": recipe,
+        "seed": seed,
+        "steps": 100,
+        "corpus_sha256": "0" * 64,
+        "parameters": None,
+        "enable_thinking": False,
+    }
     (folder / CHECKPOINT_METADATA).write_text(json.dumps(meta))
     return folder
 
@@ -99,12 +111,18 @@ def scripted(name: str, respond, model_path: Path | None = None, **config) -> Mo
         result = respond(messages)
         return result if not isinstance(result, str) else scripted_output(result, model=f"mockllm/{name}")
 
-    return get_model(f"mockllm/{name}", custom_outputs=outputs, config=GenerateConfig(**config), memoize=False,
-                     **args)
+    return get_model(
+        f"mockllm/{name}", custom_outputs=outputs, config=GenerateConfig(**config), memoize=False, **args
+    )
 
 
 def run(
-    models: list[Model], log_dir: Path, skills_dir: Path, model_roles=None, max_tokens: int | None = None, **task_args
+    models: list[Model],
+    log_dir: Path,
+    skills_dir: Path,
+    model_roles=None,
+    max_tokens: int | None = None,
+    **task_args,
 ) -> list:
     """Evaluate every model on the real task in one Inspect call (``task_args`` go to the task;
     ``max_tokens`` is the eval's token limit, as ``--max-tokens`` sets it)."""
@@ -159,5 +177,9 @@ def other_task(log_dir: Path) -> None:
     from inspect_ai.dataset import Sample
     from inspect_ai.solver import generate
 
-    inspect_eval(Task(dataset=[Sample(input="hi", target="x")], solver=generate(), name="other"),
-                 model=scripted("other", lambda m: "hello"), log_dir=str(log_dir), display="none")
+    inspect_eval(
+        Task(dataset=[Sample(input="hi", target="x")], solver=generate(), name="other"),
+        model=scripted("other", lambda m: "hello"),
+        log_dir=str(log_dir),
+        display="none",
+    )

@@ -104,13 +104,32 @@ def _tables(passes: np.ndarray):
                     for t in range(TASKS):
                         value = passes[m, stage, c, s, t]
                         for epoch in (1, 2):  # both epochs equal: the task's mean is its pass
-                            rows.append((config, "extract", f"skill-{s:02d}-t{t}", f"skill-{s:02d}", condition,
-                                         epoch, value))
+                            rows.append(
+                                (
+                                    config,
+                                    "extract",
+                                    f"skill-{s:02d}-t{t}",
+                                    f"skill-{s:02d}",
+                                    condition,
+                                    epoch,
+                                    value,
+                                )
+                            )
         rate = passes[m].mean(axis=(-2, -1))
-        lifts.append(SimpleNamespace(scorer="extract", pre=f"pre{m}", post=f"post{m}",
-                                     pre_pass_base=rate[0, 0], pre_pass_skill=rate[0, 1],
-                                     post_pass_base=rate[1, 0], post_pass_skill=rate[1, 1]))
-    scores = pd.DataFrame(rows, columns=["config", "scorer", "task_id", "skill", "condition", "epoch", "value"])
+        lifts.append(
+            SimpleNamespace(
+                scorer="extract",
+                pre=f"pre{m}",
+                post=f"post{m}",
+                pre_pass_base=rate[0, 0],
+                pre_pass_skill=rate[0, 1],
+                post_pass_base=rate[1, 0],
+                post_pass_skill=rate[1, 1],
+            )
+        )
+    scores = pd.DataFrame(
+        rows, columns=["config", "scorer", "task_id", "skill", "condition", "epoch", "value"]
+    )
     return Tables(SimpleNamespace(scores=scores)), lifts
 
 
@@ -122,10 +141,13 @@ def test_claim_check_builds_its_cells_from_the_tables_as_by_hand():
     assert len(got_x) == len(xs)
     # the same multiset of (skill, pre pass of the other condition, gain) cells
     assert sorted(zip(got_strata, np.round(got_x, 12), np.round(got_y, 12))) == sorted(
-        zip((f"skill-{s:02d}" for s in strata), np.round(xs, 12), np.round(ys, 12)))
+        zip((f"skill-{s:02d}" for s in strata), np.round(xs, 12), np.round(ys, 12))
+    )
     result = claim_check(tables, lifts, "extract")
     assert result["skill_level_rho"]["estimate"] == pytest.approx(spearmanr(xs, ys).statistic, abs=1e-12)
-    assert result["skill_level_rho"]["n"] == 3 * 2 * SKILLS and result["skill_level_rho"]["clusters"] == SKILLS
+    assert (
+        result["skill_level_rho"]["n"] == 3 * 2 * SKILLS and result["skill_level_rho"]["clusters"] == SKILLS
+    )
     assert result["verdict"] == claim_verdict(stats.spearman(xs, ys, strata))
 
 
@@ -133,7 +155,9 @@ def test_checkpoints_of_one_base_model_make_one_cell_per_skill_and_condition():
     """A recipe sweep (or several seeds) on one base model: its gains are averaged, not counted per checkpoint."""
     rng = np.random.default_rng(12)
     passes = _study(rng, slope=0.0)
-    second = _study(rng, slope=0.0)[:1]  # another draw: its post-SFT log becomes a 2nd checkpoint of base model 0
+    second = _study(rng, slope=0.0)[
+        :1
+    ]  # another draw: its post-SFT log becomes a 2nd checkpoint of base model 0
     tables, lifts = _tables(np.concatenate([passes, second]))
     lifts[3] = SimpleNamespace(**{**vars(lifts[3]), "pre": "pre0"})
     got = claim_cells(tables, lifts, "extract")
@@ -142,8 +166,14 @@ def test_checkpoints_of_one_base_model_make_one_cell_per_skill_and_condition():
     for m in range(3):
         post = (rate[m, 1] + rate_second) / 2 if m == 0 else rate[m, 1]
         for cond, other in ((0, 1), (1, 0)):
-            expected += [(f"skill-{s:02d}", round(rate[m, 0, other, s], 12), round(post[cond, s] - rate[m, 0, cond, s], 12))
-                         for s in range(SKILLS)]
+            expected += [
+                (
+                    f"skill-{s:02d}",
+                    round(rate[m, 0, other, s], 12),
+                    round(post[cond, s] - rate[m, 0, cond, s], 12),
+                )
+                for s in range(SKILLS)
+            ]
     assert sorted(zip(got[2], np.round(got[0], 12), np.round(got[1], 12))) == sorted(expected)
 
 

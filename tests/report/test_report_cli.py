@@ -17,8 +17,20 @@ from testkit.packs import write_synthetic_packs
 
 def test_cli_writes_the_report(judged_logs, tmp_path):
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["report", str(judged_logs), "--out", str(out), "--size", "mockllm/tiny=1M",
-                                      "--resamples", "300", "--no-figures"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            str(judged_logs),
+            "--out",
+            str(out),
+            "--size",
+            "mockllm/tiny=1M",
+            "--resamples",
+            "300",
+            "--no-figures",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "lift tiny+SFT (r_a):" in result.output
     assert "REFUSED lift of tiny+SFT (r_c) over tiny: max_tokens differs" in result.output
@@ -146,7 +158,9 @@ def test_a_lift_across_different_catalog_content_is_refused(judged_logs, tmp_pat
     refusals = [r for r in report.summary["refusals"] if r["kind"] == "settings"]
     assert refusals and all("holdout hash (catalog content)" in r["why"] for r in refusals)
     assert not report.summary["lifts"]
-    result = CliRunner().invoke(app, ["report", str(folder), "--out", str(tmp_path / "r"), "--no-figures", "--strict"])
+    result = CliRunner().invoke(
+        app, ["report", str(folder), "--out", str(tmp_path / "r"), "--no-figures", "--strict"]
+    )
     assert result.exit_code == 2 and "refusal" in result.output
     assert result.output.count("REFUSED") == len(report.summary["refusals"])  # every one named, not the first
 
@@ -176,6 +190,10 @@ def test_a_lift_under_a_judge_only_one_log_has_is_refused_and_named(judged_logs,
     assert f"lift of tiny+SFT (r_a) over tiny under '{judge_b}'" in top
     summary = json.loads((out / "summary.json").read_text())
     assert not [r for r in summary["lifts"] if r["post"] == "tiny+SFT (r_a)" and r["scorer"] == judge_b]
-    assert [r for r in summary["lifts"] if r["post"] == "tiny+SFT (r_a)" and r["scorer"] == "extract"]  # others stay
-    strict = CliRunner().invoke(app, ["report", str(folder), "--out", str(tmp_path / "s"), "--no-figures", "--strict"])
+    assert [
+        r for r in summary["lifts"] if r["post"] == "tiny+SFT (r_a)" and r["scorer"] == "extract"
+    ]  # others stay
+    strict = CliRunner().invoke(
+        app, ["report", str(folder), "--out", str(tmp_path / "s"), "--no-figures", "--strict"]
+    )
     assert strict.exit_code == 2 and line in strict.output

@@ -12,7 +12,7 @@ from collections import Counter
 import numpy as np
 import pytest
 from inspect_ai import eval as inspect_eval
-from report_helpers import BLOCK_MARKER, scripted, task_index
+from report_helpers import BLOCK_MARKER, scripted
 
 from procskill.analysis import build_report
 from testkit.packs import CODE, write_synthetic_packs
@@ -34,7 +34,9 @@ def task_no(text: str) -> int:
 @pytest.fixture(scope="module")
 def epoch_report(tmp_path_factory):
     root = tmp_path_factory.mktemp("epochs")
-    packs = write_synthetic_packs(root / "packs", skills=SKILLS, tasks_per_skill=TASKS_PER_SKILL, free_skills=1)
+    packs = write_synthetic_packs(
+        root / "packs", skills=SKILLS, tasks_per_skill=TASKS_PER_SKILL, free_skills=1
+    )
     calls: Counter = Counter()
 
     def respond(messages):
@@ -46,9 +48,17 @@ def epoch_report(tmp_path_factory):
         code = CODE.search(text).group(1)
         return f"ANSWER: {code}" if c < passes(k, condition) else f"ANSWER: {int(code) + 1}"
 
-    [log] = inspect_eval("procskill/procskill", model=scripted("epochs", respond), epochs=EPOCHS,
-                         task_args={"skills_dir": str(packs)}, log_dir=str(root / "logs"), display="none",
-                         log_realtime=False, max_samples=200, max_connections=200)
+    [log] = inspect_eval(
+        "procskill/procskill",
+        model=scripted("epochs", respond),
+        epochs=EPOCHS,
+        task_args={"skills_dir": str(packs)},
+        log_dir=str(root / "logs"),
+        display="none",
+        log_realtime=False,
+        max_samples=200,
+        max_connections=200,
+    )
     assert log.status == "success"
     return build_report(root / "logs", None)
 
@@ -67,7 +77,9 @@ def test_two_stage_aggregation_matches_a_hand_computation(epoch_report):
     assert r.delta.estimate == pytest.approx((skill - base).mean())
     assert (r.base_only, r.skill_only) == (int((base > skill).sum()), int((skill > base).sum()))
     # stage two: the paired test on per-task means, clustered by skill (reference: statsmodels)
-    fit = sm.OLS(skill - base, np.ones(SCORED)).fit(cov_type="cluster", cov_kwds={"groups": skills}, use_t=True)
+    fit = sm.OLS(skill - base, np.ones(SCORED)).fit(
+        cov_type="cluster", cov_kwds={"groups": skills}, use_t=True
+    )
     assert [r.delta.low, r.delta.high] == pytest.approx(list(fit.conf_int(0.05)[0]))
     assert r.p == pytest.approx(fit.pvalues[0])
     assert r.mcnemar_p is None and len(r.epochs) == EPOCHS

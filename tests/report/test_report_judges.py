@@ -15,7 +15,9 @@ JUDGE_B = "llm@mockllm/judge-b"
 
 @pytest.fixture(scope="module")
 def report(judged_logs, tmp_path_factory):
-    return build_report([judged_logs], tmp_path_factory.mktemp("judged-report"), size_overrides={"mockllm/tiny": "1M"})
+    return build_report(
+        [judged_logs], tmp_path_factory.mktemp("judged-report"), size_overrides={"mockllm/tiny": "1M"}
+    )
 
 
 def _verdicts(log_dir, model, a, b):
@@ -52,7 +54,8 @@ def test_agreement_matches_sklearn_on_the_same_verdicts(report, judged_logs):
     assert rows[("tiny", JUDGE_A, JUDGE_B)]["excluded"] == 2
     pooled = rows[("pooled", JUDGE_A, JUDGE_B)]
     assert pooled["configs"] == 5 and pooled["n"] == sum(
-        r["n"] for k, r in rows.items() if k[1:] == (JUDGE_A, JUDGE_B) and k[0] != "pooled")
+        r["n"] for k, r in rows.items() if k[1:] == (JUDGE_A, JUDGE_B) and k[0] != "pooled"
+    )
     all_a, all_b = [], []
     for model in ("tiny", "tiny-sft-a", "tiny-sft-b", "tiny-sft-c", "frontier"):
         va, vb = _verdicts(judged_logs, f"mockllm/{model}", JUDGE_A, JUDGE_B)
@@ -77,14 +80,20 @@ def test_extractor_bias_by_direction(report):
 
 def test_findings_recomputed_under_each_judge(report):
     findings = {(f["finding"], f["config"]): f for f in report.summary["findings"]}
-    assert {("delta_pre", "tiny"), ("delta_post", "tiny+SFT (r_a)"), ("lift", "tiny+SFT (r_a)"),
-            ("delta", "frontier")} <= set(findings)
+    assert {
+        ("delta_pre", "tiny"),
+        ("delta_post", "tiny+SFT (r_a)"),
+        ("lift", "tiny+SFT (r_a)"),
+        ("delta", "frontier"),
+    } <= set(findings)
     for f in findings.values():
         assert set(f["by_scorer"]) == {"extract", JUDGE_A, JUDGE_B}
         signs = {v["sign"] for v in f["by_scorer"].values()} & {"+", "−"}
         assert f["flagged"] == (len(signs) == 2)
     lift_a = {r.scorer: r.lift.estimate for r in report.lifts if r.post == "tiny+SFT (r_a)"}
-    assert findings[("lift", "tiny+SFT (r_a)")]["by_scorer"][JUDGE_A]["estimate"] == pytest.approx(lift_a[JUDGE_A])
+    assert findings[("lift", "tiny+SFT (r_a)")]["by_scorer"][JUDGE_A]["estimate"] == pytest.approx(
+        lift_a[JUDGE_A]
+    )
 
 
 def test_unmatched_comparison_is_refused(report, judged_logs):
@@ -92,14 +101,18 @@ def test_unmatched_comparison_is_refused(report, judged_logs):
     assert refused["pre"] == "tiny" and refused["post"] == "tiny+SFT (r_c)"
     assert refused["reasons"] == ["max_tokens differs: 2048 (tiny) vs 1024 (tiny+SFT (r_c))"]
     assert not [r for r in report.lifts if r.post == "tiny+SFT (r_c)"]
-    assert "**Refused**: tiny vs tiny+SFT (r_c): max_tokens differs" in (report.out_dir / "report.md").read_text()
+    assert (
+        "**Refused**: tiny vs tiny+SFT (r_c): max_tokens differs"
+        in (report.out_dir / "report.md").read_text()
+    )
     with pytest.raises(UnmatchedComparisonError, match="max_tokens differs: 2048"):
         sft_lift(report, "tiny", "tiny+SFT (r_c)")
     # the paper's artefact: Δ_pre under one path, Δ_post under another
     with pytest.raises(UnmatchedComparisonError, match="scoring differs"):
         sft_lift(report, "tiny", "tiny+SFT (r_a)", scorer="extract", post_scorer=JUDGE_A)
     assert sft_lift(report, "tiny", "tiny+SFT (r_a)", scorer=JUDGE_B).lift.estimate == pytest.approx(
-        next(r.lift.estimate for r in report.lifts if r.post == "tiny+SFT (r_a)" and r.scorer == JUDGE_B))
+        next(r.lift.estimate for r in report.lifts if r.post == "tiny+SFT (r_a)" and r.scorer == JUDGE_B)
+    )
     with pytest.raises(UnmatchedComparisonError, match=r"tiny\+SFT \(r_c\)"):
         build_report([judged_logs], None, strict=True)
 
@@ -118,7 +131,11 @@ def test_recipe_sweep_band(report):
 def test_sizes_and_reference_lines(report):
     traj = report.summary["trajectory"]
     assert {(p["config"], p["parameters"]) for p in traj["points"]} == {
-        ("tiny", 1e6), ("tiny+SFT (r_a)", 1e6), ("tiny+SFT (r_b)", 1e6), ("tiny+SFT (r_c)", 1e6)}
+        ("tiny", 1e6),
+        ("tiny+SFT (r_a)", 1e6),
+        ("tiny+SFT (r_b)", 1e6),
+        ("tiny+SFT (r_c)", 1e6),
+    }
     assert [r["config"] for r in traj["references"]] == ["frontier"]
 
 
@@ -127,14 +144,22 @@ def test_agreement_command_and_report_give_the_same_kappa(report, judged_logs):
     from procskill.analysis import agreement
 
     rows = agreement(judged_logs, JUDGE_A, JUDGE_B)
-    in_report = {r["config"]: r for r in report.summary["agreement"] if (r["a"], r["b"]) == (JUDGE_A, JUDGE_B)}
+    in_report = {
+        r["config"]: r for r in report.summary["agreement"] if (r["a"], r["b"]) == (JUDGE_A, JUDGE_B)
+    }
     by_model = {c.model: c.label for c in report.configurations}
     assert len(rows) == len(in_report) == 6
     for row in rows:
         theirs = in_report["pooled" if row.model is None else by_model[row.model]]
         mine = (row.n, row.kappa, row.kappa_low, row.kappa_high, row.table, row.excluded)
-        assert mine == (theirs["n"], theirs["kappa"], theirs["kappa_low"], theirs["kappa_high"], theirs["table"],
-                        theirs["excluded"])
+        assert mine == (
+            theirs["n"],
+            theirs["kappa"],
+            theirs["kappa_low"],
+            theirs["kappa_high"],
+            theirs["table"],
+            theirs["excluded"],
+        )
 
 
 def test_judge_token_use_per_judge_and_path(report, judged_logs):
@@ -166,4 +191,8 @@ def test_judge_token_use_per_judge_and_path(report, judged_logs):
     assert "### Judge token use" in text
     assert "| `mockllm/judge-b` | llm | 5 | 200 | 2,000 | 1,740 | 3,740 |" in text
     # the extractor calls no judge: no row, and no tokens counted for it
-    assert report.tables.scores.loc[report.tables.scores["scorer"] == "extract", "judge_input_tokens"].isna().all()
+    assert (
+        report.tables.scores.loc[report.tables.scores["scorer"] == "extract", "judge_input_tokens"]
+        .isna()
+        .all()
+    )

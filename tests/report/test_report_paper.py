@@ -62,8 +62,9 @@ def test_paper_intervals_tests_and_size_pattern_beside_the_arithmetic(report):
 
     summary = report.summary
     deltas = [r for r in summary["deltas"] if r["scorer"] == "extract"]
-    assert [r["p_holm"] for r in deltas] == pytest.approx(list(multipletests([r["p"] for r in deltas],
-                                                                              method="holm")[1]))
+    assert [r["p_holm"] for r in deltas] == pytest.approx(
+        list(multipletests([r["p"] for r in deltas], method="holm")[1])
+    )
     for iv in [r["delta"] for r in deltas] + [r["lift"] for r in summary["lifts"]]:
         assert iv["mde"] > 0 and iv["clusters"] == 40 and iv["df"] == 39
         # the interval excludes 0 exactly when the test rejects at 5 %
@@ -78,9 +79,14 @@ def test_paper_intervals_tests_and_size_pattern_beside_the_arithmetic(report):
     text = (report.out_dir / "report.md").read_text()
     assert "Per-skill view (exploratory)" in text
     summary_md = text.split("## Summary")[1].split("## Configurations")[0]  # the summary opens the report
-    assert ("- Δ of **qwen3.5-2b+SFT (lora_r16_lr2e-4)**: the skill block moves the pass rate from 60.0 % to 70.0 % "
-            "on 200 tasks, +10.0 points (95 % CI") in summary_md
-    assert "but not distinguishable from 0 after correcting for the other comparisons" in summary_md and "**Power**" in summary_md
+    assert (
+        "- Δ of **qwen3.5-2b+SFT (lora_r16_lr2e-4)**: the skill block moves the pass rate from 60.0 % to 70.0 % "
+        "on 200 tasks, +10.0 points (95 % CI"
+    ) in summary_md
+    assert (
+        "but not distinguishable from 0 after correcting for the other comparisons" in summary_md
+        and "**Power**" in summary_md
+    )
     assert "do not support a size pattern" in summary_md
 
 
@@ -90,7 +96,8 @@ def test_mcnemar_matches_statsmodels_and_scipy_on_the_same_verdicts(report, pape
     verdicts: dict[str, dict[str, float]] = {}
     for sample in log.samples:
         verdicts.setdefault(sample.metadata["task_id"], {})[sample.metadata["condition"]] = sample.scores[
-            "extract"].as_float()
+            "extract"
+        ].as_float()
     table = [[0, 0], [0, 0]]
     for v in verdicts.values():
         table[int(v["base"])][int(v["skill"])] += 1
@@ -104,8 +111,14 @@ def test_mcnemar_matches_statsmodels_and_scipy_on_the_same_verdicts(report, pape
 
 def test_outputs_written_and_documented(report):
     out = report.out_dir
-    assert {p.name for p in out.iterdir()} == {"report.md", "summary.json", "trajectory.png", "lift.png",
-                                              "compliance.png", "skills_heatmap.png"}
+    assert {p.name for p in out.iterdir()} == {
+        "report.md",
+        "summary.json",
+        "trajectory.png",
+        "lift.png",
+        "compliance.png",
+        "skills_heatmap.png",
+    }
     summary = json.loads((out / "summary.json").read_text())
     assert summary["primary_scorer"] == "extract" and summary["version"] == 2
     traj = summary["trajectory"]
@@ -117,10 +130,33 @@ def test_outputs_written_and_documented(report):
     for png in out.glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # every documented top-level key is present
-    doc_keys = {"version", "primary_scorer", "scorers", "method", "configurations", "deltas", "lifts", "refused",
-                "unpaired", "lift_missing", "claim_check", "recipe_sweeps", "trajectory", "compliance", "tokens",
-                "agreement", "findings", "skills", "block_length", "skipped_logs", "figures", "refusals", "size_pattern",
-                "seed_pools", "judge_tokens"}
+    doc_keys = {
+        "version",
+        "primary_scorer",
+        "scorers",
+        "method",
+        "configurations",
+        "deltas",
+        "lifts",
+        "refused",
+        "unpaired",
+        "lift_missing",
+        "claim_check",
+        "recipe_sweeps",
+        "trajectory",
+        "compliance",
+        "tokens",
+        "agreement",
+        "findings",
+        "skills",
+        "block_length",
+        "skipped_logs",
+        "figures",
+        "refusals",
+        "size_pattern",
+        "seed_pools",
+        "judge_tokens",
+    }
     assert set(summary) == doc_keys
 
 

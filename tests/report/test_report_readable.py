@@ -31,8 +31,9 @@ def reports(shape_logs, judged_logs, tmp_path_factory):
         files, sizes = shape_logs[shape]
         sizes = sizes or (SINGLE_SIZE if shape in ("pre_post", "all_refused") else {})
         out[shape] = build_report(files, tmp_path_factory.mktemp(shape), size_overrides=sizes, resamples=200)
-    out["judged"] = build_report([judged_logs], tmp_path_factory.mktemp("judged"), resamples=200,
-                                 size_overrides={"mockllm/tiny": "1M"})
+    out["judged"] = build_report(
+        [judged_logs], tmp_path_factory.mktemp("judged"), resamples=200, size_overrides={"mockllm/tiny": "1M"}
+    )
     return out
 
 
@@ -61,18 +62,27 @@ def test_summary_leads_with_the_findings_in_plain_words(reports):
     for shape, md in text.items():
         assert md.split("\n## ")[1].startswith("Summary"), shape  # the first section
         summary = md.split("## Summary")[1].split("\n## ")[0]
-        assert "**Power**" in summary and summary.count("**Units**") == 1 and md.count("**Units**") == 1, shape
+        assert "**Power**" in summary and summary.count("**Units**") == 1 and md.count("**Units**") == 1, (
+            shape
+        )
     lift = reports["pre_post"].lift("tiny+SFT (r_a)").lift
     pre_post = text["pre_post"].split("## Configurations")[0]
-    assert ("SFT lift of **tiny+SFT (r_a)** over tiny: Δ went from" in pre_post
-            and f"a lift of {100 * lift.estimate:+.1f} points (95 % CI {100 * lift.low:+.1f} to "
-            f"{100 * lift.high:+.1f})".replace("-", "−") in pre_post)
+    assert (
+        "SFT lift of **tiny+SFT (r_a)** over tiny: Δ went from" in pre_post
+        and f"a lift of {100 * lift.estimate:+.1f} points (95 % CI {100 * lift.low:+.1f} to "
+        f"{100 * lift.high:+.1f})".replace("-", "−")
+        in pre_post
+    )
     assert "the design detects about" in pre_post or "distinguishable from 0" in pre_post
     refused = text["all_refused"].split("## Configurations")[0]
-    assert "- **Refused**: lift of tiny+SFT (r_c) over tiny: max_tokens differs: 2048 (tiny) vs 1024" in refused
+    assert (
+        "- **Refused**: lift of tiny+SFT (r_c) over tiny: max_tokens differs: 2048 (tiny) vs 1024" in refused
+    )
     flat = text["flat"].split("## Configurations")[0]
     assert "ANSWER-line compliance (base condition) went from 0 % (flat) to 100 % (flat+SFT (r_flat))" in flat
-    assert "no interval: every task gave the same difference" in flat and "Power**: not estimable here" in flat
+    assert (
+        "no interval: every task gave the same difference" in flat and "Power**: not estimable here" in flat
+    )
     assert "no interval: all its tasks come from one skill" in text["one_skill"].split("## Configurations")[0]
     assert "- **Size**:" in text["sizes"].split("## Configurations")[0]
     assert "**Judge tokens**: `mockllm/judge-a` (llm path)" in text["judged"].split("## Configurations")[0]
@@ -91,8 +101,20 @@ def test_no_sentence_shows_a_placeholder(reports):
             assert "Not answerable from these logs: the Spearman correlation" in _markdown(report), shape
 
 
-RATE_OR_DIFFERENCE = ("pass", "Δ", "lift", "gain", "MDE", "ANSWER line", "truncated", "agreement", "SD", "max−min",
-                      "difference", "`")
+RATE_OR_DIFFERENCE = (
+    "pass",
+    "Δ",
+    "lift",
+    "gain",
+    "MDE",
+    "ANSWER line",
+    "truncated",
+    "agreement",
+    "SD",
+    "max−min",
+    "difference",
+    "`",
+)
 FRACTION = re.compile(r"\d\.\d{3}")  # 0.075 as a rate or difference: the report shows 7.5 points
 P_VALUE = re.compile(r"(?:Holm )?p (?:=|<) \d\.\d{3}|p=\d\.\d{3}|p=<0\.001")
 
@@ -110,8 +132,17 @@ def test_one_unit_convention_in_tables_prose_and_console(reports, shape_logs):
         for line in _prose(md):
             assert not FRACTION.search(P_VALUE.sub("", line)), (shape, line)
     files, _ = shape_logs["sizes"]
-    result = CliRunner().invoke(app, ["report", *map(str, files), "--out", str(reports["sizes"].out_dir / "cli"),
-                                      "--no-figures", *[f"--size={k}={v}" for k, v in shape_logs["sizes"][1].items()]])
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            *map(str, files),
+            "--out",
+            str(reports["sizes"].out_dir / "cli"),
+            "--no-figures",
+            *[f"--size={k}={v}" for k, v in shape_logs["sizes"][1].items()],
+        ],
+    )
     assert result.exit_code == 0, result.output
     effects = [line for line in result.output.splitlines() if line.lstrip().startswith(("Δ", "lift"))]
     assert len(effects) == 7 + 3 and "percentage points" in result.output.splitlines()[0]
@@ -136,12 +167,20 @@ def test_every_figure_is_readable_at_the_size_written(reports):
             assert _png_size(written) == fig.canvas.get_width_height(), (shape, name)  # checked at that size
             for ax in fig.axes:
                 ticks = [t.get_text().replace("−", "-") for t in ax.get_yticklabels() if t.get_text()]
-                if ticks and all(re.fullmatch(r"-?\d+(\.\d)?", t) for t in ticks):  # a numeric axis names its unit
-                    assert ax.get_ylabel().endswith(("[%]", "[percentage points]")), (shape, name, ax.get_ylabel())
+                if ticks and all(
+                    re.fullmatch(r"-?\d+(\.\d)?", t) for t in ticks
+                ):  # a numeric axis names its unit
+                    assert ax.get_ylabel().endswith(("[%]", "[percentage points]")), (
+                        shape,
+                        name,
+                        ax.get_ylabel(),
+                    )
                 texts = [t.get_text() for t in ax.get_xticklabels() + ax.texts]
                 assert not [t for t in texts if re.search(r"\b0\.\d\d\b", t)], (shape, name)  # no fractions
     one = _figures.figures(reports["pre_post"].summary)["trajectory"]
-    assert one.axes[0].get_xscale() == "linear" and [t.get_text() for t in one.axes[0].get_xticklabels()] == ["430k"]
+    assert one.axes[0].get_xscale() == "linear" and [t.get_text() for t in one.axes[0].get_xticklabels()] == [
+        "430k"
+    ]
     several = _figures.figures(reports["sizes"].summary)["trajectory"].axes[0]
     assert several.get_xscale() == "log"
     assert [t.get_text() for t in several.get_xticklabels()] == ["0.8B", "2B", "4B"]

@@ -24,25 +24,44 @@ from procskill.analysis._report import Tables, path_result
 
 def _config(model: str, model_path: str | None = None, checkpoint: dict | None = None) -> Configuration:
     return Configuration(
-        label=model, model=model, model_path=model_path, checkpoint=checkpoint, recipe=None,
+        label=model,
+        model=model,
+        model_path=model_path,
+        checkpoint=checkpoint,
+        recipe=None,
         identities=model_identities(model, model_path),
         base_identities=checkpoint_base_identities(checkpoint) if checkpoint else (),
-        parameters=None, size_source=None, dataset_hash="h", split="holdout", placement="user", thinking=False,
-        max_tokens=2048, generation={}, scorers=("extract",), epochs=1, logs=(), created="",
+        parameters=None,
+        size_source=None,
+        dataset_hash="h",
+        split="holdout",
+        placement="user",
+        thinking=False,
+        max_tokens=2048,
+        generation={},
+        scorers=("extract",),
+        epochs=1,
+        logs=(),
+        created="",
     )
 
 
 def test_pairing_rule(tmp_path):
     hub = _config("hf/Qwen/Qwen3.5-0.8B")
     assert base_model_matches(hub, _config("hf/local", "/ckpt/a", {"base_model": "Qwen/Qwen3.5-0.8B"}))
-    assert base_model_matches(hub, _config("hf/local", "/ckpt/a", {"base_model_resolved": "Qwen/Qwen3.5-0.8B@abc"}))
+    assert base_model_matches(
+        hub, _config("hf/local", "/ckpt/a", {"base_model_resolved": "Qwen/Qwen3.5-0.8B@abc"})
+    )
     assert base_model_matches(hub, _config("hf/local", "/ckpt/a", {"base_model": "hf/Qwen/Qwen3.5-0.8B"}))
     assert not base_model_matches(hub, _config("hf/local", "/ckpt/a", {"base_model": "Qwen/Qwen3.5-2B"}))
     local = tmp_path / "models" / "base"
     local.mkdir(parents=True)
     base = _config("hf/local", str(local))
-    trained = _config("hf/local", str(tmp_path / "run" / "merged"),
-                      {"base_model": "./base", "base_model_resolved": str(local) + "/"})
+    trained = _config(
+        "hf/local",
+        str(tmp_path / "run" / "merged"),
+        {"base_model": "./base", "base_model_resolved": str(local) + "/"},
+    )
     assert base_model_matches(base, trained)
     # same folder *name* elsewhere is another model: basenames are never compared
     other = _config("hf/local", str(tmp_path / "elsewhere" / "base"))
@@ -69,11 +88,29 @@ def test_parse_size():
 def _tables(rows: list[tuple[str, int, str, float]]) -> Tables:
     """rows: (task_id, epoch, condition, value) of one configuration under ``extract``."""
     frame = pd.DataFrame(
-        [{"config": "c", "task_id": t, "skill": t.split("-")[0], "domain": "d", "condition": cond,
-          "answer_type": "integer", "epoch": e, "scorer": "extract", "path": "extract", "judge": None, "value": v,
-          "compliant": 1.0, "truncated": 0.0, "lenient_correct": v} for t, e, cond, v in rows])
-    episodes = frame[["config", "task_id", "skill", "condition", "epoch"]].assign(input_tokens=1, output_tokens=1,
-                                                                                  error=False)
+        [
+            {
+                "config": "c",
+                "task_id": t,
+                "skill": t.split("-")[0],
+                "domain": "d",
+                "condition": cond,
+                "answer_type": "integer",
+                "epoch": e,
+                "scorer": "extract",
+                "path": "extract",
+                "judge": None,
+                "value": v,
+                "compliant": 1.0,
+                "truncated": 0.0,
+                "lenient_correct": v,
+            }
+            for t, e, cond, v in rows
+        ]
+    )
+    episodes = frame[["config", "task_id", "skill", "condition", "epoch"]].assign(
+        input_tokens=1, output_tokens=1, error=False
+    )
     return Tables(LogTables([], frame, episodes))
 
 
@@ -81,15 +118,25 @@ def test_epochs_two_stage_aggregation_by_hand():
     # epoch 1: 4 tasks, skill helps on 3; epoch 2: helps on 1, hurts on 1
     e1 = {"a-1": (0, 1), "a-2": (0, 1), "b-1": (0, 1), "b-2": (1, 1)}
     e2 = {"a-1": (0, 1), "a-2": (1, 0), "b-1": (0, 0), "b-2": (1, 1)}
-    rows = [(t, e, cond, float(v[i])) for e, data in ((1, e1), (2, e2)) for t, v in data.items()
-            for i, cond in enumerate(("base", "skill"))]
+    rows = [
+        (t, e, cond, float(v[i]))
+        for e, data in ((1, e1), (2, e2))
+        for t, v in data.items()
+        for i, cond in enumerate(("base", "skill"))
+    ]
     rows += [("c-1", 1, "base", 1.0), ("c-1", 1, "skill", float("nan"))]  # skill side unscored
     rows += [("c-2", 1, "base", float("nan")), ("c-2", 1, "skill", float("nan"))]  # both sides unscored
-    rows += [("a-3", 1, "base", 1.0), ("a-3", 2, "base", float("nan")), ("a-3", 1, "skill", float("nan")),
-             ("a-3", 2, "skill", 0.0)]  # each side scored in a different epoch: still a paired task
+    rows += [
+        ("a-3", 1, "base", 1.0),
+        ("a-3", 2, "base", float("nan")),
+        ("a-3", 1, "skill", float("nan")),
+        ("a-3", 2, "skill", 0.0),
+    ]  # each side scored in a different epoch: still a paired task
     result = path_result(_tables(rows), "c", "extract", resamples=500, seed=1, mode="cluster")
     assert [(e.epoch, e.n, e.delta, e.base_only, e.skill_only) for e in result.epochs] == [
-        (1, 4, 0.75, 0, 3), (2, 4, 0.0, 1, 1)]
+        (1, 4, 0.75, 0, 3),
+        (2, 4, 0.0, 1, 1),
+    ]
     # Stage one by hand: per task mean over its scored epochs, per condition.
     per_task = {"a-1": (0, 1), "a-2": (0.5, 0.5), "a-3": (1, 0), "b-1": (0, 0.5), "b-2": (1, 1)}
     diffs = np.array([s - b for b, s in per_task.values()])  # 1, 0, -1, 0.5, 0
@@ -102,6 +149,7 @@ def test_epochs_two_stage_aggregation_by_hand():
     dev = np.array([diffs[:3].sum() - 3 * 0.1, diffs[3:].sum() - 2 * 0.1])
     se = np.sqrt((dev**2).sum() * 2 / 1) / 5
     from scipy.stats import t
+
     assert result.delta.se == pytest.approx(se)
     assert result.p == result.delta.p == pytest.approx(2 * t.sf(0.1 / se, 1))
     assert result.epoch_range == pytest.approx(0.75)
@@ -109,8 +157,11 @@ def test_epochs_two_stage_aggregation_by_hand():
 
 
 def test_one_epoch_keeps_exact_mcnemar():
-    rows = [(f"s{i % 4}-{i}", 1, cond, float(v)) for i, (b, sk) in enumerate([(0, 1)] * 6 + [(1, 0)] * 2 + [(1, 1)] * 4)
-            for cond, v in (("base", b), ("skill", sk))]
+    rows = [
+        (f"s{i % 4}-{i}", 1, cond, float(v))
+        for i, (b, sk) in enumerate([(0, 1)] * 6 + [(1, 0)] * 2 + [(1, 1)] * 4)
+        for cond, v in (("base", b), ("skill", sk))
+    ]
     result = path_result(_tables(rows), "c", "extract", resamples=500, seed=1, mode="cluster")
     assert (result.base_only, result.skill_only) == (2, 6) and result.mcnemar_p == stats.mcnemar_exact(2, 6)
 
@@ -127,10 +178,13 @@ def test_default_interval_matches_statsmodels_cluster_robust_ols():
     fit = sm.OLS(per_task, np.ones(n)).fit(cov_type="cluster", cov_kwds={"groups": strata}, use_t=True)
     assert [lift.low, lift.high] == pytest.approx(list(fit.conf_int(0.05)[0]), abs=1e-12)
     assert lift.se == pytest.approx(fit.bse[0]) and lift.p == pytest.approx(fit.pvalues[0])
-    assert lift.estimate == pytest.approx(stats.paired_delta(post_b, post_s, strata).estimate
-                                          - stats.paired_delta(pre_b, pre_s, strata).estimate)
+    assert lift.estimate == pytest.approx(
+        stats.paired_delta(post_b, post_s, strata).estimate
+        - stats.paired_delta(pre_b, pre_s, strata).estimate
+    )
     # MDE at 80% power, two-sided 5%: (t_.975 + t_.80) * SE with G-1 df
     from scipy.stats import t
+
     assert lift.mde == pytest.approx((t.ppf(0.975, 39) + t.ppf(0.8, 39)) * fit.bse[0])
     with pytest.raises(ValueError, match="differ in length"):
         stats.paired_lift(pre_b, pre_s, post_b[:-1], post_s, strata)
@@ -150,8 +204,9 @@ def test_joint_size_test_and_holm_match_statsmodels():
     x = rng.integers(-1, 2, (n, k)).astype(float) + np.array([0.0, 0.1, 0.3])
     test = stats.joint_equality(x, strata)
     design = np.eye(k)[np.tile(np.arange(k), n)]
-    fit = sm.OLS(x.ravel(), design).fit(cov_type="cluster", use_t=True,
-                                        cov_kwds={"groups": np.repeat(strata, k), "use_correction": False})
+    fit = sm.OLS(x.ravel(), design).fit(
+        cov_type="cluster", use_t=True, cov_kwds={"groups": np.repeat(strata, k), "use_correction": False}
+    )
     contrast = np.diff(np.eye(k), axis=0)
     wald = float(fit.wald_test(contrast, scalar=True).statistic) * 2  # statsmodels reports W / q
     g, q = 40, 2
@@ -207,19 +262,46 @@ def test_seed_pools_pool_the_per_task_lift_over_seeds():
     rng = np.random.default_rng(5)
     tasks = [f"s{i // 5}-{i}" for i in range(40)]
     configs = {name: rng.integers(0, 2, (40, 2)).astype(float) for name in ("pre", "seed0", "seed1", "seed2")}
-    frame = pd.DataFrame([
-        {"config": c, "task_id": t, "skill": t.split("-")[0], "domain": "d", "condition": cond, "answer_type": "x",
-         "epoch": 1, "scorer": "extract", "path": "extract", "judge": None, "value": v[i, j], "compliant": 1.0,
-         "truncated": 0.0, "lenient_correct": v[i, j]}
-        for c, v in configs.items() for i, t in enumerate(tasks) for j, cond in enumerate(("base", "skill"))])
+    frame = pd.DataFrame(
+        [
+            {
+                "config": c,
+                "task_id": t,
+                "skill": t.split("-")[0],
+                "domain": "d",
+                "condition": cond,
+                "answer_type": "x",
+                "epoch": 1,
+                "scorer": "extract",
+                "path": "extract",
+                "judge": None,
+                "value": v[i, j],
+                "compliant": 1.0,
+                "truncated": 0.0,
+                "lenient_correct": v[i, j],
+            }
+            for c, v in configs.items()
+            for i, t in enumerate(tasks)
+            for j, cond in enumerate(("base", "skill"))
+        ]
+    )
     tables = Tables(LogTables([], frame, frame[["config", "task_id", "skill", "condition", "epoch"]]))
     delta = {c: (v[:, 1] - v[:, 0]) for c, v in configs.items()}
-    lifts = [SimpleNamespace(pre="pre", post=c, recipe="r", scorer="extract",
-                             lift=stats.Interval(float((delta[c] - delta["pre"]).mean()), 0, 0, 40))
-             for c in ("seed0", "seed1", "seed2")]
+    lifts = [
+        SimpleNamespace(
+            pre="pre",
+            post=c,
+            recipe="r",
+            scorer="extract",
+            lift=stats.Interval(float((delta[c] - delta["pre"]).mean()), 0, 0, 40),
+        )
+        for c in ("seed0", "seed1", "seed2")
+    ]
     [pool] = seed_pools(tables, lifts, "extract", 2000, 0, "cluster")
     per_task = np.mean([delta[c] - delta["pre"] for c in ("seed0", "seed1", "seed2")], axis=0)  # by hand
     assert pool["seeds"] == 3 and pool["tasks"] == 40
     assert pool["pooled_lift"]["estimate"] == pytest.approx(per_task.mean())
-    assert pool["pooled_lift"]["se"] == pytest.approx(stats.clustered_se(per_task, [t.split("-")[0] for t in tasks])[0])
+    assert pool["pooled_lift"]["se"] == pytest.approx(
+        stats.clustered_se(per_task, [t.split("-")[0] for t in tasks])[0]
+    )
     assert pool["between_seed_sd"] == pytest.approx(np.std([lf.lift.estimate for lf in lifts], ddof=1))

@@ -48,9 +48,7 @@ def test_default_delta_and_lift_intervals_cover(effect_sd):
     true_delta, true_lift = _truth(effect_sd)
     rng = np.random.default_rng(20261130)
     logits = _model(rng, (STUDIES, SKILLS, TASKS_PER_SKILL), effect_sd)
-    pb, ps, qb, qs = (
-        (rng.random(x.shape) < _expit(x)).astype(float).reshape(STUDIES, -1) for x in logits
-    )
+    pb, ps, qb, qs = ((rng.random(x.shape) < _expit(x)).astype(float).reshape(STUDIES, -1) for x in logits)
     hit_delta = hit_lift = 0
     for i in range(STUDIES):
         delta = stats.paired_delta(pb[i], ps[i], STRATA)
@@ -78,7 +76,9 @@ def test_mde_is_the_effect_detected_four_times_in_five():
         u = rng.random((SKILLS, TASKS_PER_SKILL))
         skill_better = u < p_skill_only[:, None]
         base_better = ~skill_better & (u < (p_skill_only + p_base_only)[:, None])
-        result = stats.paired_delta(base_better.ravel().astype(float), skill_better.ravel().astype(float), STRATA)
+        result = stats.paired_delta(
+            base_better.ravel().astype(float), skill_better.ravel().astype(float), STRATA
+        )
         detected += result.p < 0.05
         mdes.append(result.mde)
     print(f"mean MDE {np.mean(mdes):.4f}, power at Δ = {true_delta}: {detected / STUDIES:.4f}")
@@ -106,6 +106,8 @@ def test_size_pattern_test_holds_its_level_when_delta_does_not_depend_on_size():
         test = stats.joint_equality(np.column_stack(columns), STRATA)
         rejected += test.p < 0.05
         steps_exclude_zero += sum(d.low > 0 or d.high < 0 for d in test.differences)
-    print(f"size test rejects {rejected / STUDIES:.4f}; step intervals exclude 0: {steps_exclude_zero / (2 * STUDIES):.4f}")
+    print(
+        f"size test rejects {rejected / STUDIES:.4f}; step intervals exclude 0: {steps_exclude_zero / (2 * STUDIES):.4f}"
+    )
     assert 0.035 <= rejected / STUDIES <= 0.065
     assert steps_exclude_zero / (2 * STUDIES) <= 0.065

@@ -65,8 +65,15 @@ def _bash(script: str, cwd: Path, **popen: object) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME")}
     env["PATH"] = "/usr/local/bin:/usr/bin:/bin"  # a fresh shell: the venv's bin comes from `activate` only
     env["HF_HUB_OFFLINE"] = "1"
-    return subprocess.Popen(["bash", "-c", f". {shlex.quote(str(ACTIVATE))} && {script}"], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
+    return subprocess.Popen(
+        ["bash", "-c", f". {shlex.quote(str(ACTIVATE))} && {script}"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **popen,
+    )
 
 
 def _free_port() -> int:
@@ -80,8 +87,12 @@ def test_printed_commands_run_when_pasted(quick_demo, tmp_path):
     printed = "\n".join(lines).splitlines()
     commands = [line.split("$ ", 1)[1] for line in printed if line.strip().startswith("$ ")]
     assert [c.split()[:2] for c in commands] == [
-        ["procskill", "models"], ["inspect", "eval-set"], ["procskill", "corpus"], ["procskill", "train"],
-        ["inspect", "eval-set"], ["procskill", "report"],
+        ["procskill", "models"],
+        ["inspect", "eval-set"],
+        ["procskill", "corpus"],
+        ["procskill", "train"],
+        ["inspect", "eval-set"],
+        ["procskill", "report"],
     ]
     # Bounded: steps that write go to fresh folders (a finished training run refuses a second one in its folder)
     pasted = []

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from inspect_ai.log import list_eval_logs, read_eval_log
-from testkit.fake_openai import FakeOpenAIServer
 from typer.testing import CliRunner
 
 from procskill.cli import app
 from procskill.solvers import logged_run_facts
 from procskill.studies import VLLM_ENV, VLLM_SETUP, StudyError, load_study, plan, run_study
+from testkit.fake_openai import FakeOpenAIServer
 
 THINKING_OFF = {"chat_template_kwargs": {"enable_thinking": False}}
 
@@ -38,7 +38,10 @@ def test_paper_study_plan_has_every_configuration(tmp_path):
     sweep = [n for n in names if n.startswith("train qwen3.5-0.8b")]
     assert len(sweep) >= 5
     commands = {step.name: step.command for step in plan(study)}
-    assert "--model hf/Qwen/Qwen3.5-0.8B -M enable_thinking=false -M do_sample=false" in commands["eval qwen3.5-0.8b"]
+    assert (
+        "--model hf/Qwen/Qwen3.5-0.8B -M enable_thinking=false -M do_sample=false"
+        in commands["eval qwen3.5-0.8b"]
+    )
     assert "--model-role grader=anthropic/claude-haiku-4-5" in commands["eval qwen3.5-0.8b"]
     assert "-T scoring=extract,bench,llm" in commands["eval qwen3.5-0.8b"]
     assert "procskill corpus build --teacher anthropic/claude-opus-4-5" in commands["corpus"]
@@ -59,12 +62,16 @@ def test_dry_run_prints_vllm_and_accelerate_commands(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["study", "paper-gpu-cluster", "--dry-run", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert f"[1/14] todo  vLLM environment\n        $ {VLLM_SETUP}\n" in result.output
-    assert f"$ {VLLM_ENV}/bin/inspect eval-set procskill/procskill --log-dir {tmp_path}/logs/qwen3.5-2b " \
-           "--model vllm/Qwen/Qwen3.5-2B -T " in result.output
-    assert "--extra-body '{\"chat_template_kwargs\":{\"enable_thinking\":false}}'" in result.output
+    assert (
+        f"$ {VLLM_ENV}/bin/inspect eval-set procskill/procskill --log-dir {tmp_path}/logs/qwen3.5-2b "
+        "--model vllm/Qwen/Qwen3.5-2B -T " in result.output
+    )
+    assert '--extra-body \'{"chat_template_kwargs":{"enable_thinking":false}}\'' in result.output
     assert "-M enable_thinking" not in result.output  # `vllm serve` would get nothing from a false flag
-    assert ("accelerate launch --multi_gpu --num_processes 8 --mixed_precision bf16 -m procskill.training "
-            "--base Qwen/Qwen3.5-0.8B") in result.output
+    assert (
+        "accelerate launch --multi_gpu --num_processes 8 --mixed_precision bf16 -m procskill.training "
+        "--base Qwen/Qwen3.5-0.8B"
+    ) in result.output
     assert "todo" in result.output and "done" not in result.output
     assert not any(tmp_path.iterdir())  # a dry run writes nothing
 
@@ -75,7 +82,9 @@ def test_vllm_lora_checkpoint_is_evaluated_as_an_adapter_of_its_base(tmp_path):
     command = commands["eval qwen3.5-2b+lora_r16_lr2e-4"]
     # Inspect's vllm provider: `base:adapter` on one LoRA-enabled server, no merged copy of the weights
     assert f"--model vllm/Qwen/Qwen3.5-2B:{adapter} " in command
-    assert "model_path" not in command  # an hf provider argument; vLLM would get it as `vllm serve --model-path`
+    assert (
+        "model_path" not in command
+    )  # an hf provider argument; vLLM would get it as `vllm serve --model-path`
     assert "--no-merge" in commands["train qwen3.5-2b lora_r16_lr2e-4"]
     # tagged as a checkpoint of its base and recipe, like a merged one (the viewer's log list)
     assert (
@@ -88,18 +97,26 @@ def test_only_lora_on_vllm_skips_the_merge(tmp_path):
     """Full fine-tuning has no adapter: its checkpoint is evaluated whole on vLLM; on the hf path every
     checkpoint is merged and evaluated with model_path."""
     path = tmp_path / "s.yaml"
-    path.write_text(VLLM_STUDY + "corpus: {teacher: procedural}\nsft:\n"
-                    "  - {base: q4, recipes: [lora_r16_lr2e-4, full_ft_lr1e-5]}\n"
-                    "  - {base: hf, recipes: [lora_r16_lr2e-4]}\n")
+    path.write_text(
+        VLLM_STUDY + "corpus: {teacher: procedural}\nsft:\n"
+        "  - {base: q4, recipes: [lora_r16_lr2e-4, full_ft_lr1e-5]}\n"
+        "  - {base: hf, recipes: [lora_r16_lr2e-4]}\n"
+    )
     commands = {s.name: s.command for s in plan(load_study(str(path), out=tmp_path / "out"))}
     checkpoints = tmp_path / "out" / "checkpoints"
     assert "--no-merge" in commands["train q4 lora_r16_lr2e-4"]
-    assert f"--model vllm/Qwen/Qwen3.5-4B:{checkpoints / 'q4-lora_r16_lr2e-4' / 'adapter'} " in (
-        commands["eval q4+lora_r16_lr2e-4"])
+    assert (
+        f"--model vllm/Qwen/Qwen3.5-4B:{checkpoints / 'q4-lora_r16_lr2e-4' / 'adapter'} "
+        in (commands["eval q4+lora_r16_lr2e-4"])
+    )
     assert "--no-merge" not in commands["train q4 full_ft_lr1e-5"]
-    assert f"--model vllm/{checkpoints / 'q4-full_ft_lr1e-5' / 'merged'} " in commands["eval q4+full_ft_lr1e-5"]
+    assert (
+        f"--model vllm/{checkpoints / 'q4-full_ft_lr1e-5' / 'merged'} " in commands["eval q4+full_ft_lr1e-5"]
+    )
     assert "--no-merge" not in commands["train hf lora_r16_lr2e-4"]
-    assert f"model_path={checkpoints / 'hf-lora_r16_lr2e-4' / 'merged'}" in commands["eval hf+lora_r16_lr2e-4"]
+    assert (
+        f"model_path={checkpoints / 'hf-lora_r16_lr2e-4' / 'merged'}" in commands["eval hf+lora_r16_lr2e-4"]
+    )
 
 
 def test_a_vllm_study_stops_at_the_environment_step_without_vllm(tmp_path, monkeypatch):
@@ -124,13 +141,17 @@ def test_vllm_evaluations_run_the_printed_command_in_vllms_environment(tmp_path,
     steps = {s.name: s for s in plan(load_study("paper-gpu-cluster", out=tmp_path / "out"))}
     assert steps["vLLM environment"].done()
     steps["eval qwen3.5-2b"].run()
-    assert [f"{VLLM_ENV}/bin/inspect", *calls.read_text().splitlines()] == shlex.split(steps["eval qwen3.5-2b"].command)
+    assert [f"{VLLM_ENV}/bin/inspect", *calls.read_text().splitlines()] == shlex.split(
+        steps["eval qwen3.5-2b"].command
+    )
 
 
 def test_single_process_accelerate_has_no_multi_gpu_flag(tmp_path):
     path = tmp_path / "study.yaml"
-    path.write_text("name: x\nmodels:\n  - {id: a, model: hf/Org/A}\ncorpus: {teacher: procedural}\n"
-                    "sft:\n  - {base: a, recipes: [r], launcher: accelerate}\n")
+    path.write_text(
+        "name: x\nmodels:\n  - {id: a, model: hf/Org/A}\ncorpus: {teacher: procedural}\n"
+        "sft:\n  - {base: a, recipes: [r], launcher: accelerate}\n"
+    )
     [train] = [s for s in plan(load_study(path, out=tmp_path)) if s.name.startswith("train")]
     assert train.command.startswith("accelerate launch --num_processes 1 -m procskill.training --base Org/A")
 
@@ -140,18 +161,37 @@ def test_single_process_accelerate_has_no_multi_gpu_flag(tmp_path):
     [
         ("models: []\n", r"study.yaml:1: name: is required$"),
         ("name: x\nmodels:\n  - {id: a}\n", r"study.yaml:3: models\[0\].model: is required"),
-        ("name: x\nmodels:\n  - {id: a, model: m, engine: tgi}\n",
-         r"study.yaml:3: models\[0\].engine: Input should be 'inspect' or 'vllm'"),
-        ("name: x\nmodels:\n  - {id: a, model: 3}\n", r"study.yaml:3: models\[0\].model: Input should be a valid string"),
-        ("name: x\nmodels:\n  - {id: a, model: m, modle_args: {}}\n",
-         r"study.yaml:3: models\[0\].modle_args: unknown field"),
-        ("name: x\nmodels:\n  - {id: a, model: m}\nsft:\n  - {base: b, recipes: [r]}\ncorpus: {teacher: procedural}\n",
-         r"study.yaml:5: sft\[0\].base: 'b' is not a model id"),
-        ("name: x\nmodels:\n  - {id: a, model: m}\nsft:\n  - {base: a, recipes: [r]}\n", r"study.yaml:5: sft: SFT needs a corpus"),
-        (("name: x\nmodels:\n  - {id: a, model: m}\ncorpus: {teacher: procedural}\n"
-          "sft:\n  - {base: a, recipes: [r], launcher: accelerate, mixed_precision: bf17}\n"),
-         r"study.yaml:6: sft\[0\].mixed_precision: Input should be 'no', 'fp16', 'bf16' or 'fp8'"),
-        ("name: x\nmodels:\n  - {id: a, model: m}\n  - {id: a, model: n}\n", r"study.yaml:4: models\[1\].id: 'a' is used twice"),
+        (
+            "name: x\nmodels:\n  - {id: a, model: m, engine: tgi}\n",
+            r"study.yaml:3: models\[0\].engine: Input should be 'inspect' or 'vllm'",
+        ),
+        (
+            "name: x\nmodels:\n  - {id: a, model: 3}\n",
+            r"study.yaml:3: models\[0\].model: Input should be a valid string",
+        ),
+        (
+            "name: x\nmodels:\n  - {id: a, model: m, modle_args: {}}\n",
+            r"study.yaml:3: models\[0\].modle_args: unknown field",
+        ),
+        (
+            "name: x\nmodels:\n  - {id: a, model: m}\nsft:\n  - {base: b, recipes: [r]}\ncorpus: {teacher: procedural}\n",
+            r"study.yaml:5: sft\[0\].base: 'b' is not a model id",
+        ),
+        (
+            "name: x\nmodels:\n  - {id: a, model: m}\nsft:\n  - {base: a, recipes: [r]}\n",
+            r"study.yaml:5: sft: SFT needs a corpus",
+        ),
+        (
+            (
+                "name: x\nmodels:\n  - {id: a, model: m}\ncorpus: {teacher: procedural}\n"
+                "sft:\n  - {base: a, recipes: [r], launcher: accelerate, mixed_precision: bf17}\n"
+            ),
+            r"study.yaml:6: sft\[0\].mixed_precision: Input should be 'no', 'fp16', 'bf16' or 'fp8'",
+        ),
+        (
+            "name: x\nmodels:\n  - {id: a, model: m}\n  - {id: a, model: n}\n",
+            r"study.yaml:4: models\[1\].id: 'a' is used twice",
+        ),
         ("name: [\n", r"study.yaml:2: not valid YAML: expected the node content"),
         ("- a\n", r"study.yaml:1: expected a mapping of fields, got list"),
     ],
@@ -195,8 +235,10 @@ def test_vllm_thinking_goes_into_the_request_body_and_hf_keeps_its_model_arg(tmp
     vllm = shlex.split(steps["eval q4"].command)
     # max_model_len is a `vllm serve` option and stays one; the study's own extra_body is kept beside it
     assert vllm[vllm.index("-M") + 1] == "max_model_len=4096" and vllm.count("-M") == 1
-    assert vllm[vllm.index("--extra-body") + 1] == \
-        '{"top_k":20,"chat_template_kwargs":{"enable_thinking":false}}'
+    assert (
+        vllm[vllm.index("--extra-body") + 1]
+        == '{"top_k":20,"chat_template_kwargs":{"enable_thinking":false}}'
+    )
     hf = shlex.split(steps["eval hf"].command)
     assert hf[hf.index("-M") + 1] == "enable_thinking=false"
     assert hf[hf.index("--extra-body") + 1] == '{"top_k":20}'
@@ -212,8 +254,10 @@ def fake_vllm(monkeypatch):
 
 
 def _thinking_recorded(log_dir: Path) -> list[bool | None]:
-    return [read_eval_log(info, header_only=True).eval.metadata["generation"]["enable_thinking"]
-            for info in list_eval_logs(str(log_dir))]
+    return [
+        read_eval_log(info, header_only=True).eval.metadata["generation"]["enable_thinking"]
+        for info in list_eval_logs(str(log_dir))
+    ]
 
 
 @pytest.mark.slow
@@ -233,15 +277,27 @@ def test_the_runner_sends_thinking_off_to_vllm_and_the_log_records_it(tmp_path, 
     assert all(b["top_k"] == 20 and b["model"] == "Qwen/Qwen3.5-4B" for b in bodies)
     assert log.eval.model_args == {"max_model_len": 4096}
     # recorded like `-M enable_thinking=false` on the hf provider, so the report sees one thinking setting
-    assert logged_run_facts(log.eval.metadata, [s.metadata for s in log.samples])["generation"]["enable_thinking"] is False
+    assert (
+        logged_run_facts(log.eval.metadata, [s.metadata for s in log.samples])["generation"][
+            "enable_thinking"
+        ]
+        is False
+    )
 
 
 def test_model_arg_thinking_wins_over_the_request_body(tmp_path, fake_vllm):
     from inspect_ai import eval as inspect_eval
 
     def thinking(**kwargs):
-        [log] = inspect_eval("procskill/procskill", model="vllm/Qwen/Qwen3.5-4B", limit=1, display="none",
-                             task_args={"skills": "luhn-check-digit"}, log_dir=str(tmp_path / "logs"), **kwargs)
+        [log] = inspect_eval(
+            "procskill/procskill",
+            model="vllm/Qwen/Qwen3.5-4B",
+            limit=1,
+            display="none",
+            task_args={"skills": "luhn-check-digit"},
+            log_dir=str(tmp_path / "logs"),
+            **kwargs,
+        )
         return log.samples[0].metadata["procskill_run"]["generation"]["enable_thinking"]
 
     assert thinking() is None  # nothing said: nothing recorded
@@ -269,8 +325,10 @@ def test_each_step_renders_and_runs_from_the_same_arguments(tmp_path):
     study = load_study("demo", out=tmp_path)
     steps = {s.name: s for s in plan(study)}
     tiny = steps["build tiny Qwen3.5"]
-    assert tiny.command == (f"procskill models tiny {tmp_path}/models/tiny-qwen35 --tokenizer-text catalog "
-                            "--vocab-size 4096 --initializer-range 0.2")
+    assert tiny.command == (
+        f"procskill models tiny {tmp_path}/models/tiny-qwen35 --tokenizer-text catalog "
+        "--vocab-size 4096 --initializer-range 0.2"
+    )
     evaluation = steps["eval tiny-qwen35"]
     # the run passes what Inspect's CLI parses from the printed -T/-M values (same task identity for eval_set)
     from procskill.studies._runner import _as_inspect_parses
@@ -289,12 +347,16 @@ def test_a_log_folder_of_another_configuration_is_one_clear_error(tmp_path, monk
         pass
 
     def dirty(self):
-        raise PrerequisiteError("[bold]ERROR[/bold]: Existing log file 'x.eval' in log_dir is not associated "
-                                "with a task passed to eval_set")
+        raise PrerequisiteError(
+            "[bold]ERROR[/bold]: Existing log file 'x.eval' in log_dir is not associated "
+            "with a task passed to eval_set"
+        )
 
     monkeypatch.setattr(EvalStep, "_eval_set", dirty)
     step = next(s for s in plan(load_study("demo", out=tmp_path)) if isinstance(s, EvalStep))
-    with pytest.raises(StudyError, match=r"logs/tiny-qwen35: ERROR: Existing log file 'x.eval' .* pass a new --out"):
+    with pytest.raises(
+        StudyError, match=r"logs/tiny-qwen35: ERROR: Existing log file 'x.eval' .* pass a new --out"
+    ):
         step.run()
 
 
@@ -325,7 +387,9 @@ class _Captured(Exception):
         ("ReportStep", "procskill.analysis", "build_report"),
     ],
 )
-def test_a_printed_procskill_command_calls_what_the_step_runs(tmp_path, monkeypatch, step_kind, module, function):
+def test_a_printed_procskill_command_calls_what_the_step_runs(
+    tmp_path, monkeypatch, step_kind, module, function
+):
     """The printed command, parsed by the real CLI, reaches the function with the arguments the step passes."""
     import importlib
     import inspect as pyinspect

@@ -28,7 +28,9 @@ USER = [{"role": "user", "content": "What is 2 + 2?"}]
 
 
 def client(server: FakeOpenAIServer, *, max_retries: int = 2, timeout: float = 5.0) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.base_url, api_key="test-key", max_retries=max_retries, timeout=timeout)
+    return openai.OpenAI(
+        base_url=server.base_url, api_key="test-key", max_retries=max_retries, timeout=timeout
+    )
 
 
 def ask(c: openai.OpenAI, **kwargs):
@@ -259,8 +261,12 @@ def test_inspect_truncated_stream_is_silently_accepted():
 def test_responses_api_reply_usage_and_counters():
     with FakeOpenAIServer(lambda req: "echo " + last_user_text(req)) as server:
         c = client(server)
-        reply = c.responses.create(model="gpt-5.4", instructions="Be brief.", reasoning={"effort": "low"},
-                                   input=[{"role": "user", "content": [{"type": "input_text", "text": "a b c"}]}])
+        reply = c.responses.create(
+            model="gpt-5.4",
+            instructions="Be brief.",
+            reasoning={"effort": "low"},
+            input=[{"role": "user", "content": [{"type": "input_text", "text": "a b c"}]}],
+        )
         assert reply.output_text == "echo a b c" and reply.status == "completed" and reply.model == "gpt-5.4"
         assert (reply.usage.input_tokens, reply.usage.output_tokens, reply.usage.total_tokens) == (5, 4, 9)
         assert reply.usage.output_tokens_details.reasoning_tokens == 0
@@ -300,8 +306,12 @@ def anthropic_client(server: FakeOpenAIServer, max_retries: int = 2) -> anthropi
 def test_messages_api_reply_usage_headers_and_count_tokens():
     with FakeOpenAIServer(["first answer", "second"]) as server:
         c = anthropic_client(server)
-        message = c.messages.create(model="claude-haiku-4-5", max_tokens=50, system="Be brief.",
-                                    messages=[{"role": "user", "content": "What is 2 + 2?"}])
+        message = c.messages.create(
+            model="claude-haiku-4-5",
+            max_tokens=50,
+            system="Be brief.",
+            messages=[{"role": "user", "content": "What is 2 + 2?"}],
+        )
         assert [b.text for b in message.content] == ["first answer"] and message.stop_reason == "end_turn"
         assert (message.usage.input_tokens, message.usage.output_tokens) == (7, 2)  # system counts
         assert c.messages.count_tokens(model="claude-haiku-4-5", messages=USER).input_tokens == 5
@@ -327,8 +337,13 @@ def test_messages_api_faults_in_anthropic_shape():
     with FakeOpenAIServer("fine", retry_after_ms=1) as server:
         server.inject("429", "503")
         t0 = time.monotonic()
-        assert anthropic_client(server, max_retries=2).messages.create(
-            model="claude-haiku-4-5", max_tokens=5, messages=USER).content[0].text == "fine"
+        assert (
+            anthropic_client(server, max_retries=2)
+            .messages.create(model="claude-haiku-4-5", max_tokens=5, messages=USER)
+            .content[0]
+            .text
+            == "fine"
+        )
         assert time.monotonic() - t0 < 2  # retry-after-ms, not the SDK's backoff
         server.inject("429", "empty")
         c = anthropic_client(server, max_retries=0)
@@ -354,14 +369,20 @@ def test_inspect_providers_reach_their_endpoints(monkeypatch):
             return await model.generate("What is 2 + 2?")
 
         async def all_providers():
-            return [await generate("openai/gpt-5.4", max_tokens=100),
-                    await generate("anthropic/claude-haiku-4-5", max_tokens=100),
-                    await generate("anthropic/claude-haiku-4-5"),  # 32000 tokens by default: streamed
-                    await generate("openrouter/qwen/qwen3.5-4b")]
+            return [
+                await generate("openai/gpt-5.4", max_tokens=100),
+                await generate("anthropic/claude-haiku-4-5", max_tokens=100),
+                await generate("anthropic/claude-haiku-4-5"),  # 32000 tokens by default: streamed
+                await generate("openrouter/qwen/qwen3.5-4b"),
+            ]
 
         outputs = asyncio.run(all_providers())
         assert [o.completion for o in outputs] == [
-            "gpt-5.4 says hi", "claude-haiku-4-5 says hi", "claude-haiku-4-5 says hi", "qwen/qwen3.5-4b says hi"]
+            "gpt-5.4 says hi",
+            "claude-haiku-4-5 says hi",
+            "claude-haiku-4-5 says hi",
+            "qwen/qwen3.5-4b says hi",
+        ]
         assert all(o.usage.input_tokens == 5 and o.usage.output_tokens == 3 for o in outputs)
         assert all(o.stop_reason == "stop" for o in outputs)
         # gpt-5.4 is a reasoning model: Inspect first probes once for reasoning summaries
@@ -376,5 +397,7 @@ def test_provider_env_points_every_provider_here():
     with FakeOpenAIServer() as server:
         env = server.provider_env("k")
         assert env["ANTHROPIC_BASE_URL"] == server.url  # the anthropic SDK appends /v1/messages itself
-        assert {env[k] for k in ("OPENAI_BASE_URL", "OPENROUTER_BASE_URL", "FAKE_BASE_URL")} == {server.base_url}
+        assert {env[k] for k in ("OPENAI_BASE_URL", "OPENROUTER_BASE_URL", "FAKE_BASE_URL")} == {
+            server.base_url
+        }
         assert {v for k, v in env.items() if k.endswith("_API_KEY")} == {"k"}

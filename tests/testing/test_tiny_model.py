@@ -97,7 +97,7 @@ def test_greedy_generate_is_deterministic(model, tokenizer):
         b = model.generate(**enc, max_new_tokens=8, do_sample=False)
     assert a.shape[1] <= enc.input_ids.shape[1] + 8
     assert torch.equal(a, b)
-    assert isinstance(tokenizer.decode(a[0, enc.input_ids.shape[1]:], skip_special_tokens=True), str)
+    assert isinstance(tokenizer.decode(a[0, enc.input_ids.shape[1] :], skip_special_tokens=True), str)
 
 
 def test_rebuild_is_skipped_deterministic_and_guarded(tiny_dir, tmp_path):

@@ -230,7 +230,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # silence the stderr access log
         pass
 
-    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
@@ -654,29 +656,64 @@ class FakeOpenAIServer:
         }
 
     @staticmethod
-    def _send_stream(handler: _Handler, request: dict[str, Any], completion: dict[str, Any],
-                     truncated: bool) -> None:
+    def _send_stream(
+        handler: _Handler, request: dict[str, Any], completion: dict[str, Any], truncated: bool
+    ) -> None:
         """Server-sent events, as the OpenAI API streams; "truncated" closes mid-content without [DONE]."""
         base = {k: completion[k] for k in ("id", "created", "model", "system_fingerprint")}
         base["object"] = "chat.completion.chunk"
         chunks: list[dict[str, Any]] = []
         for choice in completion["choices"]:
             i, content = choice["index"], choice["message"]["content"]
-            chunks.append({**base, "choices": [{"index": i, "delta": {"role": "assistant", "content": ""},
-                                                "logprobs": None, "finish_reason": None}]})
+            chunks.append(
+                {
+                    **base,
+                    "choices": [
+                        {
+                            "index": i,
+                            "delta": {"role": "assistant", "content": ""},
+                            "logprobs": None,
+                            "finish_reason": None,
+                        }
+                    ],
+                }
+            )
             if content:
-                chunks.append({**base, "choices": [{"index": i, "delta": {"content": content},
-                                                    "logprobs": None, "finish_reason": None}]})
-            chunks.append({**base, "choices": [{"index": i, "delta": {}, "logprobs": None,
-                                                "finish_reason": "stop"}]})
+                chunks.append(
+                    {
+                        **base,
+                        "choices": [
+                            {
+                                "index": i,
+                                "delta": {"content": content},
+                                "logprobs": None,
+                                "finish_reason": None,
+                            }
+                        ],
+                    }
+                )
+            chunks.append(
+                {**base, "choices": [{"index": i, "delta": {}, "logprobs": None, "finish_reason": "stop"}]}
+            )
         if (request.get("stream_options") or {}).get("include_usage"):
             chunks.append({**base, "choices": [], "usage": completion["usage"]})
         if truncated:  # first choice's role chunk + the first half of its content; no finish, usage or [DONE]
             content = completion["choices"][0]["message"]["content"]
             chunks = [chunks[0]]
             if content[: len(content) // 2]:
-                chunks.append({**base, "choices": [{"index": 0, "delta": {"content": content[: len(content) // 2]},
-                                                    "logprobs": None, "finish_reason": None}]})
+                chunks.append(
+                    {
+                        **base,
+                        "choices": [
+                            {
+                                "index": 0,
+                                "delta": {"content": content[: len(content) // 2]},
+                                "logprobs": None,
+                                "finish_reason": None,
+                            }
+                        ],
+                    }
+                )
         events = [f"data: {json.dumps(c)}\n\n".encode() for c in chunks]
         if not truncated:
             events.append(b"data: [DONE]\n\n")
@@ -685,8 +722,10 @@ class FakeOpenAIServer:
 
 def _error_body(endpoint: str, status: int, message: str, type_: str, code: str | None) -> dict[str, Any]:
     if endpoint == MESSAGES:
-        return {"type": "error", "error": {"type": _ANTHROPIC_ERROR_TYPES.get(status, "api_error"),
-                                           "message": message}}
+        return {
+            "type": "error",
+            "error": {"type": _ANTHROPIC_ERROR_TYPES.get(status, "api_error"), "message": message},
+        }
     return {"error": {"message": message, "type": type_, "param": None, "code": code}}
 
 
@@ -704,13 +743,22 @@ def _response_events(response: dict[str, Any], content: str, truncated: bool) ->
     head: list[dict[str, Any]] = [
         {"type": "response.created", "response": pending},
         {"type": "response.in_progress", "response": pending},
-        {"type": "response.output_item.added", "output_index": 0,
-         "item": {**item, "status": "in_progress", "content": []}},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {**item, "status": "in_progress", "content": []},
+        },
         {"type": "response.content_part.added", **where, "part": {**part, "text": ""}},
     ]
     if truncated:
-        events = head + [{"type": "response.output_text.delta", **where, "delta": content[: len(content) // 2],
-                          "logprobs": []}]
+        events = head + [
+            {
+                "type": "response.output_text.delta",
+                **where,
+                "delta": content[: len(content) // 2],
+                "logprobs": [],
+            }
+        ]
     else:
         events = head + [
             {"type": "response.output_text.delta", **where, "delta": content, "logprobs": []},
@@ -726,22 +774,36 @@ def _message_events(message: dict[str, Any], content: str, truncated: bool) -> l
     """The Messages API event stream; "truncated" stops after half the text, before ``message_stop``."""
     usage = message["usage"]
     events: list[dict[str, Any]] = [
-        {"type": "message_start", "message": {**message, "content": [], "stop_reason": None,
-                                              "usage": {**usage, "output_tokens": 1}}},
+        {
+            "type": "message_start",
+            "message": {
+                **message,
+                "content": [],
+                "stop_reason": None,
+                "usage": {**usage, "output_tokens": 1},
+            },
+        },
     ]
     text = content[: len(content) // 2] if truncated else content
     if content:
-        events.append({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})
+        events.append(
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
+        )
         events.append({"type": "ping"})
         if text:
-            events.append({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}})
+            events.append(
+                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}}
+            )
     if truncated:
         return _sse(events)
     if content:
         events.append({"type": "content_block_stop", "index": 0})
     events += [
-        {"type": "message_delta", "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-         "usage": {"output_tokens": usage["output_tokens"]}},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+            "usage": {"output_tokens": usage["output_tokens"]},
+        },
         {"type": "message_stop"},
     ]
     return _sse(events)

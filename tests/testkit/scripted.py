@@ -40,4 +40,6 @@ def scripted_model(responder: Responder | str, name: str = "model", **config: An
         result = responder(messages) if callable(responder) else responder
         return result if isinstance(result, ModelOutput) else scripted_output(result, model=f"mockllm/{name}")
 
-    return get_model(f"mockllm/{name}", custom_outputs=outputs, config=GenerateConfig(**config), memoize=False)
+    return get_model(
+        f"mockllm/{name}", custom_outputs=outputs, config=GenerateConfig(**config), memoize=False
+    )

@@ -103,4 +103,3 @@ def build_tiny_qwen3(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return out
-

@@ -47,9 +47,21 @@ def server_command(
     enforce_eager: bool = False,
 ) -> list[str]:
     """The command line that serves ``model`` (and, with ``lora_modules``, its LoRA adapters by name)."""
-    args = [str(python), "-m", "vllm.entrypoints.openai.api_server", "--model", str(model),
-            "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32",
-            "--max-model-len", str(max_model_len)]
+    args = [
+        str(python),
+        "-m",
+        "vllm.entrypoints.openai.api_server",
+        "--model",
+        str(model),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dtype",
+        "float32",
+        "--max-model-len",
+        str(max_model_len),
+    ]
     if enforce_eager:
         args.append("--enforce-eager")
     if lora_modules is not None:
@@ -99,15 +111,17 @@ def vllm_server(
     """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/v1"
-    command = server_command(Path(env) / "bin" / "python", model, port, lora_modules, max_lora_rank,
-                             enforce_eager=enforce_eager)
+    command = server_command(
+        Path(env) / "bin" / "python", model, port, lora_modules, max_lora_rank, enforce_eager=enforce_eager
+    )
     environ = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": "1", "HF_HUB_OFFLINE": "1", **(extra_env or {})}
     environ.pop("PYTHONPATH", None)  # the server imports vLLM's environment only
     if runtime_lora:
         environ["VLLM_ALLOW_RUNTIME_LORA_UPDATING"] = "True"
     log = open(log_file, "w", encoding="utf-8")  # noqa: SIM115 - closed in finally
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environ,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, env=environ, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + timeout
         while not _ready(base_url):

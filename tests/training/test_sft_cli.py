@@ -125,14 +125,22 @@ def test_the_printed_evaluation_command_names_what_the_run_left(tmp_path):
     from procskill.training._trainer import TrainResult
 
     meta = {"base_model": "Qwen/Qwen3.5-2B", "enable_thinking": False}
-    merged = TrainResult(tmp_path, tmp_path / "merged", tmp_path / "adapter",
-                         {**meta, "layout": {"adapter": "adapter", "merged": "merged"}})
+    merged = TrainResult(
+        tmp_path,
+        tmp_path / "merged",
+        tmp_path / "adapter",
+        {**meta, "layout": {"adapter": "adapter", "merged": "merged"}},
+    )
     assert evaluate_command(merged) == (
         f"inspect eval procskill/procskill --model hf/local -M model_path={tmp_path / 'merged'} "
         "-M do_sample=false -M enable_thinking=false"
     )
-    unmerged = TrainResult(tmp_path, tmp_path / "merged", tmp_path / "adapter",
-                           {**meta, "layout": {"adapter": "adapter", "merged": None}})
+    unmerged = TrainResult(
+        tmp_path,
+        tmp_path / "merged",
+        tmp_path / "adapter",
+        {**meta, "layout": {"adapter": "adapter", "merged": None}},
+    )
     assert evaluate_command(unmerged) == (
         f"inspect eval procskill/procskill --model vllm/Qwen/Qwen3.5-2B:{tmp_path / 'adapter'} "
         """--extra-body '{"chat_template_kwargs":{"enable_thinking":false}}'"""

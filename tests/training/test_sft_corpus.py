@@ -11,8 +11,8 @@ from inspect_ai.log import read_eval_log
 
 from procskill.prompts import prompt_messages
 from procskill.skills import content_hash, load_packs
-from testkit.scripted import scripted_model
 from procskill.training import CorpusError, build_corpus, read_corpus
+from testkit.scripted import scripted_model
 
 
 def _expected_prompt(pack, task):

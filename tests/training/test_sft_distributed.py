@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from procskill.checkpoint_meta import read_checkpoint_metadata
-from testkit.packs import write_synthetic_packs
 from procskill.training import RECIPES_DIR, build_corpus, train
+from testkit.packs import write_synthetic_packs
 
 pytestmark = pytest.mark.slow
 

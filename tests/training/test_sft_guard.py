@@ -9,8 +9,8 @@ import pytest
 from conftest import Teacher
 
 from procskill.skills import load_packs
-from testkit.scripted import scripted_model
 from procskill.training import ContaminationError, build_corpus, check_rows, holdout_index, train
+from testkit.scripted import scripted_model
 
 
 def _plant_train_twin_of_a_holdout_prompt(packs):

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from testkit.packs import write_synthetic_packs
 from procskill.training import (
     DEFAULT_RECIPE,
     RECIPES_DIR,
@@ -23,6 +22,7 @@ from procskill.training import (
     load_recipe,
     train,
 )
+from testkit.packs import write_synthetic_packs
 
 BEFORE_CONVERSION = json.loads(
     (Path(__file__).parent / "data" / "recipe_configs_before_conversion.json").read_text()

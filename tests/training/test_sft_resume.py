@@ -11,8 +11,8 @@ import shutil
 
 import pytest
 
-from testkit.packs import write_synthetic_packs
 from procskill.training import build_corpus, load_recipe, prepare_run, whole_run_loss
+from testkit.packs import write_synthetic_packs
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,6 @@ from inspect_ai.log import read_eval_log
 
 from procskill.checkpoint_meta import CHECKPOINT_METADATA, read_checkpoint_metadata
 from procskill.solvers import logged_run_facts
-from testkit.packs import write_synthetic_packs
 from procskill.training import (
     TemplateMismatchError,
     TrainingError,
@@ -24,6 +23,7 @@ from procskill.training import (
     read_corpus,
     train,
 )
+from testkit.packs import write_synthetic_packs
 
 pytestmark = pytest.mark.slow
 

@@ -66,8 +66,10 @@ def _points(x: float | None) -> float:
 
 def _errors(entries: Sequence[dict[str, Any]]) -> np.ndarray:
     # an interval may be missing (null: e.g. one skill only, no variability across skills): no bar
-    est, low, high = (np.array([np.nan if e[k] is None else e[k] for e in entries], dtype=float)
-                      for k in ("estimate", "low", "high"))
+    est, low, high = (
+        np.array([np.nan if e[k] is None else e[k] for e in entries], dtype=float)
+        for k in ("estimate", "low", "high")
+    )
     return 100 * np.nan_to_num(np.vstack([np.clip(est - low, 0, None), np.clip(high - est, 0, None)]))
 
 
@@ -114,16 +116,27 @@ def trajectory_figure(trajectory: dict[str, Any]) -> Figure | None:
             x = np.array([sizes.index(e["parameters"]) for e in entries]) + 0.06 * (i - (len(series) - 1) / 2)
         y = np.array([_points(e["delta"]["estimate"]) for e in entries])
         ax.errorbar(
-            x, y, yerr=_errors([e["delta"] for e in entries]), label=name, capsize=4, linewidth=1.8,
-            marker="o" if pre else next(markers, "s"), markersize=7,
+            x,
+            y,
+            yerr=_errors([e["delta"] for e in entries]),
+            label=name,
+            capsize=4,
+            linewidth=1.8,
+            marker="o" if pre else next(markers, "s"),
+            markersize=7,
             color=PRE_COLOR if pre else next(post_colors, POST_COLOR),
         )
     for i, ref in enumerate(references):
         color = REFERENCE_COLORS[i % len(REFERENCE_COLORS)]
         d = ref["delta"]
-        ax.axhline(_points(d["estimate"]), color=color, linestyle="--", linewidth=1.4,
-                   label=f"{ref['config']} (reference): {pts(d['estimate'])}"
-                   + (f" [{pts(d['low'])}, {pts(d['high'])}]" if d["low"] is not None else ""))
+        ax.axhline(
+            _points(d["estimate"]),
+            color=color,
+            linestyle="--",
+            linewidth=1.4,
+            label=f"{ref['config']} (reference): {pts(d['estimate'])}"
+            + (f" [{pts(d['low'])}, {pts(d['high'])}]" if d["low"] is not None else ""),
+        )
         if d["low"] is not None and np.isfinite(d["low"]):
             ax.axhspan(_points(d["low"]), _points(d["high"]), color=color, alpha=0.08)
     ax.axhline(0, color="black", linewidth=0.8)
@@ -144,7 +157,9 @@ def trajectory_figure(trajectory: dict[str, Any]) -> Figure | None:
         ax.set_xticks([])
         ax.set_xlabel("(no model with a known size: pass --size MODEL=PARAMS)")
     ax.set_ylabel(f"procedural Δ = pass(skill) − pass(base)  {POINTS_AXIS}")
-    ax.set_title(f"Procedural Δ vs model size\n({_wrap(trajectory['scorer'], 60)}; bars: 95% CI)", fontsize=11)
+    ax.set_title(
+        f"Procedural Δ vs model size\n({_wrap(trajectory['scorer'], 60)}; bars: 95% CI)", fontsize=11
+    )
     ax.grid(True, axis="y", alpha=0.3)
     _legend_right(ax)
     return fig
@@ -159,8 +174,15 @@ def lift_figure(lifts: Sequence[dict[str, Any]], scorer: str) -> Figure | None:
     fig = _figure(max(8, 2.2 * len(rows) + 4), 8.6)
     ax_lift, ax_gain = fig.subplots(2, 1)
     values = [_points(r["lift"]["estimate"]) for r in rows]
-    ax_lift.bar(x, values, yerr=_errors([r["lift"] for r in rows]), capsize=5, color=POST_COLOR, width=0.5,
-                label="lift (bars: 95% CI)")
+    ax_lift.bar(
+        x,
+        values,
+        yerr=_errors([r["lift"] for r in rows]),
+        capsize=5,
+        color=POST_COLOR,
+        width=0.5,
+        label="lift (bars: 95% CI)",
+    )
     for xi, v in zip(x, values):
         if np.isfinite(v):
             # beside the bar, clear of the error bar's caps
@@ -178,14 +200,26 @@ def lift_figure(lifts: Sequence[dict[str, Any]], scorer: str) -> Figure | None:
     width = 0.36
     for offset, cond in ((-width / 2, "base"), (width / 2, "skill")):
         entries = [r[f"gain_{cond}"] for r in rows]
-        ax_gain.bar(x + offset, [_points(e["estimate"]) for e in entries], width, yerr=_errors(entries), capsize=4,
-                    color=CONDITION_COLORS[cond], label=f"{cond} condition:\npass_post − pass_pre")
+        ax_gain.bar(
+            x + offset,
+            [_points(e["estimate"]) for e in entries],
+            width,
+            yerr=_errors(entries),
+            capsize=4,
+            color=CONDITION_COLORS[cond],
+            label=f"{cond} condition:\npass_post − pass_pre",
+        )
     ax_gain.axhline(0, color="black", linewidth=0.8)
     _min_span(ax_gain)
     ax_gain.set_xticks(x)
     ax_gain.set_xticklabels(
-        [f"{_wrap(r['post'])}\npre-SFT pass: base {_points(r['pre_pass_base']):.0f}%,\n"
-         f"skill {_points(r['pre_pass_skill']):.0f}%" for r in rows], fontsize=8)
+        [
+            f"{_wrap(r['post'])}\npre-SFT pass: base {_points(r['pre_pass_base']):.0f}%,\n"
+            f"skill {_points(r['pre_pass_skill']):.0f}%"
+            for r in rows
+        ],
+        fontsize=8,
+    )
     ax_gain.set_xlim(-0.6, len(rows) - 0.4)
     ax_gain.set_ylabel(f"gain from SFT\n{POINTS_AXIS}")
     ax_gain.set_title("Per-condition gain, set against the pre-SFT pass rate")
@@ -209,13 +243,29 @@ def compliance_figure(rows: Sequence[dict[str, Any]]) -> Figure | None:
         ax_c.bar(x + offset, values, width, color=CONDITION_COLORS[cond], label=f"{cond} condition")
         for xi, v in zip(x + offset, values):
             if np.isfinite(v):
-                ax_c.annotate(f"{v:.0f}", (xi, v), ha="center", textcoords="offset points", xytext=(0, 2), fontsize=7)
+                ax_c.annotate(
+                    f"{v:.0f}", (xi, v), ha="center", textcoords="offset points", xytext=(0, 2), fontsize=7
+                )
         trunc = [100 * by[(c, cond)]["truncated"] if (c, cond) in by else np.nan for c in configs]
         none = [100 * by[(c, cond)]["no_answer_line"] if (c, cond) in by else np.nan for c in configs]
-        ax_n.bar(x + offset, trunc, width, color=CONDITION_COLORS[cond], hatch="//", edgecolor="black",
-                 label=f"{cond}: truncated (token limit)")
-        ax_n.bar(x + offset, none, width, bottom=np.nan_to_num(trunc), color=CONDITION_COLORS[cond],
-                 edgecolor="black", label=f"{cond}: finished without\nANSWER line")
+        ax_n.bar(
+            x + offset,
+            trunc,
+            width,
+            color=CONDITION_COLORS[cond],
+            hatch="//",
+            edgecolor="black",
+            label=f"{cond}: truncated (token limit)",
+        )
+        ax_n.bar(
+            x + offset,
+            none,
+            width,
+            bottom=np.nan_to_num(trunc),
+            color=CONDITION_COLORS[cond],
+            edgecolor="black",
+            label=f"{cond}: finished without\nANSWER line",
+        )
     stacked = [100 * (r["truncated"] + r["no_answer_line"]) for r in rows]
     ax_n.set_ylim(0, max([*stacked, 1.0]) * 1.1)
     ax_c.set_ylim(0, 112)
@@ -226,21 +276,34 @@ def compliance_figure(rows: Sequence[dict[str, Any]]) -> Figure | None:
     ax_n.set_title("Why episodes have no ANSWER line (left bar: base, right bar: skill)")
     _legend_right(ax_n)
 
-    scorers = sorted(dict.fromkeys(s for r in rows for s in r["pass"]), key=lambda s: (not s.startswith("extract"), s))
+    scorers = sorted(
+        dict.fromkeys(s for r in rows for s in r["pass"]), key=lambda s: (not s.startswith("extract"), s)
+    )
     n_series = 2 * len(scorers)
     bar = 0.8 / max(n_series, 1)
     palette = ["#4C72B0", "#55A868", "#C44E52", "#8172B3", "#CCB974", "#64B5CD", "#937860"]
     for j, scorer in enumerate(scorers):
         for k, cond in enumerate(("base", "skill")):
             i = 2 * j + k
-            values = [100 * by[(c, cond)]["pass"].get(scorer, {}).get("pass", np.nan) if (c, cond) in by else np.nan
-                      for c in configs]
-            ax_p.bar(x - 0.4 + bar * (i + 0.5), values, bar, color=palette[j % len(palette)],
-                     alpha=1.0 if cond == "skill" else 0.55, hatch="" if cond == "skill" else "..",
-                     edgecolor="white", label=f"{_wrap(scorer, 30)}: {cond}")
+            values = [
+                100 * by[(c, cond)]["pass"].get(scorer, {}).get("pass", np.nan) if (c, cond) in by else np.nan
+                for c in configs
+            ]
+            ax_p.bar(
+                x - 0.4 + bar * (i + 0.5),
+                values,
+                bar,
+                color=palette[j % len(palette)],
+                alpha=1.0 if cond == "skill" else 0.55,
+                hatch="" if cond == "skill" else "..",
+                edgecolor="white",
+                label=f"{_wrap(scorer, 30)}: {cond}",
+            )
     ax_p.set_ylabel(f"pass rate  {RATE_AXIS}")
     ax_p.set_ylim(0, 105)
-    ax_p.set_title("Pass rate by scoring: strict extractor, lenient extractor, judges (dotted: base condition)")
+    ax_p.set_title(
+        "Pass rate by scoring: strict extractor, lenient extractor, judges (dotted: base condition)"
+    )
     _legend_right(ax_p)
     for ax in (ax_c, ax_n, ax_p):
         ax.set_xticks(x)
@@ -269,10 +332,19 @@ def skills_heatmap_figure(view: dict[str, Any], configs: Sequence[str]) -> Figur
     if data.size <= 120:
         for (i, j), v in np.ndenumerate(data):
             if np.isfinite(v):
-                ax.text(j, i, f"{v:+.0f}", ha="center", va="center", fontsize=6,
-                        color="white" if abs(v) > 60 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{v:+.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if abs(v) > 60 else "black",
+                )
     colorbar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     colorbar.set_label(f"Δ = pass(skill) − pass(base)  {POINTS_AXIS}")
-    ax.set_title(f"Per-skill procedural Δ ({_wrap(view['scorer'], 60)})\nrows sorted by mean Δ, helped at top",
-                 fontsize=11)
+    ax.set_title(
+        f"Per-skill procedural Δ ({_wrap(view['scorer'], 60)})\nrows sorted by mean Δ, helped at top",
+        fontsize=11,
+    )
     return fig

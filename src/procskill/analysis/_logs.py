@@ -165,7 +165,9 @@ def parse_size(value: str | float) -> float:
     else:
         match = _SIZE.match(str(value))
         if not match:
-            raise ReportInputError(f"model size {value!r}: expected a parameter count such as 0.8B, 800M or 8e8")
+            raise ReportInputError(
+                f"model size {value!r}: expected a parameter count such as 0.8B, 800M or 8e8"
+            )
         number = float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
     if not number > 0:
         raise ReportInputError(f"model size {value!r} must be positive")
@@ -185,7 +187,9 @@ def _normalise(name: str) -> set[str]:
     forms = {name}
     if "@" in name and not name.startswith("/"):
         forms.add(name.split("@", 1)[0])  # hub_id@commit (base_model_resolved of a hub model)
-    return forms | {os.path.normpath(os.path.abspath(f)) for f in forms if os.path.isabs(f) or os.path.isdir(f)}
+    return forms | {
+        os.path.normpath(os.path.abspath(f)) for f in forms if os.path.isabs(f) or os.path.isdir(f)
+    }
 
 
 def model_identities(model: str, model_path: str | None) -> tuple[str, ...]:
@@ -299,7 +303,9 @@ def _require(meta: Mapping[str, Any], path: Sequence[str], file: str) -> Any:
     value: Any = meta
     for part in path:
         if not isinstance(value, Mapping) or part not in value:
-            raise ReportInputError(f"{file}: log.eval.metadata has no {'.'.join(path)} (not written by procskill?)")
+            raise ReportInputError(
+                f"{file}: log.eval.metadata has no {'.'.join(path)} (not written by procskill?)"
+            )
         value = value[part]
     return value
 
@@ -378,12 +384,16 @@ def read_logs(
             continue
         eval_id = header.eval.eval_id
         if eval_id in seen:
-            skipped.append({"log": file, "reason": f"the same evaluation (eval id {eval_id}) as {seen[eval_id]}"})
+            skipped.append(
+                {"log": file, "reason": f"the same evaluation (eval id {eval_id}) as {seen[eval_id]}"}
+            )
             continue
         seen[eval_id] = file
         if not is_procskill_log(header):
             if named:
-                raise ReportInputError(f"{file}: not a procskill log (no procskill_version in log.eval.metadata)")
+                raise ReportInputError(
+                    f"{file}: not a procskill log (no procskill_version in log.eval.metadata)"
+                )
             skipped.append({"log": file, "reason": f"another task ({header.eval.task})"})
             continue
         meta = header.eval.metadata or {}
@@ -392,7 +402,9 @@ def read_logs(
             skipped.append({"log": file, "reason": f"split {log_split!r} (reporting on {split!r})"})
             continue
         if header.status != "success":
-            skipped.append({"log": file, "reason": f"run status {header.status!r} (only finished runs count)"})
+            skipped.append(
+                {"log": file, "reason": f"run status {header.status!r} (only finished runs count)"}
+            )
             continue
         _require(meta, ("dataset", "content_hash"), file)
         try:
@@ -406,7 +418,9 @@ def read_logs(
                 f"{file}: no generation settings recorded (sample metadata {RUN_FACTS_KEY!r}, or "
                 "log.eval.metadata.generation for task 1.1.0 logs): not written by procskill?"
             )
-        reads.append(_LogRead(file, header, summaries, facts, _config_key(header, facts), header.eval.created))
+        reads.append(
+            _LogRead(file, header, summaries, facts, _config_key(header, facts), header.eval.created)
+        )
     if not reads:
         raise ReportInputError(
             "no usable procskill log: "
@@ -444,15 +458,43 @@ def read_logs(
     )
 
 
-_EPISODE_COLUMNS = ["config", "task_id", "skill", "domain", "condition", "epoch", "input_tokens", "output_tokens",
-                    "error"]
-_SCORE_COLUMNS = ["config", "task_id", "skill", "domain", "condition", "answer_type", "epoch", "scorer", "path",
-                  "judge", "value", "compliant", "truncated", "lenient_correct", "judge_input_tokens",
-                  "judge_output_tokens"]
+_EPISODE_COLUMNS = [
+    "config",
+    "task_id",
+    "skill",
+    "domain",
+    "condition",
+    "epoch",
+    "input_tokens",
+    "output_tokens",
+    "error",
+]
+_SCORE_COLUMNS = [
+    "config",
+    "task_id",
+    "skill",
+    "domain",
+    "condition",
+    "answer_type",
+    "epoch",
+    "scorer",
+    "path",
+    "judge",
+    "value",
+    "compliant",
+    "truncated",
+    "lenient_correct",
+    "judge_input_tokens",
+    "judge_output_tokens",
+]
 
 
 def _rows(
-    label: str, order: int, read: _LogRead, score_rows: list[dict[str, Any]], episode_rows: list[dict[str, Any]]
+    label: str,
+    order: int,
+    read: _LogRead,
+    score_rows: list[dict[str, Any]],
+    episode_rows: list[dict[str, Any]],
 ) -> None:
     to_float = value_to_float()
     model = read.log.eval.model
@@ -460,19 +502,38 @@ def _rows(
     for summary in read.summaries:
         meta = summary.metadata or {}
         try:
-            task_id, skill, condition = current_id(meta["task_id"]), current_id(meta["skill"]), meta["condition"]
+            task_id, skill, condition = (
+                current_id(meta["task_id"]),
+                current_id(meta["skill"]),
+                meta["condition"],
+            )
         except KeyError as missing:
             raise ReportInputError(
                 f"{read.file}: sample {summary.id} epoch {summary.epoch}: metadata has no {missing} "
                 "(not a procskill sample)"
             ) from None
         input_tokens, output_tokens = _usage(summary, model)
-        base = {"config": label, "task_id": task_id, "skill": skill, "domain": meta.get("domain"),
-                "condition": condition, "epoch": summary.epoch, "_order": order}
-        episode_rows.append({**base, "input_tokens": input_tokens, "output_tokens": output_tokens,
-                             "error": summary.error is not None})
+        base = {
+            "config": label,
+            "task_id": task_id,
+            "skill": skill,
+            "domain": meta.get("domain"),
+            "condition": condition,
+            "epoch": summary.epoch,
+            "_order": order,
+        }
+        episode_rows.append(
+            {
+                **base,
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "error": summary.error is not None,
+            }
+        )
         for name, score in (summary.scores or {}).items():
-            if name == FORMAT_SCORE:  # the answer's format, no pass/fail verdict (also in each path's metadata)
+            if (
+                name == FORMAT_SCORE
+            ):  # the answer's format, no pass/fail verdict (also in each path's metadata)
                 continue
             smeta = score.metadata or {}
             path, judge = _score_identity(name, smeta)
@@ -480,19 +541,21 @@ def _rows(
                 value = to_float(score.value)
             except Exception:  # noqa: BLE001 - a non-numeric score is no pass/fail verdict
                 value = math.nan
-            score_rows.append({
-                **base,
-                "answer_type": meta.get("answer_type"),
-                "scorer": name,
-                "path": path,
-                "judge": judge,
-                "value": value,
-                "compliant": _as_bool(smeta.get("compliant")),
-                "truncated": _as_bool(smeta.get("truncated")),
-                "lenient_correct": _as_bool(smeta.get("lenient_correct")),
-                "judge_input_tokens": _judge_tokens(smeta, "input_tokens"),
-                "judge_output_tokens": _judge_tokens(smeta, "output_tokens"),
-            })
+            score_rows.append(
+                {
+                    **base,
+                    "answer_type": meta.get("answer_type"),
+                    "scorer": name,
+                    "path": path,
+                    "judge": judge,
+                    "value": value,
+                    "compliant": _as_bool(smeta.get("compliant")),
+                    "truncated": _as_bool(smeta.get("truncated")),
+                    "lenient_correct": _as_bool(smeta.get("lenient_correct")),
+                    "judge_input_tokens": _judge_tokens(smeta, "input_tokens"),
+                    "judge_output_tokens": _judge_tokens(smeta, "output_tokens"),
+                }
+            )
 
 
 def _configuration(group: list[_LogRead]) -> Configuration:
@@ -505,7 +568,9 @@ def _configuration(group: list[_LogRead]) -> Configuration:
     model_path = str(model_path) if model_path else None
     checkpoint = facts.get("checkpoint")
     if checkpoint is not None and not isinstance(checkpoint, Mapping):
-        raise ReportInputError(f"{group[-1].file}: the recorded checkpoint metadata must be an object or null")
+        raise ReportInputError(
+            f"{group[-1].file}: the recorded checkpoint metadata must be an object or null"
+        )
     generation = dict(facts.get("generation") or {})
     recipe = _recipe_name(checkpoint) if checkpoint else None
     if checkpoint:
@@ -520,7 +585,9 @@ def _configuration(group: list[_LogRead]) -> Configuration:
     elif checkpoint and checkpoint.get("parameters"):
         parameters, source = float(checkpoint["parameters"]), "checkpoint"
     epochs = max((s.epoch for read in group for s in read.summaries), default=1)
-    scorers = sorted({name for read in group for s in read.summaries for name in (s.scores or {})} - {FORMAT_SCORE})
+    scorers = sorted(
+        {name for read in group for s in read.summaries for name in (s.scores or {})} - {FORMAT_SCORE}
+    )
     return Configuration(
         label=label,
         model=model,
@@ -556,7 +623,9 @@ def _unique_labels(configs: list[Configuration]) -> list[Configuration]:
             out.append(c)
             continue
         twins = [o for o in configs if o.label == c.label]
-        differing = next((name for name in _DISTINGUISHING if len({_field(o, name) for o in twins}) > 1), None)
+        differing = next(
+            (name for name in _DISTINGUISHING if len({_field(o, name) for o in twins}) > 1), None
+        )
         out.append(replace(c, label=f"{c.label} [{differing}={_field(c, differing)}]") if differing else c)
     # Anything still shared (configurations differing in a setting not listed): number them.
     seen: dict[str, int] = {}

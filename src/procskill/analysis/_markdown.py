@@ -60,16 +60,22 @@ def _significance(iv: dict[str, Any], p_holm: Any) -> str:
         return ""
     power = ""
     if not missing(iv.get("mde")) and iv["mde"] >= 1:
-        power = (f"; the design detects only effects of {pct(iv['mde'])} points or more with 80 % power (MDE), "
-                 "beyond any realistic effect: too few skills or tasks to confirm or exclude one")
+        power = (
+            f"; the design detects only effects of {pct(iv['mde'])} points or more with 80 % power (MDE), "
+            "beyond any realistic effect: too few skills or tasks to confirm or exclude one"
+        )
     elif not missing(iv.get("mde")) and iv["mde"] > 0:
-        power = (f"; the design detects about {pct(iv['mde'])} points or more with 80 % power (MDE), so a true "
-                 "effect this small can be neither confirmed nor excluded")
+        power = (
+            f"; the design detects about {pct(iv['mde'])} points or more with 80 % power (MDE), so a true "
+            "effect this small can be neither confirmed nor excluded"
+        )
     if iv["p"] >= 0.05:
         return f"; not distinguishable from 0 ({_p_prose(iv['p'])}){power}"
     if not missing(p_holm) and p_holm >= 0.05:
-        return (f"; {_p_prose(iv['p'])}, but not distinguishable from 0 after correcting for the other comparisons "
-                f"(Holm {_p_prose(p_holm)})")
+        return (
+            f"; {_p_prose(iv['p'])}, but not distinguishable from 0 after correcting for the other comparisons "
+            f"(Holm {_p_prose(p_holm)})"
+        )
     holm = f", Holm {_p_prose(p_holm)}" if not missing(p_holm) else ""
     return f"; distinguishable from 0 ({_p_prose(iv['p'])}{holm})"
 
@@ -81,13 +87,19 @@ def render(summary: dict[str, Any]) -> str:
     lines += _summary(s)
     lines += _refusals(s)
     lines += [
-        (f"{len(s['configurations'])} configurations from {sum(len(c['logs']) for c in s['configurations'])} logs; "
-         f"headline score: `{s['primary_scorer']}`. Intervals: 95 %, {method['mode_description']}"
-         + (f" ({method['resamples']} replicates, seed {method['seed']})" if method["mode"] != "cluster" else "")
-         + ". p: paired test of Δ = 0 on per-task means (mean over epochs), same method as the interval; "
-         "p (Holm): adjusted across the configurations (Δ) or checkpoints (lift) under the same score. "
-         "MDE: the smallest true Δ / lift this design detects with 80 % power at the 5 % level, from the observed "
-         "variability and clustering. See docs/report.md for methods and assumptions."),
+        (
+            f"{len(s['configurations'])} configurations from {sum(len(c['logs']) for c in s['configurations'])} logs; "
+            f"headline score: `{s['primary_scorer']}`. Intervals: 95 %, {method['mode_description']}"
+            + (
+                f" ({method['resamples']} replicates, seed {method['seed']})"
+                if method["mode"] != "cluster"
+                else ""
+            )
+            + ". p: paired test of Δ = 0 on per-task means (mean over epochs), same method as the interval; "
+            "p (Holm): adjusted across the configurations (Δ) or checkpoints (lift) under the same score. "
+            "MDE: the smallest true Δ / lift this design detects with 80 % power at the 5 % level, from the observed "
+            "variability and clustering. See docs/report.md for methods and assumptions."
+        ),
         "",
     ]
     lines += _configurations(s)
@@ -130,20 +142,24 @@ def _summary(s: dict[str, Any]) -> list[str]:
     lifts = [r for r in s["lifts"] if r["scorer"] == scorer and not missing(r["lift"]["estimate"])]
     bullets = []
     if not deltas:
-        bullets.append(f"- No configuration has a task scored in both conditions under `{scorer}`: there is no Δ "
-                       "to report.")
+        bullets.append(
+            f"- No configuration has a task scored in both conditions under `{scorer}`: there is no Δ "
+            "to report."
+        )
     for r in sorted(deltas, key=lambda r: -abs(r["delta"]["estimate"]))[:3]:
         bullets.append(
             f"- Δ of **{r['config']}**: the skill block moves the pass rate from {pct(r['pass_base']['estimate'])} % "
             f"to {pct(r['pass_skill']['estimate'])} % on {r['n']} tasks, {_points_prose(r['delta'])}"
-            f"{_significance(r['delta'], r.get('p_holm'))}.")
+            f"{_significance(r['delta'], r.get('p_holm'))}."
+        )
     if len(deltas) > 3:
         bullets.append(f"- The other {len(deltas) - 3} configurations have smaller Δ (table below).")
     for r in sorted(lifts, key=lambda r: -abs(r["lift"]["estimate"]))[:3]:
         bullets.append(
             f"- SFT lift of **{r['post']}** over {r['pre']}: Δ went from {pts(r['delta_pre']['estimate'])} to "
             f"{pts(r['delta_post']['estimate'])} points on {r['n']} tasks, a lift of {_points_prose(r['lift'])}"
-            f"{_significance(r['lift'], r.get('p_holm'))}.")
+            f"{_significance(r['lift'], r.get('p_holm'))}."
+        )
     bullets += _compliance_changes(s, lifts)
     bullets.append(_power(deltas, lifts))
     pattern = s.get("size_pattern") or {}
@@ -151,20 +167,36 @@ def _summary(s: dict[str, Any]) -> list[str]:
         bullets.append(f"- **Size**: {pattern['delta_pre']['verdict']}")
     claim = s.get("claim_check")
     if claim and not claim["verdict"].startswith("undetermined"):
-        bullets.append(f"- **Does SFT help most where the base model struggles?** {claim['verdict'].capitalize()} "
-                       "(Spearman ρ, section on the lift).")
+        bullets.append(
+            f"- **Does SFT help most where the base model struggles?** {claim['verdict'].capitalize()} "
+            "(Spearman ρ, section on the lift)."
+        )
     bullets += _refused_bullets(s)
     flagged = [f for f in s.get("findings") or [] if f["flagged"]]
     if flagged:
-        bullets.append(f"- **Scores disagree**: {len(flagged)} of {len(s['findings'])} findings change direction "
-                       "between scoring paths or judges (see Judge agreement).")
+        bullets.append(
+            f"- **Scores disagree**: {len(flagged)} of {len(s['findings'])} findings change direction "
+            "between scoring paths or judges (see Judge agreement)."
+        )
     judges = s.get("judge_tokens") or []
     if judges:
-        bullets.append("- **Judge tokens**: " + "; ".join(
-            f"`{j['judge']}` ({j['path']} path) used {j['input_tokens']:,} input and {j['output_tokens']:,} output "
-            f"tokens over {j['calls']:,} calls" for j in judges) + " (table under Format compliance).")
-    return ["## Summary", "", f"Headline score `{scorer}`. **Units**: {UNITS}. Intervals are 95 %.", "", *bullets,
-            ""]
+        bullets.append(
+            "- **Judge tokens**: "
+            + "; ".join(
+                f"`{j['judge']}` ({j['path']} path) used {j['input_tokens']:,} input and {j['output_tokens']:,} output "
+                f"tokens over {j['calls']:,} calls"
+                for j in judges
+            )
+            + " (table under Format compliance)."
+        )
+    return [
+        "## Summary",
+        "",
+        f"Headline score `{scorer}`. **Units**: {UNITS}. Intervals are 95 %.",
+        "",
+        *bullets,
+        "",
+    ]
 
 
 def _compliance_changes(s: dict[str, Any], lifts: list[dict[str, Any]]) -> list[str]:
@@ -173,16 +205,25 @@ def _compliance_changes(s: dict[str, Any], lifts: list[dict[str, Any]]) -> list[
     for r in lifts:
         for cond in ("base", "skill"):
             pre, post = rows.get((r["pre"], cond)), rows.get((r["post"], cond))
-            if pre and post and not missing(pre["compliance"]) and not missing(post["compliance"]) and abs(
-                    post["compliance"] - pre["compliance"]) >= 0.2:
-                out.append(f"- ANSWER-line compliance ({cond} condition) went from {pct(pre['compliance'], 0)} % "
-                           f"({r['pre']}) to {pct(post['compliance'], 0)} % ({r['post']}).")
+            if (
+                pre
+                and post
+                and not missing(pre["compliance"])
+                and not missing(post["compliance"])
+                and abs(post["compliance"] - pre["compliance"]) >= 0.2
+            ):
+                out.append(
+                    f"- ANSWER-line compliance ({cond} condition) went from {pct(pre['compliance'], 0)} % "
+                    f"({r['pre']}) to {pct(post['compliance'], 0)} % ({r['post']})."
+                )
     return out
 
 
 def _power(deltas: list[dict[str, Any]], lifts: list[dict[str, Any]]) -> str:
     def usable(ivs: list[dict[str, Any]]) -> list[float]:
-        return sorted(iv["mde"] for iv in ivs if not _undefined(iv) and not missing(iv.get("mde")) and iv["mde"] > 0)
+        return sorted(
+            iv["mde"] for iv in ivs if not _undefined(iv) and not missing(iv.get("mde")) and iv["mde"] > 0
+        )
 
     def describe(values: list[float], what: str, count: int) -> str:
         text = f"a {what} of about {pct(statistics.median(values))} points"
@@ -194,7 +235,9 @@ def _power(deltas: list[dict[str, Any]], lifts: list[dict[str, Any]]) -> str:
 
     mdes, lift_mdes = usable([r["delta"] for r in deltas]), usable([r["lift"] for r in lifts])
     if not mdes and not lift_mdes:
-        reasons = {_undefined(r[k]) for r, k in [*((r, "delta") for r in deltas), *((r, "lift") for r in lifts)]}
+        reasons = {
+            _undefined(r[k]) for r, k in [*((r, "delta") for r in deltas), *((r, "lift") for r in lifts)]
+        }
         reasons.discard(None)
         why = "; ".join(sorted(reasons)) or "there is no Δ to size it from"
         return f"- **Power**: not estimable here: {why}."
@@ -203,9 +246,11 @@ def _power(deltas: list[dict[str, Any]], lifts: list[dict[str, Any]]) -> str:
         parts.append(describe(mdes, "Δ", len(deltas)))
     if lift_mdes:
         parts.append(describe(lift_mdes, "lift", len(lifts)))
-    text = (f"- **Power**: with these tasks the design detects (80 % power, 5 % level) {' and '.join(parts)}; "
-            "smaller true effects are likely to be missed, and a non-significant result smaller than this is no "
-            "evidence of no effect")
+    text = (
+        f"- **Power**: with these tasks the design detects (80 % power, 5 % level) {' and '.join(parts)}; "
+        "smaller true effects are likely to be missed, and a non-significant result smaller than this is no "
+        "evidence of no effect"
+    )
     if min([*mdes, *lift_mdes]) >= 1:
         text += "; every MDE is above 100 points, so these logs are too small to detect any realistic effect"
     return text + "."
@@ -217,11 +262,16 @@ def _refused_bullets(s: dict[str, Any]) -> list[str]:
     if len(refusals) > 5:
         out.append(f"- **Refused**: {len(refusals) - 5} more comparison(s), listed below.")
     out += [f"- **Not paired**: {r['post']}: {r['reason']}." for r in s.get("unpaired") or []]
-    unreadable = [x for x in s.get("skipped_logs") or []
-                  if x["reason"].startswith(("unreadable", "run status", "the same evaluation"))]
+    unreadable = [
+        x
+        for x in s.get("skipped_logs") or []
+        if x["reason"].startswith(("unreadable", "run status", "the same evaluation"))
+    ]
     if unreadable:
-        out.append(f"- **Logs not used**: {len(unreadable)} file(s) unreadable, unfinished or duplicated "
-                   "(listed at the end).")
+        out.append(
+            f"- **Logs not used**: {len(unreadable)} file(s) unreadable, unfinished or duplicated "
+            "(listed at the end)."
+        )
     return out
 
 
@@ -230,104 +280,229 @@ def _refusals(s: dict[str, Any]) -> list[str]:
     skipped = s.get("skipped_logs") or []
     lines: list[str] = []
     if refusals:
-        lines += [f"> **{len(refusals)} comparison(s) refused** (not computed; `--strict` makes this an error):", ">"]
+        lines += [
+            f"> **{len(refusals)} comparison(s) refused** (not computed; `--strict` makes this an error):",
+            ">",
+        ]
         lines += [f"> - {r['what']}: {r['why']}" for r in refusals]
         lines += [""]
-    unreadable = [x for x in skipped if x["reason"].startswith(("unreadable", "run status", "the same evaluation"))]
+    unreadable = [
+        x for x in skipped if x["reason"].startswith(("unreadable", "run status", "the same evaluation"))
+    ]
     if unreadable:
-        lines += [f"> **{len(unreadable)} log file(s) not used**: "
-                  + "; ".join(f"`{x['log']}`: {x['reason']}" for x in unreadable), ""]
+        lines += [
+            f"> **{len(unreadable)} log file(s) not used**: "
+            + "; ".join(f"`{x['log']}`: {x['reason']}" for x in unreadable),
+            "",
+        ]
     return lines
 
 
 def _configurations(s: dict[str, Any]) -> list[str]:
     rows = []
     for c in s["configurations"]:
-        rows.append([
-            c["label"], f"`{c['model']}`", c["base_model"] or "—", c["recipe"] or "—",
-            size(c["parameters"]) + (f" ({c['size_source']})" if c["size_source"] else ""),
-            c["thinking"], c["max_tokens"], c["dataset_hash"][:12], c["epochs"], ", ".join(c["scorers"]),
-        ])
+        rows.append(
+            [
+                c["label"],
+                f"`{c['model']}`",
+                c["base_model"] or "—",
+                c["recipe"] or "—",
+                size(c["parameters"]) + (f" ({c['size_source']})" if c["size_source"] else ""),
+                c["thinking"],
+                c["max_tokens"],
+                c["dataset_hash"][:12],
+                c["epochs"],
+                ", ".join(c["scorers"]),
+            ]
+        )
     return ["## Configurations", ""] + _table(
-        ["configuration", "model", "SFT of", "recipe", "size", "thinking", "max tokens", "holdout hash", "epochs",
-         "scores"], rows)
+        [
+            "configuration",
+            "model",
+            "SFT of",
+            "recipe",
+            "size",
+            "thinking",
+            "max tokens",
+            "holdout hash",
+            "epochs",
+            "scores",
+        ],
+        rows,
+    )
 
 
 def _deltas(s: dict[str, Any]) -> list[str]:
     rows = []
     for r in s["deltas"]:
-        rows.append([r["config"], f"`{r['scorer']}`", interval(r["pass_base"], False), interval(r["pass_skill"], False),
-                     f"**{interval(r['delta'])}**", _p(r["p"]), _p(r.get("p_holm")), pct(r["delta"].get("mde")),
-                     _p(r["mcnemar_p"]), f"{r['base_only']}/{r['skill_only']}", r["n"], r["pairs_dropped"]])
-    lines = ["## Procedural Δ per configuration", "",
-             ("Δ = pass(skill) − pass(base) on the same tasks (per task: mean over epochs). Discordant = tasks "
-              "doing better without / with the block. McNemar (exact) is shown with one epoch only. Dropped = tasks "
-              "missing a scored side. A pass rate or Δ shown without an interval comes from a single skill (no variability across skills to estimate)."), ""]
-    lines += _table(["configuration", "score", "pass(base) [%]", "pass(skill) [%]", "Δ [points, 95% CI]", "p",
-                     "p (Holm)", "MDE (80%) [points]", "McNemar p", "discordant b/s", "tasks", "dropped"], rows)
+        rows.append(
+            [
+                r["config"],
+                f"`{r['scorer']}`",
+                interval(r["pass_base"], False),
+                interval(r["pass_skill"], False),
+                f"**{interval(r['delta'])}**",
+                _p(r["p"]),
+                _p(r.get("p_holm")),
+                pct(r["delta"].get("mde")),
+                _p(r["mcnemar_p"]),
+                f"{r['base_only']}/{r['skill_only']}",
+                r["n"],
+                r["pairs_dropped"],
+            ]
+        )
+    lines = [
+        "## Procedural Δ per configuration",
+        "",
+        (
+            "Δ = pass(skill) − pass(base) on the same tasks (per task: mean over epochs). Discordant = tasks "
+            "doing better without / with the block. McNemar (exact) is shown with one epoch only. Dropped = tasks "
+            "missing a scored side. A pass rate or Δ shown without an interval comes from a single skill (no variability across skills to estimate)."
+        ),
+        "",
+    ]
+    lines += _table(
+        [
+            "configuration",
+            "score",
+            "pass(base) [%]",
+            "pass(skill) [%]",
+            "Δ [points, 95% CI]",
+            "p",
+            "p (Holm)",
+            "MDE (80%) [points]",
+            "McNemar p",
+            "discordant b/s",
+            "tasks",
+            "dropped",
+        ],
+        rows,
+    )
     multi = [r for r in s["deltas"] if len(r["epochs"]) > 1]
     if multi:
         lines += ["### Per epoch", ""]
-        rows = [[r["config"], f"`{r['scorer']}`", ", ".join(f"{e['epoch']}: {pts(e['delta'])}" for e in r["epochs"]),
-                 pct(r["epoch_sd"]), pct(r["epoch_range"])] for r in multi]
-        lines += _table(["configuration", "score", "Δ by epoch [points]", "SD [points]", "max−min [points]"], rows)
+        rows = [
+            [
+                r["config"],
+                f"`{r['scorer']}`",
+                ", ".join(f"{e['epoch']}: {pts(e['delta'])}" for e in r["epochs"]),
+                pct(r["epoch_sd"]),
+                pct(r["epoch_range"]),
+            ]
+            for r in multi
+        ]
+        lines += _table(
+            ["configuration", "score", "Δ by epoch [points]", "SD [points]", "max−min [points]"], rows
+        )
     return lines
 
 
 def _rho(name: str, iv: dict[str, Any], what: str) -> str:
     """Spearman ρ in a sentence; when undefined, why (never a placeholder)."""
     if missing(iv["estimate"]):
-        return (f"{name} is undefined over {iv['n']} {what} (too few, or no variation in pass rate or gain across "
-                "them)")
+        return (
+            f"{name} is undefined over {iv['n']} {what} (too few, or no variation in pass rate or gain across "
+            "them)"
+        )
     if missing(iv["low"]) or missing(iv["high"]):
-        return f"{name} = {iv['estimate']:+.2f} over {iv['n']} {what} (too few for an interval)".replace("-", "−")
-    return (f"{name} = {iv['estimate']:+.2f} [{iv['low']:+.2f}, {iv['high']:+.2f}] over {iv['n']} "
-            f"{what}").replace("-", "−")
+        return f"{name} = {iv['estimate']:+.2f} over {iv['n']} {what} (too few for an interval)".replace(
+            "-", "−"
+        )
+    return (
+        f"{name} = {iv['estimate']:+.2f} [{iv['low']:+.2f}, {iv['high']:+.2f}] over {iv['n']} {what}"
+    ).replace("-", "−")
 
 
 def _lift(s: dict[str, Any]) -> list[str]:
-    lines = ["## SFT-attributable lift", "",
-             ("lift = Δ_post − Δ_pre on the tasks scored in both logs: per task (skill − base after SFT) − "
-              "(skill − base before), so a task stays paired with itself across models and conditions; its mean is "
-              "clustered by skill like every other. gain = pass_post − pass_pre per condition."), ""]
+    lines = [
+        "## SFT-attributable lift",
+        "",
+        (
+            "lift = Δ_post − Δ_pre on the tasks scored in both logs: per task (skill − base after SFT) − "
+            "(skill − base before), so a task stays paired with itself across models and conditions; its mean is "
+            "clustered by skill like every other. gain = pass_post − pass_pre per condition."
+        ),
+        "",
+    ]
     rows = []
     for r in s["lifts"]:
-        rows.append([r["post"], f"`{r['scorer']}`", interval(r["delta_pre"]), interval(r["delta_post"]),
-                     f"**{interval(r['lift'])}**", _p(r["lift"].get("p")), _p(r.get("p_holm")),
-                     pct(r["lift"].get("mde")), interval(r["gain_base"]), interval(r["gain_skill"]),
-                     f"{pct(r['pre_pass_base'])} / {pct(r['pre_pass_skill'])}", r["n"]])
+        rows.append(
+            [
+                r["post"],
+                f"`{r['scorer']}`",
+                interval(r["delta_pre"]),
+                interval(r["delta_post"]),
+                f"**{interval(r['lift'])}**",
+                _p(r["lift"].get("p")),
+                _p(r.get("p_holm")),
+                pct(r["lift"].get("mde")),
+                interval(r["gain_base"]),
+                interval(r["gain_skill"]),
+                f"{pct(r['pre_pass_base'])} / {pct(r['pre_pass_skill'])}",
+                r["n"],
+            ]
+        )
     if rows:
-        lines += _table(["checkpoint", "score", "Δ_pre [points]", "Δ_post [points]", "lift [points, 95% CI]", "p",
-                         "p (Holm)", "MDE (80%) [points]", "gain (base) [points]", "gain (skill) [points]",
-                         "pre-SFT pass base / skill [%]", "tasks"], rows)
+        lines += _table(
+            [
+                "checkpoint",
+                "score",
+                "Δ_pre [points]",
+                "Δ_post [points]",
+                "lift [points, 95% CI]",
+                "p",
+                "p (Holm)",
+                "MDE (80%) [points]",
+                "gain (base) [points]",
+                "gain (skill) [points]",
+                "pre-SFT pass base / skill [%]",
+                "tasks",
+            ],
+            rows,
+        )
     else:
         lines += ["No SFT checkpoint was paired with its base model.", ""]
     claim = s.get("claim_check")
-    if claim and missing(claim["skill_level_rho"]["estimate"]) and missing(claim["model_level_rho"]["estimate"]):
+    if (
+        claim
+        and missing(claim["skill_level_rho"]["estimate"])
+        and missing(claim["model_level_rho"]["estimate"])
+    ):
         lines += [
-            ("**Does SFT help most where the base model struggles?** Not answerable from these logs: the Spearman "
-             f"correlation between pre-SFT pass rate and gain (`{claim['scorer']}`) is undefined over the "
-             f"{claim['skill_level_rho']['n']} (base model, skill, condition) cells and the "
-             f"{claim['model_level_rho']['n']} (base model, condition) points: too few, or no variation in pass rate "
-             "or gain across them."), "",
+            (
+                "**Does SFT help most where the base model struggles?** Not answerable from these logs: the Spearman "
+                f"correlation between pre-SFT pass rate and gain (`{claim['scorer']}`) is undefined over the "
+                f"{claim['skill_level_rho']['n']} (base model, skill, condition) cells and the "
+                f"{claim['model_level_rho']['n']} (base model, condition) points: too few, or no variation in pass rate "
+                "or gain across them."
+            ),
+            "",
         ]
     elif claim:
         lines += [
-            (f"**Does SFT help most where the base model struggles?** Under `{claim['scorer']}`, the Spearman "
-             f"correlation between pre-SFT pass rate and gain: "
-             f"{_rho('ρ', claim['skill_level_rho'], '(base model, skill, condition) cells')} in "
-             f"{claim['skill_level_rho'].get('clusters')} skills (interval: skills as clusters), each condition's gain "
-             "against the pre-SFT pass rate of the other condition (independent noise, so no regression-to-the-mean "
-             f"artefact); {_rho('ρ', claim['model_level_rho'], '(base model, condition) points')} of "
-             f"{claim['model_level_rho'].get('clusters')} base model(s) (descriptive; interval: base models as "
-             f"clusters). Verdict: {claim['verdict']}. With ~5 tasks per skill this check has little power "
-             "(docs/report.md): an inconclusive verdict is not evidence against the claim."), "",
+            (
+                f"**Does SFT help most where the base model struggles?** Under `{claim['scorer']}`, the Spearman "
+                f"correlation between pre-SFT pass rate and gain: "
+                f"{_rho('ρ', claim['skill_level_rho'], '(base model, skill, condition) cells')} in "
+                f"{claim['skill_level_rho'].get('clusters')} skills (interval: skills as clusters), each condition's gain "
+                "against the pre-SFT pass rate of the other condition (independent noise, so no regression-to-the-mean "
+                f"artefact); {_rho('ρ', claim['model_level_rho'], '(base model, condition) points')} of "
+                f"{claim['model_level_rho'].get('clusters')} base model(s) (descriptive; interval: base models as "
+                f"clusters). Verdict: {claim['verdict']}. With ~5 tasks per skill this check has little power "
+                "(docs/report.md): an inconclusive verdict is not evidence against the claim."
+            ),
+            "",
         ]
     for pool in s.get("seed_pools") or []:
-        lines += [(f"**Pooled over {pool['seeds']} SFT seeds** ({pool['base_model']}, recipe {pool['recipe']}, "
-                   f"`{pool['scorer']}`): lift {_points_prose(pool['pooled_lift'])} on {pool['tasks']} tasks; "
-                   f"between-seed SD {pct(pool['between_seed_sd'])} points (range "
-                   f"{pct(pool['between_seed_range'])} points)."), ""]
+        lines += [
+            (
+                f"**Pooled over {pool['seeds']} SFT seeds** ({pool['base_model']}, recipe {pool['recipe']}, "
+                f"`{pool['scorer']}`): lift {_points_prose(pool['pooled_lift'])} on {pool['tasks']} tasks; "
+                f"between-seed SD {pct(pool['between_seed_sd'])} points (range "
+                f"{pct(pool['between_seed_range'])} points)."
+            ),
+            "",
+        ]
     for r in s["refused"]:
         lines += [f"- **Refused**: {r['pre']} vs {r['post']}: " + "; ".join(r["reasons"])]
     for r in s["unpaired"]:
@@ -342,15 +517,26 @@ def _size_pattern(s: dict[str, Any]) -> list[str]:
     parts = [(k, pattern[k]) for k in ("delta_pre", "delta_post", "lift") if k in pattern]
     if not parts:
         return []
-    lines = ["## Does the effect depend on model size?", "",
-             ("Consecutive-size differences with 95 % intervals from the joint clustered covariance (the same tasks "
-              "in every configuration), and a joint test that all sizes are equal (Wald, F with G−1 df)."), ""]
+    lines = [
+        "## Does the effect depend on model size?",
+        "",
+        (
+            "Consecutive-size differences with 95 % intervals from the joint clustered covariance (the same tasks "
+            "in every configuration), and a joint test that all sizes are equal (Wald, F with G−1 df)."
+        ),
+        "",
+    ]
     names = {"delta_pre": "Δ (base models)", "delta_post": "Δ (after SFT)", "lift": "lift"}
     for kind, part in parts:
-        rows = [[f"{a} → {b}", interval(d)] for a, b, d in zip(part["configs"], part["configs"][1:],
-                                                               part["differences"])]
-        test = (f"joint test {_p_prose(part['p'])}" if not missing(part.get("p"))
-                else "no joint test (too few skills)")
+        rows = [
+            [f"{a} → {b}", interval(d)]
+            for a, b, d in zip(part["configs"], part["configs"][1:], part["differences"])
+        ]
+        test = (
+            f"joint test {_p_prose(part['p'])}"
+            if not missing(part.get("p"))
+            else "no joint test (too few skills)"
+        )
         lines += [f"**{names[kind]}** on {part['tasks']} common tasks: {test}.", ""]
         lines += _table(["step", "difference [points, 95% CI]"], rows)
         lines += [f"Verdict: {part['verdict']}", ""]
@@ -363,16 +549,43 @@ def _sweeps(s: dict[str, Any]) -> list[str]:
     lines = ["## Recipe sweep", ""]
     for sweep in s["recipe_sweeps"]:
         lines += [f"Base model **{sweep['base_model']}** (`{sweep['scorer']}`):", ""]
-        rows = [[r["recipe"], r["seed"], r["steps"], interval(r["pass_base"], False), interval(r["pass_skill"], False),
-                 interval(r["delta"]), r["n"]] for r in sweep["recipes"]]
+        rows = [
+            [
+                r["recipe"],
+                r["seed"],
+                r["steps"],
+                interval(r["pass_base"], False),
+                interval(r["pass_skill"], False),
+                interval(r["delta"]),
+                r["n"],
+            ]
+            for r in sweep["recipes"]
+        ]
         if sweep["pre_sft"]:
             pre = sweep["pre_sft"]
-            rows.insert(0, ["(pre-SFT)", "", "", pct(pre["pass_base"]), pct(pre["pass_skill"]),
-                            pts(pre["pass_skill"] - pre["pass_base"]), ""])
-        lines += _table(["recipe", "seed", "steps", "pass(base) [%]", "pass(skill) [%]", "Δ [points]", "tasks"], rows)
+            rows.insert(
+                0,
+                [
+                    "(pre-SFT)",
+                    "",
+                    "",
+                    pct(pre["pass_base"]),
+                    pct(pre["pass_skill"]),
+                    pts(pre["pass_skill"] - pre["pass_base"]),
+                    "",
+                ],
+            )
+        lines += _table(
+            ["recipe", "seed", "steps", "pass(base) [%]", "pass(skill) [%]", "Δ [points]", "tasks"], rows
+        )
         band = sweep["band_points"]
-        lines += [(f"Band across recipes (max − min): base {band['pass_base']:.1f} points, skill "
-                   f"{band['pass_skill']:.1f} points, Δ {band['delta']:.1f} points."), ""]
+        lines += [
+            (
+                f"Band across recipes (max − min): base {band['pass_base']:.1f} points, skill "
+                f"{band['pass_skill']:.1f} points, Δ {band['delta']:.1f} points."
+            ),
+            "",
+        ]
     return lines
 
 
@@ -381,10 +594,22 @@ def _compliance(s: dict[str, Any]) -> list[str]:
     scorers = list(dict.fromkeys(k for r in s["compliance"] for k in r["pass"]))
     rows = []
     for r in s["compliance"]:
-        rows.append([r["config"], r["condition"], r["episodes"], pct(r["compliance"]), pct(r["truncated"]),
-                     pct(r["no_answer_line"])] + [pct(r["pass"].get(k, {}).get("pass")) for k in scorers])
-    lines += _table(["configuration", "condition", "episodes", "ANSWER line [%]", "truncated [%]",
-                     "no ANSWER line [%]"] + [f"pass: {k} [%]" for k in scorers], rows)
+        rows.append(
+            [
+                r["config"],
+                r["condition"],
+                r["episodes"],
+                pct(r["compliance"]),
+                pct(r["truncated"]),
+                pct(r["no_answer_line"]),
+            ]
+            + [pct(r["pass"].get(k, {}).get("pass")) for k in scorers]
+        )
+    lines += _table(
+        ["configuration", "condition", "episodes", "ANSWER line [%]", "truncated [%]", "no ANSWER line [%]"]
+        + [f"pass: {k} [%]" for k in scorers],
+        rows,
+    )
     statements = []
     for r in s["compliance"]:
         for d in r["disagreements"]:
@@ -395,17 +620,43 @@ def _compliance(s: dict[str, Any]) -> list[str]:
                     f"- {r['config']}, {r['condition']} condition: the extractor {verb} by {abs(points):.1f} points "
                     f"against `{d['judge']}` ({_points_ci(d.get('undercount_low'), d.get('undercount_high'))}; "
                     f"judge-only passes {d['judge_pass_extract_fail']}, extractor-only passes "
-                    f"{d['extract_pass_judge_fail']}, n={d['n']})")
+                    f"{d['extract_pass_judge_fail']}, n={d['n']})"
+                )
         if abs(r.get("lenient_minus_strict_points", 0) or 0) >= 0.5:
-            statements.append(f"- {r['config']}, {r['condition']} condition: lenient extraction passes "
-                              f"{r['lenient_minus_strict_points']:+.1f} points more than strict".replace("-", "−"))
+            statements.append(
+                f"- {r['config']}, {r['condition']} condition: lenient extraction passes "
+                f"{r['lenient_minus_strict_points']:+.1f} points more than strict".replace("-", "−")
+            )
     lines += statements + ([""] if statements else [])
     lines += ["### Token use", "", "The evaluated model's own tokens, per configuration.", ""]
-    rows = [[t["config"], t["episodes"], t["errors"], _f(t["input_tokens"], 0), _f(t["output_tokens"], 0),
-             _f(t["mean_output_tokens"], 1), _f(t["mean_output_tokens_base"], 1), _f(t["mean_output_tokens_skill"], 1),
-             _f(t["output_ratio_skill_to_base"], 2)] for t in s["tokens"]]
-    lines += _table(["configuration", "episodes", "errors", "input tokens", "output tokens",
-                     "mean output", "mean output (base)", "mean output (skill)", "skill/base"], rows)
+    rows = [
+        [
+            t["config"],
+            t["episodes"],
+            t["errors"],
+            _f(t["input_tokens"], 0),
+            _f(t["output_tokens"], 0),
+            _f(t["mean_output_tokens"], 1),
+            _f(t["mean_output_tokens_base"], 1),
+            _f(t["mean_output_tokens_skill"], 1),
+            _f(t["output_ratio_skill_to_base"], 2),
+        ]
+        for t in s["tokens"]
+    ]
+    lines += _table(
+        [
+            "configuration",
+            "episodes",
+            "errors",
+            "input tokens",
+            "output tokens",
+            "mean output",
+            "mean output (base)",
+            "mean output (skill)",
+            "skill/base",
+        ],
+        rows,
+    )
     return lines + _judge_tokens(s)
 
 
@@ -413,36 +664,87 @@ def _judge_tokens(s: dict[str, Any]) -> list[str]:
     judges = s.get("judge_tokens") or []
     if not judges:
         return []
-    lines = ["### Judge token use", "",
-             ("Tokens of the judge calls, summed over every configuration, from each judge score's `judge_usage`. "
-              "Calls = scores made by a judge call (a deterministic task on the `bench` path and an empty response "
-              "need none). A reply served from Inspect's cache reports the original call's tokens."), ""]
-    rows = [[f"`{j['judge']}`", j["path"], j["configs"], f"{j['calls']:,}", f"{j['input_tokens']:,}",
-             f"{j['output_tokens']:,}", f"{j['total_tokens']:,}"] for j in judges]
-    return lines + _table(["judge", "path", "configurations", "calls", "input tokens", "output tokens",
-                           "total tokens"], rows)
+    lines = [
+        "### Judge token use",
+        "",
+        (
+            "Tokens of the judge calls, summed over every configuration, from each judge score's `judge_usage`. "
+            "Calls = scores made by a judge call (a deterministic task on the `bench` path and an empty response "
+            "need none). A reply served from Inspect's cache reports the original call's tokens."
+        ),
+        "",
+    ]
+    rows = [
+        [
+            f"`{j['judge']}`",
+            j["path"],
+            j["configs"],
+            f"{j['calls']:,}",
+            f"{j['input_tokens']:,}",
+            f"{j['output_tokens']:,}",
+            f"{j['total_tokens']:,}",
+        ]
+        for j in judges
+    ]
+    return lines + _table(
+        ["judge", "path", "configurations", "calls", "input tokens", "output tokens", "total tokens"], rows
+    )
 
 
 def _agreement(s: dict[str, Any]) -> list[str]:
     if not s["agreement"] and not s["findings"]:
         return []
     lines = ["## Judge agreement", ""]
-    rows = [[r["config"], f"`{r['a']}`", f"`{r['b']}`", r["n"], pct(r["agreement"]),
-             f"{_f(r['kappa'], 2)} [{_f(r['kappa_low'], 2)}, {_f(r['kappa_high'], 2)}]"
-             + (" (degenerate)" if r["degenerate"] else ""),
-             pct(r["prevalence_a"]), pct(r["prevalence_b"]), r["excluded"]] for r in s["agreement"]]
+    rows = [
+        [
+            r["config"],
+            f"`{r['a']}`",
+            f"`{r['b']}`",
+            r["n"],
+            pct(r["agreement"]),
+            f"{_f(r['kappa'], 2)} [{_f(r['kappa_low'], 2)}, {_f(r['kappa_high'], 2)}]"
+            + (" (degenerate)" if r["degenerate"] else ""),
+            pct(r["prevalence_a"]),
+            pct(r["prevalence_b"]),
+            r["excluded"],
+        ]
+        for r in s["agreement"]
+    ]
     if rows:
-        lines += _table(["configuration", "a", "b", "n", "agreement [%]", "κ [95% CI]", "pass a [%]", "pass b [%]",
-                         "excluded"], rows)
+        lines += _table(
+            [
+                "configuration",
+                "a",
+                "b",
+                "n",
+                "agreement [%]",
+                "κ [95% CI]",
+                "pass a [%]",
+                "pass b [%]",
+                "excluded",
+            ],
+            rows,
+        )
     if s["findings"]:
         scorers = list(dict.fromkeys(k for f in s["findings"] for k in f["by_scorer"]))
-        lines += ["### Agreement on the findings", "", "Each finding's estimate in points under every score.", ""]
+        lines += [
+            "### Agreement on the findings",
+            "",
+            "Each finding's estimate in points under every score.",
+            "",
+        ]
         rows = []
         for f in s["findings"]:
-            cells = [f"{pts(f['by_scorer'][k]['estimate'])} ({f['by_scorer'][k]['sign']})" if k in f["by_scorer"]
-                     else "—" for k in scorers]
+            cells = [
+                f"{pts(f['by_scorer'][k]['estimate'])} ({f['by_scorer'][k]['sign']})"
+                if k in f["by_scorer"]
+                else "—"
+                for k in scorers
+            ]
             rows.append([f["finding"], f["config"], *cells, "**DISAGREE**" if f["flagged"] else "agree"])
-        lines += _table(["finding", "configuration", *[f"`{k}` [points]" for k in scorers], "direction"], rows)
+        lines += _table(
+            ["finding", "configuration", *[f"`{k}` [points]" for k in scorers], "direction"], rows
+        )
         flagged = [f for f in s["findings"] if f["flagged"]]
         lines += [f"{len(flagged)} of {len(s['findings'])} findings change direction between scores.", ""]
     return lines
@@ -453,13 +755,30 @@ def _skills(s: dict[str, Any]) -> list[str]:
     if not view or not view["summary"]:
         return []
     smallest = s["method"].get("smallest_p_per_skill_cell")
-    lines = ["## Per-skill view (exploratory)", "", (f"Δ per skill under `{view['scorer']}` in points, mean over "
-             "configurations; helped / hurt = configurations with Δ > 0 / Δ < 0. **Exploratory**: each cell rests on "
-             f"~5 tasks; the smallest p-value an exact paired test on five tasks can reach is p = {smallest:.4f}, so no "
-             "single cell can be significant at 5 %, let alone after correcting for the many cells shown."), ""]
-    configs = [c["label"] for c in s["configurations"] if any(c["label"] in v for v in view["delta"].values())]
-    rows = [[r["skill"], pts(r["mean_delta"], 0), f"{r['helped']}/{r['configs']}", f"{r['hurt']}/{r['configs']}",
-             *[pts(view["delta"][r["skill"]].get(c), 0) for c in configs]] for r in view["summary"]]
+    lines = [
+        "## Per-skill view (exploratory)",
+        "",
+        (
+            f"Δ per skill under `{view['scorer']}` in points, mean over "
+            "configurations; helped / hurt = configurations with Δ > 0 / Δ < 0. **Exploratory**: each cell rests on "
+            f"~5 tasks; the smallest p-value an exact paired test on five tasks can reach is p = {smallest:.4f}, so no "
+            "single cell can be significant at 5 %, let alone after correcting for the many cells shown."
+        ),
+        "",
+    ]
+    configs = [
+        c["label"] for c in s["configurations"] if any(c["label"] in v for v in view["delta"].values())
+    ]
+    rows = [
+        [
+            r["skill"],
+            pts(r["mean_delta"], 0),
+            f"{r['helped']}/{r['configs']}",
+            f"{r['hurt']}/{r['configs']}",
+            *[pts(view["delta"][r["skill"]].get(c), 0) for c in configs],
+        ]
+        for r in view["summary"]
+    ]
     return lines + _table(["skill", "mean Δ [points]", "helped", "hurt", *configs], rows)
 
 
@@ -477,12 +796,24 @@ def _block_length(s: dict[str, Any]) -> list[str]:
     unit = view["unit"]
     rho = view["spearman_rho"]
     tokenizer = next((r.get("tokenizer") for r in view["skills"] if r.get("tokenizer")), None)
-    lines = ["## Δ vs skill-block length", "",
-             (f"Each skill's block length in {unit}" + (f" ({tokenizer})" if unit == "tokens" and tokenizer else "")
-              + f" beside its mean Δ under `{view['scorer']}`; "
-              + (f"Spearman ρ across skills: {rho:+.2f}".replace("-", "−") if rho is not None
-                 else "no Spearman ρ across skills: it needs at least 3 skills with differing lengths and Δ")
-              + ". Files the model is not shown (references/, scripts/, assets/) are listed."), ""]
-    rows = [[r["skill"], r.get(unit), pts(r["mean_delta"], 0), ", ".join(r.get("not_shown") or []) or "—"]
-            for r in sorted(view["skills"], key=lambda r: r.get(unit) or 0)]
+    lines = [
+        "## Δ vs skill-block length",
+        "",
+        (
+            f"Each skill's block length in {unit}"
+            + (f" ({tokenizer})" if unit == "tokens" and tokenizer else "")
+            + f" beside its mean Δ under `{view['scorer']}`; "
+            + (
+                f"Spearman ρ across skills: {rho:+.2f}".replace("-", "−")
+                if rho is not None
+                else "no Spearman ρ across skills: it needs at least 3 skills with differing lengths and Δ"
+            )
+            + ". Files the model is not shown (references/, scripts/, assets/) are listed."
+        ),
+        "",
+    ]
+    rows = [
+        [r["skill"], r.get(unit), pts(r["mean_delta"], 0), ", ".join(r.get("not_shown") or []) or "—"]
+        for r in sorted(view["skills"], key=lambda r: r.get(unit) or 0)
+    ]
     return lines + _table(["skill", f"block {unit}", "mean Δ [points]", "not shown to the model"], rows)

@@ -139,8 +139,9 @@ class Tables:
         frame = self.frames.get((config, scorer))
         if frame is None:
             return pd.DataFrame(columns=["task_id", "epoch", "base", "skill", "skill_id"])
-        wide = frame.pivot_table(index=["task_id", "epoch"], columns="condition", values="value", aggfunc="first",
-                                 dropna=False)
+        wide = frame.pivot_table(
+            index=["task_id", "epoch"], columns="condition", values="value", aggfunc="first", dropna=False
+        )
         for cond in CONDITIONS:
             if cond not in wide:
                 wide[cond] = np.nan
@@ -198,8 +199,16 @@ def path_result(tables: Tables, config: str, scorer: str, resamples: int, seed: 
     for epoch, rows in paired.groupby("epoch"):
         b = int(((rows["base"] == 1) & (rows["skill"] == 0)).sum())
         c = int(((rows["base"] == 0) & (rows["skill"] == 1)).sum())
-        epochs.append(EpochDelta(int(epoch), len(rows), float((rows["skill"] - rows["base"]).mean()), b, c,
-                                 stats.mcnemar_exact(b, c)))
+        epochs.append(
+            EpochDelta(
+                int(epoch),
+                len(rows),
+                float((rows["skill"] - rows["base"]).mean()),
+                b,
+                c,
+                stats.mcnemar_exact(b, c),
+            )
+        )
     deltas = [e.delta for e in epochs]
     base, skill = per_task["base"].to_numpy(float), per_task["skill"].to_numpy(float)
     base_only, skill_only = int((base > skill).sum()), int((skill > base).sum())
@@ -229,23 +238,33 @@ def _setting(value: Any) -> str:
     return "not recorded" if value is None else repr(value)
 
 
-def mismatches(pre: Configuration, post: Configuration, scorer: str, post_scorer: str | None = None) -> list[str]:
+def mismatches(
+    pre: Configuration, post: Configuration, scorer: str, post_scorer: str | None = None
+) -> list[str]:
     """Why ``pre`` and ``post`` may not be compared under ``scorer`` (empty when matched)."""
     reasons = []
     post_scorer = post_scorer or scorer
     if scorer != post_scorer:
-        reasons.append(f"scoring differs: pre scored by {scorer!r}, post by {post_scorer!r} "
-                       "(Δ must be compared on the same path and judge)")
+        reasons.append(
+            f"scoring differs: pre scored by {scorer!r}, post by {post_scorer!r} "
+            "(Δ must be compared on the same path and judge)"
+        )
     if scorer not in pre.scorers:
-        reasons.append(f"{pre.label} has no {scorer!r} scores (its scores: {list(pre.scorers)}); "
-                       f"re-judge its log with the same path and judge")
+        reasons.append(
+            f"{pre.label} has no {scorer!r} scores (its scores: {list(pre.scorers)}); "
+            f"re-judge its log with the same path and judge"
+        )
     if post_scorer not in post.scorers:
-        reasons.append(f"{post.label} has no {post_scorer!r} scores (its scores: {list(post.scorers)}); "
-                       f"re-judge its log with the same path and judge")
+        reasons.append(
+            f"{post.label} has no {post_scorer!r} scores (its scores: {list(post.scorers)}); "
+            f"re-judge its log with the same path and judge"
+        )
     for name, value in pre.settings().items():
         other = post.settings()[name]
         if value != other:
-            reasons.append(f"{name} differs: {_setting(value)} ({pre.label}) vs {_setting(other)} ({post.label})")
+            reasons.append(
+                f"{name} differs: {_setting(value)} ({pre.label}) vs {_setting(other)} ({post.label})"
+            )
     return reasons
 
 
@@ -327,12 +346,14 @@ def pair_checkpoints(configs: Sequence[Configuration]) -> Pairing:
                 reasons = [r for r in mismatches(pre, post, EXTRACT) if "differs" in r]
                 refused.append({"pre": pre.label, "post": post.label, "reasons": reasons})
         else:
-            unpaired.append({
-                "post": post.label,
-                "base_model": (post.checkpoint or {}).get("base_model"),
-                "reason": "no log of its base model among the inputs (checkpoint base_model / "
-                f"base_model_resolved {list(post.base_identities)} match no evaluated model)",
-            })
+            unpaired.append(
+                {
+                    "post": post.label,
+                    "base_model": (post.checkpoint or {}).get("base_model"),
+                    "reason": "no log of its base model among the inputs (checkpoint base_model / "
+                    f"base_model_resolved {list(post.base_identities)} match no evaluated model)",
+                }
+            )
     return Pairing(pairs, refused, unpaired)
 
 
@@ -347,14 +368,21 @@ def lifts(
                 out.append(sft_lift(tables, pre, post, scorer, resamples=resamples, seed=seed, mode=mode))
             else:
                 has, lacks = (pre, post) if scorer in pre.scorers else (post, pre)
-                missing.append({"pre": pre.label, "post": post.label, "scorer": scorer,
-                                "reason": f"only {has.label} has {scorer!r} scores; re-judge {lacks.label}'s log "
-                                "with the same path and judge to compare them"})
+                missing.append(
+                    {
+                        "pre": pre.label,
+                        "post": post.label,
+                        "scorer": scorer,
+                        "reason": f"only {has.label} has {scorer!r} scores; re-judge {lacks.label}'s log "
+                        "with the same path and judge to compare them",
+                    }
+                )
     return out, missing
 
 
-def claim_cells(tables: Tables, lift_results: Sequence[LiftResult], scorer: str
-                ) -> tuple[list[float], list[float], list[str]]:
+def claim_cells(
+    tables: Tables, lift_results: Sequence[LiftResult], scorer: str
+) -> tuple[list[float], list[float], list[str]]:
     """The claim check's cells: per (base model, skill, condition), the pre-SFT pass rate of the
     *other* condition, the gain in this condition, and the skill.
 
@@ -376,7 +404,10 @@ def claim_cells(tables: Tables, lift_results: Sequence[LiftResult], scorer: str
             common = common.intersection(b.index)
         a = a.loc[common]
         pre_mean = a.groupby("skill_id")[list(CONDITIONS)].mean()
-        gain = sum(b.loc[common, list(CONDITIONS)].groupby(a["skill_id"]).mean() for b in posts) / len(posts) - pre_mean
+        gain = (
+            sum(b.loc[common, list(CONDITIONS)].groupby(a["skill_id"]).mean() for b in posts) / len(posts)
+            - pre_mean
+        )
         for cond, other in zip(CONDITIONS, reversed(CONDITIONS)):
             xs += pre_mean[other].tolist()
             ys += gain[cond].tolist()
@@ -418,11 +449,19 @@ def claim_check(tables: Tables, lift_results: Sequence[LiftResult], scorer: str)
     for r in chosen:
         for cond in CONDITIONS:
             pre_pass = getattr(r, f"pre_pass_{cond}")
-            cells.append({"base_model": r.pre, "post": r.post, "condition": cond, "pre_pass": pre_pass,
-                          "gain": getattr(r, f"post_pass_{cond}") - pre_pass})
+            cells.append(
+                {
+                    "base_model": r.pre,
+                    "post": r.post,
+                    "condition": cond,
+                    "pre_pass": pre_pass,
+                    "gain": getattr(r, f"post_pass_{cond}") - pre_pass,
+                }
+            )
     rho = stats.spearman(xs, ys, strata)
-    model_rho = stats.spearman([c["pre_pass"] for c in cells], [c["gain"] for c in cells],
-                               [c["base_model"] for c in cells])
+    model_rho = stats.spearman(
+        [c["pre_pass"] for c in cells], [c["gain"] for c in cells], [c["base_model"] for c in cells]
+    )
     return {
         "scorer": scorer,
         "skill_level_rho": rho.as_dict(),
@@ -433,7 +472,12 @@ def claim_check(tables: Tables, lift_results: Sequence[LiftResult], scorer: str)
 
 
 def recipe_sweeps(
-    tables: Tables, configs: Sequence[Configuration], pairing: Pairing, scorer: str, resamples: int, seed: int,
+    tables: Tables,
+    configs: Sequence[Configuration],
+    pairing: Pairing,
+    scorer: str,
+    resamples: int,
+    seed: int,
     mode: str,
 ) -> list[dict[str, Any]]:
     """Post-SFT pass rates per recipe on one base model, and the max−min band in points."""
@@ -453,17 +497,20 @@ def recipe_sweeps(
         for m in members:
             t = tables.tasks(m.label, scorer)
             strata = t["skill_id"].tolist()
-            rows.append({
-                "config": m.label,
-                "recipe": m.recipe,
-                "seed": (m.checkpoint or {}).get("seed"),
-                "steps": (m.checkpoint or {}).get("steps"),
-                "n": len(t),
-                "pass_base": stats.bootstrap_mean(t["base"].to_numpy(float), strata, **opts).as_dict(),
-                "pass_skill": stats.bootstrap_mean(t["skill"].to_numpy(float), strata, **opts).as_dict(),
-                "delta": stats.paired_delta(t["base"].to_numpy(float), t["skill"].to_numpy(float), strata,
-                                            **opts).as_dict(),
-            })
+            rows.append(
+                {
+                    "config": m.label,
+                    "recipe": m.recipe,
+                    "seed": (m.checkpoint or {}).get("seed"),
+                    "steps": (m.checkpoint or {}).get("steps"),
+                    "n": len(t),
+                    "pass_base": stats.bootstrap_mean(t["base"].to_numpy(float), strata, **opts).as_dict(),
+                    "pass_skill": stats.bootstrap_mean(t["skill"].to_numpy(float), strata, **opts).as_dict(),
+                    "delta": stats.paired_delta(
+                        t["base"].to_numpy(float), t["skill"].to_numpy(float), strata, **opts
+                    ).as_dict(),
+                }
+            )
         band = {}
         for name in ("pass_base", "pass_skill", "delta"):
             values = [r[name]["estimate"] for r in rows]
@@ -472,15 +519,20 @@ def recipe_sweeps(
         reference = None
         if pre is not None and scorer in pre.scorers:
             t = tables.tasks(pre.label, scorer)
-            reference = {"config": pre.label, "pass_base": float(t["base"].mean()),
-                         "pass_skill": float(t["skill"].mean())}
-        sweeps.append({"base_model": key, "scorer": scorer, "recipes": rows, "band_points": band,
-                       "pre_sft": reference})
+            reference = {
+                "config": pre.label,
+                "pass_base": float(t["base"].mean()),
+                "pass_skill": float(t["skill"].mean()),
+            }
+        sweeps.append(
+            {"base_model": key, "scorer": scorer, "recipes": rows, "band_points": band, "pre_sft": reference}
+        )
     return sweeps
 
 
-def compliance(tables: Tables, configs: Sequence[Configuration], resamples: int, seed: int,
-               mode: str) -> list[dict[str, Any]]:
+def compliance(
+    tables: Tables, configs: Sequence[Configuration], resamples: int, seed: int, mode: str
+) -> list[dict[str, Any]]:
     """ANSWER-line compliance and strict / lenient / judge pass per configuration and condition."""
     scores = tables.logs.scores
     rows = []
@@ -493,7 +545,8 @@ def compliance(tables: Tables, configs: Sequence[Configuration], resamples: int,
             # Compliance facts are properties of the output, the same under every score: take
             # them once per episode, preferring the extractor's record.
             facts = sub.sort_values("scorer", key=lambda s: s != EXTRACT).drop_duplicates(
-                ["task_id", "epoch"])
+                ["task_id", "epoch"]
+            )
             facts = facts[facts["compliant"].notna()]
             n = len(facts)
             compliant = facts["compliant"] == 1
@@ -510,27 +563,37 @@ def compliance(tables: Tables, configs: Sequence[Configuration], resamples: int,
             }
             for scorer, group in sub.groupby("scorer"):
                 scored = group[group["value"].notna()]
-                row["pass"][str(scorer)] = {"pass": float(scored["value"].mean()) if len(scored) else math.nan,
-                                            "n": len(scored)}
+                row["pass"][str(scorer)] = {
+                    "pass": float(scored["value"].mean()) if len(scored) else math.nan,
+                    "n": len(scored),
+                }
             strict = sub[(sub["scorer"] == EXTRACT) & sub["value"].notna()]
             if len(strict):
-                row["pass"]["extract (lenient)"] = {"pass": float(strict["lenient_correct"].mean()),
-                                                    "n": len(strict)}
+                row["pass"]["extract (lenient)"] = {
+                    "pass": float(strict["lenient_correct"].mean()),
+                    "n": len(strict),
+                }
                 row["lenient_minus_strict_points"] = 100 * float(
-                    (strict["lenient_correct"] - strict["value"]).mean())
+                    (strict["lenient_correct"] - strict["value"]).mean()
+                )
                 for scorer in sorted(set(sub["scorer"]) - {EXTRACT}):
-                    row["disagreements"].append(_disagreement(strict, sub[sub["scorer"] == scorer], str(scorer),
-                                                              resamples, seed, mode))
+                    row["disagreements"].append(
+                        _disagreement(
+                            strict, sub[sub["scorer"] == scorer], str(scorer), resamples, seed, mode
+                        )
+                    )
             row["disagreements"] = [d for d in row["disagreements"] if d["n"]]
             rows.append(row)
     return rows
 
 
-def _disagreement(strict: pd.DataFrame, judged: pd.DataFrame, scorer: str, resamples: int, seed: int,
-                  mode: str) -> dict[str, Any]:
+def _disagreement(
+    strict: pd.DataFrame, judged: pd.DataFrame, scorer: str, resamples: int, seed: int, mode: str
+) -> dict[str, Any]:
     keys = ["task_id", "epoch"]
     both = strict[[*keys, "skill", "value"]].merge(
-        judged.loc[judged["value"].notna(), [*keys, "value"]], on=keys, suffixes=("_extract", "_judge"))
+        judged.loc[judged["value"].notna(), [*keys, "value"]], on=keys, suffixes=("_extract", "_judge")
+    )
     n = len(both)
     out: dict[str, Any] = {"judge": scorer, "n": n}
     if not n:
@@ -538,8 +601,9 @@ def _disagreement(strict: pd.DataFrame, judged: pd.DataFrame, scorer: str, resam
     diff = both["value_judge"] - both["value_extract"]
     per_task = diff.groupby(both["task_id"]).mean()
     skills = both.drop_duplicates("task_id").set_index("task_id")["skill"].loc[per_task.index]
-    interval = stats.bootstrap_mean(per_task.to_numpy(float), skills.tolist(), resamples=resamples, seed=seed,
-                                    mode=mode)
+    interval = stats.bootstrap_mean(
+        per_task.to_numpy(float), skills.tolist(), resamples=resamples, seed=seed, mode=mode
+    )
     out |= {
         "judge_pass_extract_fail": int((diff > 0).sum()),
         "extract_pass_judge_fail": int((diff < 0).sum()),
@@ -565,9 +629,13 @@ def token_use(tables: Tables, configs: Sequence[Configuration]) -> list[dict[str
             "mean_output_tokens": float(frame["output_tokens"].mean()),
         }
         for cond in CONDITIONS:
-            row[f"mean_output_tokens_{cond}"] = float(frame.loc[frame["condition"] == cond, "output_tokens"].mean())
+            row[f"mean_output_tokens_{cond}"] = float(
+                frame.loc[frame["condition"] == cond, "output_tokens"].mean()
+            )
         base, skill = row["mean_output_tokens_base"], row["mean_output_tokens_skill"]
-        row["output_ratio_skill_to_base"] = skill / base if base and np.isfinite(base) and np.isfinite(skill) else math.nan
+        row["output_ratio_skill_to_base"] = (
+            skill / base if base and np.isfinite(base) and np.isfinite(skill) else math.nan
+        )
         rows.append(row)
     return rows
 
@@ -586,27 +654,33 @@ def judge_token_use(tables: Tables) -> list[dict[str, Any]]:
     called = scores[scores["judge_input_tokens"].notna() | scores["judge_output_tokens"].notna()]
     rows = []
     for (judge, path), group in called.groupby(["judge", "path"], sort=True):
-        rows.append({
-            "judge": str(judge),
-            "path": str(path),
-            "scorers": sorted(map(str, group["scorer"].unique())),
-            "configs": int(group["config"].nunique()),
-            "calls": len(group),
-            "input_tokens": int(group["judge_input_tokens"].sum()),
-            "output_tokens": int(group["judge_output_tokens"].sum()),
-        })
+        rows.append(
+            {
+                "judge": str(judge),
+                "path": str(path),
+                "scorers": sorted(map(str, group["scorer"].unique())),
+                "configs": int(group["config"].nunique()),
+                "calls": len(group),
+                "input_tokens": int(group["judge_input_tokens"].sum()),
+                "output_tokens": int(group["judge_output_tokens"].sum()),
+            }
+        )
         rows[-1]["total_tokens"] = rows[-1]["input_tokens"] + rows[-1]["output_tokens"]
     return rows
 
 
 def _agreement_pairs(scorers: Sequence[str]) -> list[tuple[str, str]]:
     # bench@J is the extractor itself on deterministic tasks, and unscored by it elsewhere.
-    return [(a, b) for a, b in combinations(sorted(scorers), 2)
-            if not ({a, b} & {EXTRACT} and any(s.startswith("bench@") for s in (a, b)))]
+    return [
+        (a, b)
+        for a, b in combinations(sorted(scorers), 2)
+        if not ({a, b} & {EXTRACT} and any(s.startswith("bench@") for s in (a, b)))
+    ]
 
 
-def judge_agreement(tables: Tables, configs: Sequence[Configuration], resamples: int,
-                    seed: int) -> list[dict[str, Any]]:
+def judge_agreement(
+    tables: Tables, configs: Sequence[Configuration], resamples: int, seed: int
+) -> list[dict[str, Any]]:
     """Agreement and κ between every two scores, per configuration and pooled."""
     keys = ["task_id", "condition", "epoch"]
     pooled: dict[tuple[str, str], list[pd.DataFrame]] = {}
@@ -615,22 +689,34 @@ def judge_agreement(tables: Tables, configs: Sequence[Configuration], resamples:
         for a, b in _agreement_pairs(tables.scorers(c.label)):
             fa, fb = tables.frames[(c.label, a)], tables.frames[(c.label, b)]
             both = fa.loc[fa["value"].notna(), [*keys, "skill", "value"]].merge(
-                fb.loc[fb["value"].notna(), [*keys, "value"]], on=keys, suffixes=("_a", "_b"))
+                fb.loc[fb["value"].notna(), [*keys, "value"]], on=keys, suffixes=("_a", "_b")
+            )
             excluded = len(fa[keys].merge(fb[keys], on=keys, how="outer")) - len(both)
             if not len(both) or not both[["value_a", "value_b"]].isin([0.0, 1.0]).all().all():
                 continue
-            result = stats.agreement(both["value_a"], both["value_b"], both["task_id"].tolist(),
-                                     resamples=resamples, seed=seed)
+            result = stats.agreement(
+                both["value_a"], both["value_b"], both["task_id"].tolist(), resamples=resamples, seed=seed
+            )
             rows.append({"config": c.label, "a": a, "b": b, "excluded": excluded, **result.as_dict()})
             pooled.setdefault((a, b), []).append(both)
     for (a, b), parts in pooled.items():
         both = pd.concat(parts)
         # the same task in several configurations is one cluster: its episodes share the task
-        result = stats.agreement(both["value_a"], both["value_b"], both["task_id"].tolist(), resamples=resamples,
-                                 seed=seed)
-        rows.append({"config": "pooled", "a": a, "b": b, "configs": len(parts),
-                     "excluded": sum(r["excluded"] for r in rows if r["a"] == a and r["b"] == b
-                                     and r["config"] != "pooled"), **result.as_dict()})
+        result = stats.agreement(
+            both["value_a"], both["value_b"], both["task_id"].tolist(), resamples=resamples, seed=seed
+        )
+        rows.append(
+            {
+                "config": "pooled",
+                "a": a,
+                "b": b,
+                "configs": len(parts),
+                "excluded": sum(
+                    r["excluded"] for r in rows if r["a"] == a and r["b"] == b and r["config"] != "pooled"
+                ),
+                **result.as_dict(),
+            }
+        )
     return rows
 
 
@@ -641,7 +727,9 @@ def _sign(x: float) -> str:
 
 
 def findings_agreement(
-    path_results: Sequence[PathResult], lift_results: Sequence[LiftResult], pairing: Pairing,
+    path_results: Sequence[PathResult],
+    lift_results: Sequence[LiftResult],
+    pairing: Pairing,
     configs: Sequence[Configuration],
 ) -> list[dict[str, Any]]:
     """Each finding (Δ per configuration, lift per checkpoint) under every score, with signs.
@@ -656,12 +744,20 @@ def findings_agreement(
     for r in path_results:
         kind = "delta_post" if r.config in post_labels else "delta_pre" if r.config in pre_labels else "delta"
         entry = findings.setdefault((kind, r.config), {"finding": kind, "config": r.config, "by_scorer": {}})
-        entry["by_scorer"][r.scorer] = {"estimate": r.delta.estimate, "low": r.delta.low, "high": r.delta.high,
-                                        "sign": _sign(r.delta.estimate)}
+        entry["by_scorer"][r.scorer] = {
+            "estimate": r.delta.estimate,
+            "low": r.delta.low,
+            "high": r.delta.high,
+            "sign": _sign(r.delta.estimate),
+        }
     for r in lift_results:
         entry = findings.setdefault(("lift", r.post), {"finding": "lift", "config": r.post, "by_scorer": {}})
-        entry["by_scorer"][r.scorer] = {"estimate": r.lift.estimate, "low": r.lift.low, "high": r.lift.high,
-                                        "sign": _sign(r.lift.estimate)}
+        entry["by_scorer"][r.scorer] = {
+            "estimate": r.lift.estimate,
+            "low": r.lift.low,
+            "high": r.lift.high,
+            "sign": _sign(r.lift.estimate),
+        }
     rows = []
     for entry in findings.values():
         if len(entry["by_scorer"]) < 2:
@@ -686,13 +782,22 @@ def skill_view(tables: Tables, configs: Sequence[Configuration], scorer: str) ->
     summary = []
     for skill, values in matrix.items():
         v = np.array(list(values.values()))
-        summary.append({"skill": skill, "mean_delta": float(v.mean()), "helped": int((v > 0).sum()),
-                        "hurt": int((v < 0).sum()), "configs": len(v)})
+        summary.append(
+            {
+                "skill": skill,
+                "mean_delta": float(v.mean()),
+                "helped": int((v > 0).sum()),
+                "hurt": int((v < 0).sum()),
+                "configs": len(v),
+            }
+        )
     summary.sort(key=lambda r: (-r["mean_delta"], r["skill"]))
     return {"scorer": scorer, "delta": matrix, "summary": summary}
 
 
-def trajectory(path_results: Sequence[PathResult], configs: Sequence[Configuration], scorer: str) -> dict[str, Any]:
+def trajectory(
+    path_results: Sequence[PathResult], configs: Sequence[Configuration], scorer: str
+) -> dict[str, Any]:
     """Δ against model size (pre and post SFT), and unsized models as reference lines."""
     by_label = {r.config: r for r in path_results if r.scorer == scorer}
     points, references = [], []
@@ -726,8 +831,9 @@ def adjust_holm(
     return out_d, out_l
 
 
-def all_refusals(pairing: Pairing, lift_missing: Sequence[dict[str, Any]],
-                 skipped_logs: Sequence[dict[str, str]] = ()) -> list[dict[str, str]]:
+def all_refusals(
+    pairing: Pairing, lift_missing: Sequence[dict[str, Any]], skipped_logs: Sequence[dict[str, str]] = ()
+) -> list[dict[str, str]]:
     """Every comparison the report refused, each with what was refused and why, in one list.
 
     Kinds: ``settings`` (holdout/catalog content, catalog version, thinking, token limit or
@@ -737,23 +843,37 @@ def all_refusals(pairing: Pairing, lift_missing: Sequence[dict[str, Any]],
     """
     out = []
     for r in pairing.refused:
-        out.append({"kind": "settings", "what": f"lift of {r['post']} over {r['pre']}",
-                    "why": "; ".join(r["reasons"]) or "settings differ"})
+        out.append(
+            {
+                "kind": "settings",
+                "what": f"lift of {r['post']} over {r['pre']}",
+                "why": "; ".join(r["reasons"]) or "settings differ",
+            }
+        )
     for r in lift_missing:
-        out.append({"kind": "score", "what": f"lift of {r['post']} over {r['pre']} under {r['scorer']!r}",
-                    "why": r["reason"]})
+        out.append(
+            {
+                "kind": "score",
+                "what": f"lift of {r['post']} over {r['pre']} under {r['scorer']!r}",
+                "why": r["reason"],
+            }
+        )
     return out
 
 
-def _shape_verdict(labels: Sequence[str], test: stats.JointTest, what: str, level: float = stats.DEFAULT_LEVEL) -> str:
+def _shape_verdict(
+    labels: Sequence[str], test: stats.JointTest, what: str, level: float = stats.DEFAULT_LEVEL
+) -> str:
     alpha = 1 - level
     if len(labels) < 2:
         return f"Only one size: no {what} trajectory to describe."
     if not test.p == test.p:
         return f"Too few skills to test whether {what} differs across sizes."
     if test.p >= alpha:
-        return (f"The data do not support a size pattern in {what}: it is consistent with being equal at all "
-                f"{len(labels)} sizes (joint test p = {test.p:.3f}); an apparent shape across sizes is within noise.")
+        return (
+            f"The data do not support a size pattern in {what}: it is consistent with being equal at all "
+            f"{len(labels)} sizes (joint test p = {test.p:.3f}); an apparent shape across sizes is within noise."
+        )
     steps, unresolved = [], []
     for (a, b), d in zip(zip(labels, labels[1:]), test.differences):
         if d.low > 0:
@@ -763,14 +883,18 @@ def _shape_verdict(labels: Sequence[str], test: stats.JointTest, what: str, leve
         else:
             unresolved.append(f"{a}→{b}")
     text = f"{what} differs across sizes (joint test p = {test.p:.3g})"
-    text += (": it " + ", ".join(steps) if steps else "")
+    text += ": it " + ", ".join(steps) if steps else ""
     if unresolved:
-        text += (f"; the step(s) {', '.join(unresolved)} are not resolved (95% interval includes 0), so the "
-                 "trajectory's shape is only partly supported by the data")
+        text += (
+            f"; the step(s) {', '.join(unresolved)} are not resolved (95% interval includes 0), so the "
+            "trajectory's shape is only partly supported by the data"
+        )
     return text + "."
 
 
-def size_pattern(tables: Tables, configs: Sequence[Configuration], pairing: Pairing, scorer: str) -> dict[str, Any]:
+def size_pattern(
+    tables: Tables, configs: Sequence[Configuration], pairing: Pairing, scorer: str
+) -> dict[str, Any]:
     """Is the Δ-vs-size trajectory real? Consecutive-size differences and joint tests.
 
     For the sized base models (and separately their checkpoints), Δ per task on the tasks all
@@ -785,40 +909,68 @@ def size_pattern(tables: Tables, configs: Sequence[Configuration], pairing: Pair
         common = frames[0].index
         for f in frames[1:]:
             common = common.intersection(f.index)
-        cols = np.column_stack([(f.loc[common, "skill"] - f.loc[common, "base"]).to_numpy(float) for f in frames])
+        cols = np.column_stack(
+            [(f.loc[common, "skill"] - f.loc[common, "base"]).to_numpy(float) for f in frames]
+        )
         return cols, frames[0].loc[common, "skill_id"].tolist()
 
     out: dict[str, Any] = {"scorer": scorer}
-    for kind, members in (("delta_pre", [c for c in configs if not c.is_sft]),
-                          ("delta_post", [c for c in configs if c.is_sft])):
-        sized = sorted((c for c in members if c.parameters and scorer in c.scorers), key=lambda c: c.parameters)
+    for kind, members in (
+        ("delta_pre", [c for c in configs if not c.is_sft]),
+        ("delta_post", [c for c in configs if c.is_sft]),
+    ):
+        sized = sorted(
+            (c for c in members if c.parameters and scorer in c.scorers), key=lambda c: c.parameters
+        )
         if len(sized) < 2:
             continue
         cols, strata = matrix([tables.tasks(c.label, scorer) for c in sized])
         test = stats.joint_equality(cols, strata, level)
         labels = [c.label for c in sized]
-        out[kind] = {"configs": labels, "tasks": int(cols.shape[0]), **test.as_dict(),
-                     "verdict": _shape_verdict(labels, test, "Δ" if kind == "delta_pre" else "post-SFT Δ", level)}
-    pairs = sorted(((pre, post) for pre, post in pairing.pairs if pre.parameters and scorer in pre.scorers
-                    and scorer in post.scorers), key=lambda p: p[0].parameters)
+        out[kind] = {
+            "configs": labels,
+            "tasks": int(cols.shape[0]),
+            **test.as_dict(),
+            "verdict": _shape_verdict(labels, test, "Δ" if kind == "delta_pre" else "post-SFT Δ", level),
+        }
+    pairs = sorted(
+        (
+            (pre, post)
+            for pre, post in pairing.pairs
+            if pre.parameters and scorer in pre.scorers and scorer in post.scorers
+        ),
+        key=lambda p: p[0].parameters,
+    )
     if len(pairs) >= 2:
         pre_f = [tables.tasks(pre.label, scorer) for pre, _ in pairs]
         post_f = [tables.tasks(post.label, scorer) for _, post in pairs]
         common = pre_f[0].index
         for f in pre_f + post_f:
             common = common.intersection(f.index)
-        cols = np.column_stack([
-            (q.loc[common, "skill"] - q.loc[common, "base"] - (p.loc[common, "skill"] - p.loc[common, "base"]))
-            .to_numpy(float) for p, q in zip(pre_f, post_f)])
+        cols = np.column_stack(
+            [
+                (
+                    q.loc[common, "skill"]
+                    - q.loc[common, "base"]
+                    - (p.loc[common, "skill"] - p.loc[common, "base"])
+                ).to_numpy(float)
+                for p, q in zip(pre_f, post_f)
+            ]
+        )
         test = stats.joint_equality(cols, pre_f[0].loc[common, "skill_id"].tolist(), level)
         labels = [post.label for _, post in pairs]
-        out["lift"] = {"configs": labels, "tasks": int(cols.shape[0]), **test.as_dict(),
-                       "verdict": _shape_verdict([pre.label for pre, _ in pairs], test, "the lift", level)}
+        out["lift"] = {
+            "configs": labels,
+            "tasks": int(cols.shape[0]),
+            **test.as_dict(),
+            "verdict": _shape_verdict([pre.label for pre, _ in pairs], test, "the lift", level),
+        }
     return out
 
 
-def seed_pools(tables: Tables, lift_results: Sequence[LiftResult], scorer: str, resamples: int, seed: int,
-               mode: str) -> list[dict[str, Any]]:
+def seed_pools(
+    tables: Tables, lift_results: Sequence[LiftResult], scorer: str, resamples: int, seed: int, mode: str
+) -> list[dict[str, Any]]:
     """SFT runs of one recipe on one base model with several seeds: a pooled lift and the between-seed spread.
 
     The pooled lift is the mean over seeds of each task's lift (on the tasks every run scored),
@@ -838,15 +990,24 @@ def seed_pools(tables: Tables, lift_results: Sequence[LiftResult], scorer: str, 
         for p in posts:
             common = common.intersection(p.index)
         d_pre = (a.loc[common, "skill"] - a.loc[common, "base"]).to_numpy(float)
-        per_task = np.mean([(p.loc[common, "skill"] - p.loc[common, "base"]).to_numpy(float) - d_pre
-                            for p in posts], axis=0)
+        per_task = np.mean(
+            [(p.loc[common, "skill"] - p.loc[common, "base"]).to_numpy(float) - d_pre for p in posts], axis=0
+        )
         lifts_ = [m.lift.estimate for m in members]
-        pools.append({
-            "base_model": pre, "recipe": recipe, "scorer": scorer, "runs": [m.post for m in members],
-            "seeds": len(members), "tasks": len(common),
-            "pooled_lift": stats.bootstrap_mean(per_task, a.loc[common, "skill_id"].tolist(),
-                                                **_opts(resamples, seed, mode)).as_dict(),
-            "seed_lifts": lifts_, "between_seed_sd": float(np.std(lifts_, ddof=1)),
-            "between_seed_range": float(max(lifts_) - min(lifts_)),
-        })
+        pools.append(
+            {
+                "base_model": pre,
+                "recipe": recipe,
+                "scorer": scorer,
+                "runs": [m.post for m in members],
+                "seeds": len(members),
+                "tasks": len(common),
+                "pooled_lift": stats.bootstrap_mean(
+                    per_task, a.loc[common, "skill_id"].tolist(), **_opts(resamples, seed, mode)
+                ).as_dict(),
+                "seed_lifts": lifts_,
+                "between_seed_sd": float(np.std(lifts_, ddof=1)),
+                "between_seed_range": float(max(lifts_) - min(lifts_)),
+            }
+        )
     return pools

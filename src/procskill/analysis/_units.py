@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-UNITS = ("pass rates, compliance and agreement are percentages of tasks or episodes (%); differences between "
-         "them (Δ, lift, gains, MDE and their intervals) are percentage points (points); p-values, κ and ρ are "
-         "plain numbers")
+UNITS = (
+    "pass rates, compliance and agreement are percentages of tasks or episodes (%); differences between "
+    "them (Δ, lift, gains, MDE and their intervals) are percentage points (points); p-values, κ and ρ are "
+    "plain numbers"
+)
 """The convention, stated once at the top of report.md."""
 
 RATE_AXIS = "[%]"

@@ -103,7 +103,9 @@ def _score_names(log: EvalLog) -> list[str]:
     return sorted({s.name for s in (log.results.scores if log.results else [])} - {FORMAT_SCORE})
 
 
-def paired_verdicts(log: EvalLog, a: str, b: str, where: str = "") -> tuple[list[int], list[int], list[str], int]:
+def paired_verdicts(
+    log: EvalLog, a: str, b: str, where: str = ""
+) -> tuple[list[int], list[int], list[str], int]:
     """The pass/fail verdicts of scores ``a`` and ``b`` on a log's episodes.
 
     Returns:
@@ -179,20 +181,39 @@ def agreement(
         try:
             header = read_eval_log(str(file), header_only=True)
         except Exception as err:  # noqa: BLE001 - one corrupt file must not stop the folder
-            rows.skipped.append(SkippedLog(str(file), "?", [], [], "unreadable",
-                                           note=f"unreadable ({type(err).__name__}: {err})"))
+            rows.skipped.append(
+                SkippedLog(
+                    str(file), "?", [], [], "unreadable", note=f"unreadable ({type(err).__name__}: {err})"
+                )
+            )
             continue
         if not is_procskill_log(header) and not named:
             continue
         if header.eval.eval_id in seen:
-            rows.skipped.append(SkippedLog(str(file), header.eval.model, [], [], header.status,
-                                           note=f"the same evaluation (eval id {header.eval.eval_id}) as "
-                                           f"{seen[header.eval.eval_id]}: counted once"))
+            rows.skipped.append(
+                SkippedLog(
+                    str(file),
+                    header.eval.model,
+                    [],
+                    [],
+                    header.status,
+                    note=f"the same evaluation (eval id {header.eval.eval_id}) as "
+                    f"{seen[header.eval.eval_id]}: counted once",
+                )
+            )
             continue
         seen[header.eval.eval_id] = str(file)
         if header.status != "success":
-            rows.skipped.append(SkippedLog(str(file), header.eval.model, [], [], header.status,
-                                           note=f"evaluation status {header.status!r} (only finished runs count)"))
+            rows.skipped.append(
+                SkippedLog(
+                    str(file),
+                    header.eval.model,
+                    [],
+                    [],
+                    header.status,
+                    note=f"evaluation status {header.status!r} (only finished runs count)",
+                )
+            )
             continue
         names = _score_names(header)
         missing = [name for name in (a, b) if name not in names]
@@ -201,8 +222,21 @@ def agreement(
             continue
         log = read_eval_log(str(file))
         va, vb, tasks, excluded = paired_verdicts(log, a, b, where=str(file))
-        rows.append(_row(f"{log.eval.model} [{file.name}]", log.eval.model, str(file), a, b, va, vb, tasks,
-                         excluded, resamples, seed))
+        rows.append(
+            _row(
+                f"{log.eval.model} [{file.name}]",
+                log.eval.model,
+                str(file),
+                a,
+                b,
+                va,
+                vb,
+                tasks,
+                excluded,
+                resamples,
+                seed,
+            )
+        )
         pooled_a += va
         pooled_b += vb
         pooled_strata += tasks
@@ -210,8 +244,9 @@ def agreement(
     if not rows:
         why = "\n".join(f"  {s.log}: {s.reason}" for s in rows.skipped) or "  (no procskill logs among them)"
         raise ProcskillError(f"no log has both scores {a!r} and {b!r}:\n{why}")
-    rows.append(_row(POOLED, None, None, a, b, pooled_a, pooled_b, pooled_strata, pooled_excluded,
-                     resamples, seed))
+    rows.append(
+        _row(POOLED, None, None, a, b, pooled_a, pooled_b, pooled_strata, pooled_excluded, resamples, seed)
+    )
     return rows
 
 
@@ -229,5 +264,6 @@ def _row(
     seed: int,
 ) -> AgreementRow:
     result = stats.agreement(va, vb, strata, resamples=resamples, seed=seed)
-    return AgreementRow(configuration=configuration, model=model, log=log, a=a, b=b, excluded=excluded,
-                        **result.as_dict())
+    return AgreementRow(
+        configuration=configuration, model=model, log=log, a=a, b=b, excluded=excluded, **result.as_dict()
+    )

@@ -48,14 +48,18 @@ def _plan(values: np.ndarray, strata: list[str], within: float, k0: int, target:
     if not mde0 > 0:
         # No variation to scale from: planning from it would promise any effect is detectable with 0 tasks.
         out["mde_now"] = math.nan
-        out["note"] = ("every task in the pilot gave the same difference (no variation to plan from): run a pilot "
-                       "whose outputs vary — more tasks, a real model, or --epochs 2 or more")
+        out["note"] = (
+            "every task in the pilot gave the same difference (no variation to plan from): run a pilot "
+            "whose outputs vary — more tasks, a real model, or --epochs 2 or more"
+        )
         return out
     out["tasks_needed_at_these_epochs"] = int(math.ceil(n0 * (mde0 / target) ** 2))
     if not within == within:
         out["epochs_needed"] = None
-        out["note"] = ("a one-epoch pilot cannot tell epoch-to-epoch noise from task-to-task differences: "
-                       "run the pilot with --epochs 2 or more to plan epochs")
+        out["note"] = (
+            "a one-epoch pilot cannot tell epoch-to-epoch noise from task-to-task differences: "
+            "run the pilot with --epochs 2 or more to plan epochs"
+        )
         return out
     total = float(np.var(values, ddof=1)) if n0 > 1 else math.nan
     between = max(total - within / k0, 0.0)
@@ -64,16 +68,27 @@ def _plan(values: np.ndarray, strata: list[str], within: float, k0: int, target:
         return mde0 * math.sqrt((between + within / k) / (between + within / k0)) if total > 0 else 0.0
 
     needed = next((k for k in range(1, MAX_EPOCHS + 1) if mde_at(k) <= target), None)
-    out |= {"epochs_needed": needed, "mde_at_epochs": {k: mde_at(k) for k in (1, 2, 4, 8, 16) if k <= MAX_EPOCHS},
-            "floor_with_infinite_epochs": mde0 * math.sqrt(between / (between + within / k0)) if total > 0 else 0.0}
+    out |= {
+        "epochs_needed": needed,
+        "mde_at_epochs": {k: mde_at(k) for k in (1, 2, 4, 8, 16) if k <= MAX_EPOCHS},
+        "floor_with_infinite_epochs": mde0 * math.sqrt(between / (between + within / k0))
+        if total > 0
+        else 0.0,
+    }
     if needed is None:
-        out["note"] = (f"no number of epochs up to {MAX_EPOCHS} reaches it: the task-to-task part of the variance "
-                       "dominates; more tasks (user skill packs) are needed")
+        out["note"] = (
+            f"no number of epochs up to {MAX_EPOCHS} reaches it: the task-to-task part of the variance "
+            "dominates; more tasks (user skill packs) are needed"
+        )
     return out
 
 
-def plan_study(logs: str | Path | Iterable[str | Path], delta: float | None = None, lift: float | None = None,
-               scorer: str | None = None) -> list[dict[str, Any]]:
+def plan_study(
+    logs: str | Path | Iterable[str | Path],
+    delta: float | None = None,
+    lift: float | None = None,
+    scorer: str | None = None,
+) -> list[dict[str, Any]]:
     """For every configuration (Δ) and paired checkpoint (lift) in pilot logs: what detecting the target takes."""
     if delta is None and lift is None:
         raise ReportInputError("give --delta and/or --lift: the effect size to detect (e.g. 0.05)")
@@ -88,15 +103,32 @@ def plan_study(logs: str | Path | Iterable[str | Path], delta: float | None = No
         score = scorer or (EXTRACT if EXTRACT in c.scorers else min(c.scorers))
         if delta is not None:
             values, strata, within, k = _parts(tables, c.label, score)
-            rows.append({"kind": "delta", "config": c.label, "scorer": score, **_plan(values, strata, within, k, delta)})
+            rows.append(
+                {
+                    "kind": "delta",
+                    "config": c.label,
+                    "scorer": score,
+                    **_plan(values, strata, within, k, delta),
+                }
+            )
     if lift is not None:
         for pre, post in pair_checkpoints(configs).pairs:
             score = scorer or EXTRACT
             a, b = tables.tasks(pre.label, score), tables.tasks(post.label, score)
             common = a.index.intersection(b.index)
-            values = ((b.loc[common, "skill"] - b.loc[common, "base"]) - (a.loc[common, "skill"] - a.loc[common, "base"]))
+            values = (b.loc[common, "skill"] - b.loc[common, "base"]) - (
+                a.loc[common, "skill"] - a.loc[common, "base"]
+            )
             _, _, w_pre, k = _parts(tables, pre.label, score)
             _, _, w_post, _ = _parts(tables, post.label, score)
-            rows.append({"kind": "lift", "config": post.label, "scorer": score,
-                         **_plan(values.to_numpy(float), a.loc[common, "skill_id"].tolist(), w_pre + w_post, k, lift)})
+            rows.append(
+                {
+                    "kind": "lift",
+                    "config": post.label,
+                    "scorer": score,
+                    **_plan(
+                        values.to_numpy(float), a.loc[common, "skill_id"].tolist(), w_pre + w_post, k, lift
+                    ),
+                }
+            )
     return rows

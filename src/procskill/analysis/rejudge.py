@@ -149,7 +149,9 @@ def rejudge(
     files = log_files(logs)
     if isinstance(judge, str):
         check_judge_name(judge)
-    judge_config = (config or GenerateConfig()).merge(GenerateConfig(max_connections=max_connections, batch=batch))
+    judge_config = (config or GenerateConfig()).merge(
+        GenerateConfig(max_connections=max_connections, batch=batch)
+    )
     judge_model = judge if isinstance(judge, Model) else get_model(judge, config=judge_config)
 
     async def run() -> list[RejudgeResult]:
@@ -208,7 +210,8 @@ async def _rejudge_file(
 
     existing = {s.name for s in (log.results.scores if log.results else [])}
     redo = any(
-        (score := (s.scores or {}).get(name)) is not None and score.reason in RETRYABLE_REASONS for s in log.samples
+        (score := (s.scores or {}).get(name)) is not None and score.reason in RETRYABLE_REASONS
+        for s in log.samples
     )
     if name in existing and not redo:
         return RejudgeResult(str(file), name, "skipped")
@@ -229,7 +232,12 @@ async def _rejudge_file(
     log.eval.model_roles = None
     # model="none": the evaluated model is never instantiated (its weights may be gone).
     scored = await score_async(
-        log, [judge_scorer], model=get_model("none"), action="append", display=display, copy=False  # type: ignore[arg-type]
+        log,
+        [judge_scorer],
+        model=get_model("none"),
+        action="append",
+        display=display,
+        copy=False,  # type: ignore[arg-type]
     )
 
     async with _locked(file):
@@ -237,7 +245,9 @@ async def _rejudge_file(
         # what the file holds now.
         current = await read_eval_log_async(str(file))
         if current.eval.eval_id != scored.eval.eval_id:
-            raise ProcskillError(f"{file}: replaced by another evaluation while it was being judged; re-judge it")
+            raise ProcskillError(
+                f"{file}: replaced by another evaluation while it was being judged; re-judge it"
+            )
         _merge_score(current, scored, name, events_before)
         await _write_log(current, file)
 
@@ -259,9 +269,15 @@ def _merge_score(current: EvalLog, scored: EvalLog, name: str, events_before: di
         sample.events = [*sample.events, *mine.events[events_before[(sample.id, sample.epoch)] :]]
     if scored.results is not None and current.results is not None:
         current.results.scores += [s for s in scored.results.scores if s.name == name]
-    current.eval.scorers = [*(current.eval.scorers or []), *(s for s in scored.eval.scorers or [] if s.name == name)]
+    current.eval.scorers = [
+        *(current.eval.scorers or []),
+        *(s for s in scored.eval.scorers or [] if s.name == name),
+    ]
     if scored.reductions:
-        current.reductions = [*(current.reductions or []), *(r for r in scored.reductions if r.scorer == name)]
+        current.reductions = [
+            *(current.reductions or []),
+            *(r for r in scored.reductions if r.scorer == name),
+        ]
 
 
 @contextlib.asynccontextmanager

@@ -159,8 +159,9 @@ def _primary(configs: list[Configuration], requested: str | None) -> str:
     present = [set(c.scorers) for c in configs]
     if requested:
         if not any(requested in p for p in present):
-            raise ReportInputError(f"--primary {requested!r}: no log has this score; they have "
-                                   f"{sorted(set().union(*present))}")
+            raise ReportInputError(
+                f"--primary {requested!r}: no log has this score; they have {sorted(set().union(*present))}"
+            )
         return requested
     common = set.intersection(*present) if present else set()
     if EXTRACT in common:
@@ -231,14 +232,20 @@ def build_report(
     tables = Tables(log_tables)
     primary_scorer = _primary(configs, primary)
 
-    deltas = [path_result(tables, c.label, s, resamples, seed, mode) for c in configs for s in tables.scorers(c.label)]
+    deltas = [
+        path_result(tables, c.label, s, resamples, seed, mode)
+        for c in configs
+        for s in tables.scorers(c.label)
+    ]
     pairing = pair_checkpoints(configs)
     lift_results, lift_missing = lifts(tables, pairing, resamples, seed, mode)
     deltas, lift_results = adjust_holm(deltas, lift_results)
     refusals = all_refusals(pairing, lift_missing, log_tables.skipped)
     if strict and refusals:
-        raise UnmatchedComparisonError(f"--strict: {len(refusals)} refusal(s):\n"
-                                       + "\n".join(f"  REFUSED {r['what']}: {r['why']}" for r in refusals))
+        raise UnmatchedComparisonError(
+            f"--strict: {len(refusals)} refusal(s):\n"
+            + "\n".join(f"  REFUSED {r['what']}: {r['why']}" for r in refusals)
+        )
     scorers = sorted({s for c in configs for s in c.scorers})
     traj = trajectory(deltas, configs, primary_scorer)
     view = skill_view(tables, configs, primary_scorer)
@@ -246,12 +253,20 @@ def build_report(
         "version": SUMMARY_VERSION,
         "primary_scorer": primary_scorer,
         "scorers": scorers,
-        "method": {"mode": mode, "mode_description": MODE_DESCRIPTION[mode], "resamples": resamples, "seed": seed,
-                   "level": stats.DEFAULT_LEVEL, "power": stats.DEFAULT_POWER,
-                   "test": "paired test of Δ = 0 on per-task means (mean over epochs), same method as the interval; "
-                   "exact McNemar beside it with one epoch", "multiplicity": "Holm across configurations per score "
-                   "(Δ) and across checkpoints per score (lift)",
-                   "smallest_p_per_skill_cell": stats.smallest_exact_p(5), "split": split},
+        "method": {
+            "mode": mode,
+            "mode_description": MODE_DESCRIPTION[mode],
+            "resamples": resamples,
+            "seed": seed,
+            "level": stats.DEFAULT_LEVEL,
+            "power": stats.DEFAULT_POWER,
+            "test": "paired test of Δ = 0 on per-task means (mean over epochs), same method as the interval; "
+            "exact McNemar beside it with one epoch",
+            "multiplicity": "Holm across configurations per score "
+            "(Δ) and across checkpoints per score (lift)",
+            "smallest_p_per_skill_cell": stats.smallest_exact_p(5),
+            "split": split,
+        },
         "refusals": refusals,
         "configurations": [c.as_dict() for c in configs],
         "deltas": [r.as_dict() for r in deltas],
@@ -260,8 +275,11 @@ def build_report(
         "unpaired": pairing.unpaired,
         "lift_missing": lift_missing,
         "claim_check": claim_check(tables, lift_results, primary_scorer),
-        "recipe_sweeps": [sweep for s in scorers
-                          for sweep in recipe_sweeps(tables, configs, pairing, s, resamples, seed, mode)],
+        "recipe_sweeps": [
+            sweep
+            for s in scorers
+            for sweep in recipe_sweeps(tables, configs, pairing, s, resamples, seed, mode)
+        ],
         "trajectory": traj,
         "compliance": compliance(tables, configs, resamples, seed, mode),
         "tokens": token_use(tables, configs),

@@ -15,7 +15,9 @@ app.add_typer(catalog_app, name="catalog")
 
 @catalog_app.command("build")
 def catalog_build(
-    out: Annotated[Path | None, typer.Option(help="Output folder (default: the package's built-in catalog).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: the package's built-in catalog).")
+    ] = None,
 ) -> None:
     """Regenerate the built-in skill packs from the seeded generators."""
     from procskill.generators.build import build_catalog
@@ -26,7 +28,9 @@ def catalog_build(
 
 @catalog_app.command("check")
 def catalog_check(
-    skills_dir: Annotated[Path, typer.Argument(help="A folder of skill packs (Agent Skills folders + task files).")],
+    skills_dir: Annotated[
+        Path, typer.Argument(help="A folder of skill packs (Agent Skills folders + task files).")
+    ],
 ) -> None:
     """Validate a folder of skill packs and list every problem (file, line, field); exit 2 if any.
 
@@ -59,12 +63,16 @@ def catalog_check(
         typer.echo(f"{skills_dir}: {len(lines)} problem{'s' if len(lines) != 1 else ''}", err=True)
         raise typer.Exit(2)
     counts = {s: sum(len(p.split(s)) for p in packs) for s in SPLITS}
-    typer.echo(f"{skills_dir}: {len(packs)} skills, " + ", ".join(f"{n} {s} tasks" for s, n in counts.items()))
+    typer.echo(
+        f"{skills_dir}: {len(packs)} skills, " + ", ".join(f"{n} {s} tasks" for s, n in counts.items())
+    )
 
 
 @catalog_app.command("card")
 def catalog_card_command(
-    skills_dir: Annotated[Path | None, typer.Argument(help="A folder of skill packs (default: built-in).")] = None,
+    skills_dir: Annotated[
+        Path | None, typer.Argument(help="A folder of skill packs (default: built-in).")
+    ] = None,
 ) -> None:
     """Print the dataset card tables (splits, hashes, domains, skills) as Markdown."""
     from procskill.generators.build import catalog_card

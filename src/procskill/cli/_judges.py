@@ -14,15 +14,22 @@ from procskill.cli._app import app, parse_model_args
 @app.command("rejudge")
 def rejudge_command(
     logs: Annotated[list[Path], typer.Argument(help="Log files and/or folders (searched recursively).")],
-    judge: Annotated[str, typer.Option(help="Judge model, e.g. openai/gpt-5.4 or openrouter/openai/gpt-5.4.")],
+    judge: Annotated[
+        str, typer.Option(help="Judge model, e.g. openai/gpt-5.4 or openrouter/openai/gpt-5.4.")
+    ],
     path: Annotated[str, typer.Option(help="Scoring path: llm (judge every task) or bench.")] = "llm",
     max_connections: Annotated[int | None, typer.Option(help="Concurrent judge calls.")] = None,
     base_url: Annotated[str | None, typer.Option(help="Base URL of the judge's API.")] = None,
     model_arg: Annotated[
-        list[str] | None, typer.Option("-M", "--model-arg", help="Judge model argument key=value (repeatable).")
+        list[str] | None,
+        typer.Option("-M", "--model-arg", help="Judge model argument key=value (repeatable)."),
     ] = None,
-    timeout: Annotated[int | None, typer.Option(help="Seconds before a judge call (with retries) gives up.")] = None,
-    attempt_timeout: Annotated[int | None, typer.Option(help="Seconds before one attempt is retried.")] = None,
+    timeout: Annotated[
+        int | None, typer.Option(help="Seconds before a judge call (with retries) gives up.")
+    ] = None,
+    attempt_timeout: Annotated[
+        int | None, typer.Option(help="Seconds before one attempt is retried.")
+    ] = None,
     max_retries: Annotated[int | None, typer.Option(help="Retries of a failed judge call.")] = None,
     batch: Annotated[
         str | None,
@@ -72,7 +79,11 @@ def rejudge_command(
         if result.note:
             detail = f"  ({result.note})"
         elif result.judged:
-            detail = f" ({result.judged} judged" + (f", unscored {result.unscored}" if result.unscored else "") + ")"
+            detail = (
+                f" ({result.judged} judged"
+                + (f", unscored {result.unscored}" if result.unscored else "")
+                + ")"
+            )
         else:
             detail = ""
         typer.echo(f"{result.action:>13}  {result.score}  {result.log}{detail}")
@@ -108,10 +119,14 @@ def _plain(err: BaseException) -> str:
 @app.command("agreement")
 def agreement_command(
     logs: Annotated[list[Path], typer.Argument(help="Log files and/or folders (searched recursively).")],
-    a: Annotated[str, typer.Option("--a", help="First score name, e.g. extract or llm@anthropic/claude-haiku-4-5.")],
+    a: Annotated[
+        str, typer.Option("--a", help="First score name, e.g. extract or llm@anthropic/claude-haiku-4-5.")
+    ],
     b: Annotated[str, typer.Option("--b", help="Second score name, e.g. llm@openrouter/openai/gpt-5.4.")],
     resamples: Annotated[int, typer.Option(help="Bootstrap replicates for the kappa interval.")] = 2000,
-    seed: Annotated[int | None, typer.Option(help="Bootstrap seed (default: procskill.stats.DEFAULT_SEED).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Bootstrap seed (default: procskill.stats.DEFAULT_SEED).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
 ) -> None:
     """Agreement of two named scores: raw agreement, Cohen's kappa (bootstrap 95% CI), prevalence, 2x2 table."""
@@ -128,12 +143,18 @@ def agreement_command(
         typer.echo(json.dumps([r.as_dict() for r in rows], indent=2))
         return
     typer.echo(f"a = {a}\nb = {b}")
-    typer.echo(f"{'model':<32} {'n':>5} {'agree':>6} {'kappa [95% CI]':>22} {'pass a':>7} {'pass b':>7}"
-               f"  {'[[ff, fp], [pf, pp]]':<22} {'excluded':>8}  log")
+    typer.echo(
+        f"{'model':<32} {'n':>5} {'agree':>6} {'kappa [95% CI]':>22} {'pass a':>7} {'pass b':>7}"
+        f"  {'[[ff, fp], [pf, pp]]':<22} {'excluded':>8}  log"
+    )
     for r in rows:
         kappa = f"{r.kappa:.3f} [{r.kappa_low:.3f}, {r.kappa_high:.3f}]" + ("*" if r.degenerate else "")
-        typer.echo(f"{r.model or r.configuration:<32} {r.n:>5} {r.agreement:>6.3f} {kappa:>22} {r.prevalence_a:>7.3f}"
-                   f" {r.prevalence_b:>7.3f}  {r.table!s:<22} {r.excluded:>8}  {Path(r.log).name if r.log else ''}")
+        typer.echo(
+            f"{r.model or r.configuration:<32} {r.n:>5} {r.agreement:>6.3f} {kappa:>22} {r.prevalence_a:>7.3f}"
+            f" {r.prevalence_b:>7.3f}  {r.table!s:<22} {r.excluded:>8}  {Path(r.log).name if r.log else ''}"
+        )
     if any(r.degenerate for r in rows):
-        typer.echo("* degenerate: both scores gave a single, identical verdict (kappa undefined, reported as 1.0), "
-                   "or nothing to compare (NaN)")
+        typer.echo(
+            "* degenerate: both scores gave a single, identical verdict (kappa undefined, reported as 1.0), "
+            "or nothing to compare (NaN)"
+        )

@@ -122,7 +122,9 @@ def train_command(
         merge=merge,
     )
     if result.metadata:
-        typer.echo(f"{result.out}: {result.metadata['steps']} steps, final loss {result.metadata['final_loss']}")
+        typer.echo(
+            f"{result.out}: {result.metadata['steps']} steps, final loss {result.metadata['final_loss']}"
+        )
         typer.echo(f"evaluate: {evaluate_command(result)}")
 
 

@@ -135,7 +135,9 @@ class _Canonical(ast.NodeTransformer):
 @functools.lru_cache(maxsize=4096)
 def code_bodies(prompt: str) -> frozenset[str]:
     """Each function in a prompt's numbered code listing, docstring dropped and names normalised."""
-    code = "\n".join(re.sub(r"^ *\d+ \|(?: |$)", "", line) for line in re.findall(r"^ *\d+ \|.*$", prompt, re.MULTILINE))
+    code = "\n".join(
+        re.sub(r"^ *\d+ \|(?: |$)", "", line) for line in re.findall(r"^ *\d+ \|.*$", prompt, re.MULTILINE)
+    )
     if not code:
         return frozenset()
     return frozenset(
@@ -190,7 +192,11 @@ def skill_md(spec: SkillSpec) -> str:
         "steps": str(len(spec.procedure)),
         "why": spec.why,
     }
-    head = [f"name: {spec.id}", f"description: {json.dumps(spec.description, ensure_ascii=False)}", "metadata:"]
+    head = [
+        f"name: {spec.id}",
+        f"description: {json.dumps(spec.description, ensure_ascii=False)}",
+        "metadata:",
+    ]
     head += [f"  {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in metadata.items()]
     steps = "\n".join(f"{i}. {s}" for i, s in enumerate(spec.procedure_steps(), start=1))
     return "---\n" + "\n".join(head) + f"\n---\n\n{steps}\n"
@@ -224,7 +230,6 @@ def build_catalog(out_dir: Path = BUILTIN_DIR, train_per_skill: int = TRAIN_PER_
             lines = (json.dumps(r, ensure_ascii=False, sort_keys=True) for r in rows)
             (pack / f"{split}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return write_manifest(out_dir, version=CATALOG_VERSION)
-
 
 
 DOMAIN_WHY = {

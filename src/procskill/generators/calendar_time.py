@@ -14,10 +14,20 @@ DOMAIN = "calendar"
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @functools.cache
@@ -67,8 +77,21 @@ _EVENTS = (
     "the cathedral bells of {place} were recast",
 )
 _PLACES = (
-    "Aldermoor", "Brightwater", "Calloway", "Dunmere", "Eastholm", "Fairhaven", "Glenrock", "Highcliff",
-    "Ironbridge", "Kingsferry", "Larkfield", "Millbrook", "Northgate", "Oakhurst", "Port Selwyn",
+    "Aldermoor",
+    "Brightwater",
+    "Calloway",
+    "Dunmere",
+    "Eastholm",
+    "Fairhaven",
+    "Glenrock",
+    "Highcliff",
+    "Ironbridge",
+    "Kingsferry",
+    "Larkfield",
+    "Millbrook",
+    "Northgate",
+    "Oakhurst",
+    "Port Selwyn",
 )
 
 
@@ -98,8 +121,11 @@ def day_of_week(rng: random.Random, difficulty: int) -> GeneratedTask:
     elif difficulty == 2:
         d = _random_date(rng, dt.date(1800, 1, 1), dt.date(2199, 12, 31))
     else:
-        year = rng.choice([1600, 1700, 1800, 1900, 2000, 2100, 2400]) if rng.random() < 0.3 else (
-            rng.randint(1583, 2499))
+        year = (
+            rng.choice([1600, 1700, 1800, 1900, 2000, 2100, 2400])
+            if rng.random() < 0.3
+            else (rng.randint(1583, 2499))
+        )
         month = rng.choice([1, 2]) if rng.random() < 0.6 else rng.randint(3, 12)
         d = dt.date(year, month, rng.randint(1, _days_in_month(year, month)))
     style = rng.randrange(3)
@@ -116,7 +142,8 @@ def day_of_week(rng: random.Random, difficulty: int) -> GeneratedTask:
     diff = (d - dt.date(2000, 1, 1)).days
     ref = ("Saturday", "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday")[diff % 7]
     shift_note = (
-        f"{MONTHS[d.month - 1]} counts as month {m} of year {y}" if shifted
+        f"{MONTHS[d.month - 1]} counts as month {m} of year {y}"
+        if shifted
         else f"month {m}, year {y} (no shift)"
     )
     when = "after" if diff >= 0 else "before"
@@ -142,14 +169,35 @@ def day_of_week(rng: random.Random, difficulty: int) -> GeneratedTask:
 # business-day-offset
 
 _HOLIDAY_NAMES = (
-    "Founders' Day", "Harvest Festival", "Civic Holiday", "Spring Bank Holiday", "Unity Day",
-    "Lantern Festival", "Company Offsite", "Heritage Day", "Regional Election Day", "Remembrance Day",
-    "Midsummer Holiday", "Foundation Day",
+    "Founders' Day",
+    "Harvest Festival",
+    "Civic Holiday",
+    "Spring Bank Holiday",
+    "Unity Day",
+    "Lantern Festival",
+    "Company Offsite",
+    "Heritage Day",
+    "Regional Election Day",
+    "Remembrance Day",
+    "Midsummer Holiday",
+    "Foundation Day",
 )
 _COMPANIES = (
-    "Alder & Voss", "Brightline Logistics", "Cobalt Insurance", "Dunmore Council", "Everfield Energy",
-    "Fernhill Bank", "Granite Telecom", "Halcyon Health", "Ivory Coast Shipping", "Juniper Software",
-    "Kestrel Airlines", "Lumen Utilities", "Marlow Retail", "Northstar Freight", "Orchid Pharma",
+    "Alder & Voss",
+    "Brightline Logistics",
+    "Cobalt Insurance",
+    "Dunmore Council",
+    "Everfield Energy",
+    "Fernhill Bank",
+    "Granite Telecom",
+    "Halcyon Health",
+    "Ivory Coast Shipping",
+    "Juniper Software",
+    "Kestrel Airlines",
+    "Lumen Utilities",
+    "Marlow Retail",
+    "Northstar Freight",
+    "Orchid Pharma",
 )
 _DOCUMENTS = (
     ("a customer complaint", "support team"),
@@ -234,22 +282,26 @@ def business_day_offset(rng: random.Random, difficulty: int) -> GeneratedTask:
     final = _walk(tentative, len(counted), hol_set)
     assert final == answer
     business = sum(
-        1 for i in range(1, (answer - start).days + 1)
-        if _is_business(start + dt.timedelta(days=i), hol_set)
+        1 for i in range(1, (answer - start).days + 1) if _is_business(start + dt.timedelta(days=i), hol_set)
     )
 
     doc, team = rng.choice(_DOCUMENTS)
     company = rng.choice(_COMPANIES)
     if holidays:
-        hol_text = "The following days are holidays: " + "; ".join(
-            f"{d.isoformat()} ({holidays[d]})" for d in sorted(holidays)
-        ) + "."
+        hol_text = (
+            "The following days are holidays: "
+            + "; ".join(f"{d.isoformat()} ({holidays[d]})" for d in sorted(holidays))
+            + "."
+        )
     else:
         hol_text = "There are no holidays in the period."
     counted_text = ", ".join(f"{d.isoformat()} ({WEEKDAYS[d.weekday()]})" for d in counted) or "none"
     weekend_text = (
-        " Ignored (weekend): " + ", ".join(f"{d.isoformat()} ({WEEKDAYS[d.weekday()]})" for d in weekend_hols)
-        + "." if weekend_hols else ""
+        " Ignored (weekend): "
+        + ", ".join(f"{d.isoformat()} ({WEEKDAYS[d.weekday()]})" for d in weekend_hols)
+        + "."
+        if weekend_hols
+        else ""
     )
     return GeneratedTask(
         prompt=(
@@ -285,32 +337,58 @@ def business_day_offset(rng: random.Random, difficulty: int) -> GeneratedTask:
 # timezone-shift
 
 _FIXED_ZONES = (
-    ("Tokyo", "Asia/Tokyo"), ("Mumbai", "Asia/Kolkata"), ("Singapore", "Asia/Singapore"),
-    ("Dubai", "Asia/Dubai"), ("Nairobi", "Africa/Nairobi"), ("Bogota", "America/Bogota"),
-    ("Kathmandu", "Asia/Kathmandu"), ("Brisbane", "Australia/Brisbane"), ("Honolulu", "Pacific/Honolulu"),
-    ("Buenos Aires", "America/Argentina/Buenos_Aires"), ("Shanghai", "Asia/Shanghai"),
-    ("Lagos", "Africa/Lagos"), ("Jakarta", "Asia/Jakarta"), ("Lima", "America/Lima"),
+    ("Tokyo", "Asia/Tokyo"),
+    ("Mumbai", "Asia/Kolkata"),
+    ("Singapore", "Asia/Singapore"),
+    ("Dubai", "Asia/Dubai"),
+    ("Nairobi", "Africa/Nairobi"),
+    ("Bogota", "America/Bogota"),
+    ("Kathmandu", "Asia/Kathmandu"),
+    ("Brisbane", "Australia/Brisbane"),
+    ("Honolulu", "Pacific/Honolulu"),
+    ("Buenos Aires", "America/Argentina/Buenos_Aires"),
+    ("Shanghai", "Asia/Shanghai"),
+    ("Lagos", "Africa/Lagos"),
+    ("Jakarta", "Asia/Jakarta"),
+    ("Lima", "America/Lima"),
 )
 _DST_ZONES = (
-    ("London", "Europe/London"), ("Berlin", "Europe/Berlin"), ("Helsinki", "Europe/Helsinki"),
-    ("Lisbon", "Europe/Lisbon"), ("New York", "America/New_York"), ("Chicago", "America/Chicago"),
-    ("Denver", "America/Denver"), ("Los Angeles", "America/Los_Angeles"), ("Halifax", "America/Halifax"),
-    ("St. John's", "America/St_Johns"), ("Sydney", "Australia/Sydney"), ("Adelaide", "Australia/Adelaide"),
+    ("London", "Europe/London"),
+    ("Berlin", "Europe/Berlin"),
+    ("Helsinki", "Europe/Helsinki"),
+    ("Lisbon", "Europe/Lisbon"),
+    ("New York", "America/New_York"),
+    ("Chicago", "America/Chicago"),
+    ("Denver", "America/Denver"),
+    ("Los Angeles", "America/Los_Angeles"),
+    ("Halifax", "America/Halifax"),
+    ("St. John's", "America/St_Johns"),
+    ("Sydney", "Australia/Sydney"),
+    ("Adelaide", "Australia/Adelaide"),
     ("Auckland", "Pacific/Auckland"),
 )
 _MEETINGS = (
-    "a product-launch call", "a board meeting", "a live-streamed lecture", "a server maintenance window",
-    "a chess match broadcast", "a quarterly earnings call", "a satellite pass", "a job interview",
-    "a charity concert stream", "an incident review",
+    "a product-launch call",
+    "a board meeting",
+    "a live-streamed lecture",
+    "a server maintenance window",
+    "a chess match broadcast",
+    "a quarterly earnings call",
+    "a satellite pass",
+    "a job interview",
+    "a charity concert stream",
+    "an incident review",
 )
 
 
 def _transition_window(rng: random.Random, year: int) -> dt.date:
     """A date in one of the weeks when DST rules of different regions disagree."""
-    window = rng.choice([
-        (dt.date(year, 3, 6), dt.date(year, 4, 8)),
-        (dt.date(year, 9, 20), dt.date(year, 11, 8)),
-    ])
+    window = rng.choice(
+        [
+            (dt.date(year, 3, 6), dt.date(year, 4, 8)),
+            (dt.date(year, 9, 20), dt.date(year, 11, 8)),
+        ]
+    )
     return _random_date(rng, *window)
 
 
@@ -369,8 +447,10 @@ def timezone_shift(rng: random.Random, difficulty: int) -> GeneratedTask:
         return "daylight saving time in effect" if x.dst() else "standard time"
 
     fmt = "%Y-%m-%d %H:%M"
-    day_note = "same calendar date" if out.date() == naive.date() else (
-        "next day" if out.date() > naive.date() else "previous day"
+    day_note = (
+        "same calendar date"
+        if out.date() == naive.date()
+        else ("next day" if out.date() > naive.date() else "previous day")
     )
     event = rng.choice(_MEETINGS)
     return GeneratedTask(
@@ -546,9 +626,18 @@ _ISO_CONTEXTS = (
     "an audit log kept by {org}",
 )
 _ISO_ORGS = (
-    "Harbourside Hospital", "Millbrook Academy", "Quarry Lane Bakery", "Redwood Robotics", "Saltmarsh Farms",
-    "Tidewater Port Authority", "Upland Textiles", "Vantage Studios", "Westbrook Library", "Yarrow Foods",
-    "Zephyr Cycles", "Ashgrove Brewery",
+    "Harbourside Hospital",
+    "Millbrook Academy",
+    "Quarry Lane Bakery",
+    "Redwood Robotics",
+    "Saltmarsh Farms",
+    "Tidewater Port Authority",
+    "Upland Textiles",
+    "Vantage Studios",
+    "Westbrook Library",
+    "Yarrow Foods",
+    "Zephyr Cycles",
+    "Ashgrove Brewery",
 )
 _ISO_ASKS = (
     "Give it in the form YYYY-Www-D (e.g. 2015-W07-4): ISO week-numbering year, two-digit week number, "
@@ -615,8 +704,7 @@ def iso_week_date(rng: random.Random, difficulty: int) -> GeneratedTask:
     months_before = sum(_days_in_month(d.year, m) for m in range(1, d.month))
     return GeneratedTask(
         prompt=(
-            f"For {context}, the date {shown} must be written as an ISO 8601 week date. "
-            f"{_ISO_ASKS[ask_id]}"
+            f"For {context}, the date {shown} must be written as an ISO 8601 week date. {_ISO_ASKS[ask_id]}"
         ),
         target=target,
         steps=[

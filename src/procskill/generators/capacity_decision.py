@@ -131,12 +131,47 @@ def _choose_scenario(rng: random.Random, difficulty: int) -> SimpleNamespace:
         else:
             o["desc"] = f"grow to {o['nl']} x {small}"
     best = min((o for o in opts if o["ok"]), key=lambda o: o["cost"])
-    return SimpleNamespace(service=service, small=small, big=big, cap=cap, cost=cost, xl_cap=xl_cap, xl_cost=xl_cost, util=util, n0=n0, peak=peak, growth=growth, months=months, event=event, n_plus_1=n_plus_1, opts=opts, best=best, demand=demand, u=u)
+    return SimpleNamespace(
+        service=service,
+        small=small,
+        big=big,
+        cap=cap,
+        cost=cost,
+        xl_cap=xl_cap,
+        xl_cost=xl_cost,
+        util=util,
+        n0=n0,
+        peak=peak,
+        growth=growth,
+        months=months,
+        event=event,
+        n_plus_1=n_plus_1,
+        opts=opts,
+        best=best,
+        demand=demand,
+        u=u,
+    )
 
 
 def _render_prompt(s: SimpleNamespace) -> str:
     """The fleet, traffic, policy and lettered options."""
-    service, small, big, cap, cost, xl_cap, xl_cost, util, n0, peak, growth, months, event, n_plus_1, opts = s.service, s.small, s.big, s.cap, s.cost, s.xl_cap, s.xl_cost, s.util, s.n0, s.peak, s.growth, s.months, s.event, s.n_plus_1, s.opts
+    service, small, big, cap, cost, xl_cap, xl_cost, util, n0, peak, growth, months, event, n_plus_1, opts = (
+        s.service,
+        s.small,
+        s.big,
+        s.cap,
+        s.cost,
+        s.xl_cap,
+        s.xl_cost,
+        s.util,
+        s.n0,
+        s.peak,
+        s.growth,
+        s.months,
+        s.event,
+        s.n_plus_1,
+        s.opts,
+    )
     option_txt = "; ".join(f"{o['label']}) {o['desc']} (${_commas(o['cost'])}/month)" for o in opts)
     growth_txt = (
         f"Peak traffic grows {growth}% per month, compounding, and the fleet must cover the peak {months} months from now"
@@ -188,7 +223,18 @@ def _target_and_rubric(s: SimpleNamespace) -> tuple[str, str]:
 
 def _worked_solution(s: SimpleNamespace) -> list[str]:
     """The five steps, each stating its own result."""
-    peak, growth, months, event, util, n_plus_1, opts, best, demand, u = s.peak, s.growth, s.months, s.event, s.util, s.n_plus_1, s.opts, s.best, s.demand, s.u
+    peak, growth, months, event, util, n_plus_1, opts, best, demand, u = (
+        s.peak,
+        s.growth,
+        s.months,
+        s.event,
+        s.util,
+        s.n_plus_1,
+        s.opts,
+        s.best,
+        s.demand,
+        s.u,
+    )
     cheaper_fail = [o for o in opts if o["cost"] < best["cost"]]
     proj = f"{_commas(peak)}"
     if growth:
@@ -240,7 +286,22 @@ def capacity_decision(rng: random.Random, difficulty: int) -> GeneratedTask:
     prompt = _render_prompt(s)
     target, rubric = _target_and_rubric(s)
     steps = _worked_solution(s)
-    service, small, big, cap, cost, xl_cap, xl_cost, util, n0, peak, growth, months, event, opts = s.service, s.small, s.big, s.cap, s.cost, s.xl_cap, s.xl_cost, s.util, s.n0, s.peak, s.growth, s.months, s.event, s.opts
+    service, small, big, cap, cost, xl_cap, xl_cost, util, n0, peak, growth, months, event, opts = (
+        s.service,
+        s.small,
+        s.big,
+        s.cap,
+        s.cost,
+        s.xl_cap,
+        s.xl_cost,
+        s.util,
+        s.n0,
+        s.peak,
+        s.growth,
+        s.months,
+        s.event,
+        s.opts,
+    )
     return GeneratedTask(
         prompt=prompt,
         target=target,

@@ -87,6 +87,7 @@ def _choose_scenario(rng: random.Random, difficulty: int) -> SimpleNamespace:
         with localcontext() as ctx:
             ctx.prec = 40
             return Decimal(p["rows"]) * (1 - Decimal(str(p["nulls"])) / 100) * Decimal(str(p["mean"]))
+
     s.bad = bad
     s.col = col
     s.d_bad = d_bad

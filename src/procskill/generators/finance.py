@@ -502,7 +502,9 @@ def discount_tax_chain(rng: random.Random, difficulty: int) -> GeneratedTask:
     cart = "; ".join(f"{qty} x {name} at {sym}{price:.2f} each" for name, price, qty in lines)
     rules = []
     for idx, pct in item_disc.items():
-        rules.append(f"the {lines[idx][0]} line is {_pct(pct)} off (one discount on the line total, quantity x price)")
+        rules.append(
+            f"the {lines[idx][0]} line is {_pct(pct)} off (one discount on the line total, quantity x price)"
+        )
     if item_disc:
         rules.append(
             f"then a {_pct(order_pct)} discount applies to the whole order (after the item discounts)"

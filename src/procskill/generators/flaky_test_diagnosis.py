@@ -132,6 +132,7 @@ def _render_prompt(rng: random.Random, s: SimpleNamespace) -> str:
     """The run table, its failure messages and the mechanism texts."""
     cause, n_runs, polluter, port = s.cause, s.n_runs, s.polluter, s.port
     runs, test, things = s.runs, s.test, s.things
+
     def failure_message(r: dict) -> str:
         if cause == "order":
             k = rng.randint(2, 9)

@@ -147,8 +147,21 @@ def _choose_scenario(rng: random.Random, difficulty: int) -> SimpleNamespace:
     team = rng.choice(_TEAMS)
     start = _base_time(rng)
     return SimpleNamespace(
-        x1=x1, x2=x2, m1=m1, m2=m2, f=f, cap=cap, internal=internal, cosmetic=cosmetic, affected=affected,
-        total=total, sev=sev, reason=reason, team=team, start=start, difficulty=difficulty,
+        x1=x1,
+        x2=x2,
+        m1=m1,
+        m2=m2,
+        f=f,
+        cap=cap,
+        internal=internal,
+        cosmetic=cosmetic,
+        affected=affected,
+        total=total,
+        sev=sev,
+        reason=reason,
+        team=team,
+        start=start,
+        difficulty=difficulty,
     )
 
 
@@ -240,7 +253,17 @@ def _render_prompt(rng: random.Random, s: SimpleNamespace) -> str:
 
 def _target_and_rubric(s: SimpleNamespace) -> tuple[str, str]:
     """The gold conclusion and the rubric, from the policy applied top-down to the facts."""
-    x1, x2, m1, m2, f, sev, reason, team, opinion = s.x1, s.x2, s.m1, s.m2, s.f, s.sev, s.reason, s.team, s.opinion
+    x1, x2, m1, m2, f, sev, reason, team, opinion = (
+        s.x1,
+        s.x2,
+        s.m1,
+        s.m2,
+        s.f,
+        s.sev,
+        s.reason,
+        s.team,
+        s.opinion,
+    )
     responses = {
         1: f"page the incident commander and the {team} on-call immediately and post a status-page update within {m1} minutes",
         2: f"page the {team} on-call and post a status-page update within {m2} minutes",
@@ -335,7 +358,16 @@ def incident_triage(rng: random.Random, difficulty: int) -> GeneratedTask:
     prompt = _render_prompt(rng, s)
     target, rubric = _target_and_rubric(s)
     steps = _worked_solution(s)
-    f, sev, team, start, affected, total, cap, internal = s.f, s.sev, s.team, s.start, s.affected, s.total, s.cap, s.internal
+    f, sev, team, start, affected, total, cap, internal = (
+        s.f,
+        s.sev,
+        s.team,
+        s.start,
+        s.affected,
+        s.total,
+        s.cap,
+        s.internal,
+    )
     x1, x2, m1, m2 = s.x1, s.x2, s.m1, s.m2
     return GeneratedTask(
         prompt=prompt,

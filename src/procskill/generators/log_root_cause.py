@@ -316,7 +316,12 @@ def _worked_solution(s: SimpleNamespace) -> list[str]:
     """The five steps, each stating its own result."""
     below, benign, caller, caller_msg = s.below, s.benign, s.caller, s.caller_msg
     cascade, desc, endpoint, entry = s.cascade, s.desc, s.endpoint, s.entry
-    first_root_line, herring_names, herring_notes, path = s.first_root_line, s.herring_names, s.herring_notes, s.path
+    first_root_line, herring_names, herring_notes, path = (
+        s.first_root_line,
+        s.herring_names,
+        s.herring_notes,
+        s.path,
+    )
     root, t0, t_entry_first = s.root, s.t0, s.t_entry_first
     steps = [
         f"Symptom: {endpoint} fails for users; {entry} first logs the error at {_hm(t_entry_first)}:{t_entry_first.strftime('%S')} UTC.",

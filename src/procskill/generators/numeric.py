@@ -61,16 +61,56 @@ def luhn_check_digit(rng: random.Random, difficulty: int) -> GeneratedTask:
 
 
 _TITLE_ADJ = (
-    "Silent", "Crimson", "Hidden", "Northern", "Forgotten", "Restless", "Golden", "Broken", "Distant",
-    "Quiet", "Burning", "Winter", "Painted", "Hollow", "Wandering", "Salt", "Iron", "Paper",
+    "Silent",
+    "Crimson",
+    "Hidden",
+    "Northern",
+    "Forgotten",
+    "Restless",
+    "Golden",
+    "Broken",
+    "Distant",
+    "Quiet",
+    "Burning",
+    "Winter",
+    "Painted",
+    "Hollow",
+    "Wandering",
+    "Salt",
+    "Iron",
+    "Paper",
 )
 _TITLE_NOUN = (
-    "Harbour", "Orchard", "Cartographer", "Lighthouse", "Archive", "Garden", "Frontier", "Meridian",
-    "Observatory", "Tide", "Kingdom", "Engine", "Valley", "Atlas", "Lantern", "Ledger", "Canal", "Mirror",
+    "Harbour",
+    "Orchard",
+    "Cartographer",
+    "Lighthouse",
+    "Archive",
+    "Garden",
+    "Frontier",
+    "Meridian",
+    "Observatory",
+    "Tide",
+    "Kingdom",
+    "Engine",
+    "Valley",
+    "Atlas",
+    "Lantern",
+    "Ledger",
+    "Canal",
+    "Mirror",
 )
 _PUBLISHERS = (
-    "Harrow & Finch", "Bluegate Press", "Oakridge Books", "Meridian House", "Stonebridge Publishing",
-    "Kestrel Editions", "Larkspur Press", "Northwind Books", "Copperleaf", "Fenwick & Daughters",
+    "Harrow & Finch",
+    "Bluegate Press",
+    "Oakridge Books",
+    "Meridian House",
+    "Stonebridge Publishing",
+    "Kestrel Editions",
+    "Larkspur Press",
+    "Northwind Books",
+    "Copperleaf",
+    "Fenwick & Daughters",
 )
 
 
@@ -122,14 +162,14 @@ def isbn10_check_digit(rng: random.Random, difficulty: int) -> GeneratedTask:
     else:
         shown = _hyphenate(payload, rng)
         prompt = (
-            f"The novel \"{title}\" from {publisher} has the ISBN-10 {shown}, where ? is the missing "
+            f'The novel "{title}" from {publisher} has the ISBN-10 {shown}, where ? is the missing '
             "check character. Compute it."
         )
         if difficulty == 3:
             year, pages = rng.randint(1950, 2024), rng.randint(120, 880)
             price = f"{rng.randint(7, 39)}.{rng.randint(0, 99):02d}"
             prompt = (
-                f"Catalogue card: \"{title}\", {publisher}, first printed {year}, {pages} pages, "
+                f'Catalogue card: "{title}", {publisher}, first printed {year}, {pages} pages, '
                 f"list price {price}. ISBN-10: {shown} (the final ? is the unknown check character). "
                 "Work out that check character."
             )
@@ -180,14 +220,27 @@ _IBAN_FORMATS = {
     ],
 }
 _ACCOUNT_HOLDERS = (
-    "Amara Okafor", "Lukas Brenner", "Sofia Marchetti", "Pieter de Vries", "Chloe Dubois", "Mateusz Nowak",
-    "Ines Carvalho", "Oskar Lindqvist", "Nadia Haddad", "Tomas Horvat", "Ewan MacLeod", "Aino Virtanen",
+    "Amara Okafor",
+    "Lukas Brenner",
+    "Sofia Marchetti",
+    "Pieter de Vries",
+    "Chloe Dubois",
+    "Mateusz Nowak",
+    "Ines Carvalho",
+    "Oskar Lindqvist",
+    "Nadia Haddad",
+    "Tomas Horvat",
+    "Ewan MacLeod",
+    "Aino Virtanen",
 )
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
-_RIB_LETTERS = {c: str(v) for v, group in enumerate(("AJ", "BKS", "CLT", "DMU", "ENV", "FOW", "GPX", "HQY", "IRZ"), 1)
-                for c in group}
+_RIB_LETTERS = {
+    c: str(v)
+    for v, group in enumerate(("AJ", "BKS", "CLT", "DMU", "ENV", "FOW", "GPX", "HQY", "IRZ"), 1)
+    for c in group
+}
 
 
 def _with_national_check(code: str, bban: str) -> str:
@@ -209,7 +262,11 @@ def _with_national_check(code: str, bban: str) -> str:
 
         return f"{bban[:8]}{digit(bban[:8])}{digit(bban[10:20])}{bban[10:]}"
     if code == "FR":
-        bank, branch, account = int(bban[:5]), int(bban[5:10]), int("".join(_RIB_LETTERS.get(c, c) for c in bban[10:21]))
+        bank, branch, account = (
+            int(bban[:5]),
+            int(bban[5:10]),
+            int("".join(_RIB_LETTERS.get(c, c) for c in bban[10:21])),
+        )
         return f"{bban[:21]}{97 - (89 * bank + 15 * branch + 3 * account) % 97:02d}"
     return bban
 
@@ -265,14 +322,16 @@ def iban_mod97_check(rng: random.Random, difficulty: int) -> GeneratedTask:
     mapping = ", ".join(f"{c}={int(c, 36)}" for c in letters)
     full = f"{code}{check}{bban}"
     verify_numeric = _iban_numeric(bban + code + check)
-    opener = rng.choice([
-        f"{holder} is setting up a transfer to an account in {country}, but the IBAN was copied with "
-        "its two check digits missing (shown as ??)",
-        f"A payment form for {holder} lists an IBAN from {country} whose two check digits were smudged "
-        "(shown as ??)",
-        f"While validating supplier records, you find that {holder}'s {country} IBAN lacks its check "
-        "digits (marked ??)",
-    ])
+    opener = rng.choice(
+        [
+            f"{holder} is setting up a transfer to an account in {country}, but the IBAN was copied with "
+            "its two check digits missing (shown as ??)",
+            f"A payment form for {holder} lists an IBAN from {country} whose two check digits were smudged "
+            "(shown as ??)",
+            f"While validating supplier records, you find that {holder}'s {country} IBAN lacks its check "
+            "digits (marked ??)",
+        ]
+    )
     return GeneratedTask(
         prompt=(
             f"{opener}: {shown}. Compute the two ISO 13616 (mod 97) check digits. "
@@ -293,8 +352,26 @@ def iban_mod97_check(rng: random.Random, difficulty: int) -> GeneratedTask:
 
 _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PEOPLE = (
-    "Priya", "Mateo", "Hannah", "Kwame", "Yuki", "Olivia", "Farid", "Greta", "Tariq", "Elena", "Jonas",
-    "Mei", "Rafael", "Sanna", "Dmitri", "Leila", "Bruno", "Chiara", "Idris", "Maren",
+    "Priya",
+    "Mateo",
+    "Hannah",
+    "Kwame",
+    "Yuki",
+    "Olivia",
+    "Farid",
+    "Greta",
+    "Tariq",
+    "Elena",
+    "Jonas",
+    "Mei",
+    "Rafael",
+    "Sanna",
+    "Dmitri",
+    "Leila",
+    "Bruno",
+    "Chiara",
+    "Idris",
+    "Maren",
 )
 
 
@@ -381,7 +458,11 @@ def base_conversion(rng: random.Random, difficulty: int) -> GeneratedTask:
             f"which equals {value}.",
         ],
         params={
-            "value": value, "source_base": source, "target_base": target_base, "frame": frame_id, "who": who,
+            "value": value,
+            "source_base": source,
+            "target_base": target_base,
+            "frame": frame_id,
+            "who": who,
         },
     )
 

@@ -38,54 +38,121 @@ def _approx(x: Fraction, digits: int = 8) -> str:
 # (big, k, small): 1 big = k small. Each dimension's relations form a tree.
 _RELATIONS = {
     "length": [
-        ("kilometre", "1000", "metre"), ("metre", "100", "centimetre"), ("centimetre", "10", "millimetre"),
-        ("inch", "2.54", "centimetre"), ("foot", "12", "inch"), ("yard", "3", "foot"), ("rod", "5.5", "yard"),
-        ("chain", "4", "rod"), ("furlong", "10", "chain"), ("mile", "8", "furlong"), ("league", "3", "mile"),
-        ("fathom", "6", "foot"), ("hand", "4", "inch"), ("nautical mile", "1852", "metre"),
+        ("kilometre", "1000", "metre"),
+        ("metre", "100", "centimetre"),
+        ("centimetre", "10", "millimetre"),
+        ("inch", "2.54", "centimetre"),
+        ("foot", "12", "inch"),
+        ("yard", "3", "foot"),
+        ("rod", "5.5", "yard"),
+        ("chain", "4", "rod"),
+        ("furlong", "10", "chain"),
+        ("mile", "8", "furlong"),
+        ("league", "3", "mile"),
+        ("fathom", "6", "foot"),
+        ("hand", "4", "inch"),
+        ("nautical mile", "1852", "metre"),
     ],
     "time": [
-        ("minute", "60", "second"), ("hour", "60", "minute"), ("day", "24", "hour"), ("week", "7", "day"),
+        ("minute", "60", "second"),
+        ("hour", "60", "minute"),
+        ("day", "24", "hour"),
+        ("week", "7", "day"),
         ("fortnight", "2", "week"),
     ],
     "mass": [
-        ("kilogram", "1000", "gram"), ("gram", "1000", "milligram"), ("pound", "0.45359237", "kilogram"),
-        ("pound", "16", "ounce"), ("ounce", "16", "dram"), ("stone", "14", "pound"),
+        ("kilogram", "1000", "gram"),
+        ("gram", "1000", "milligram"),
+        ("pound", "0.45359237", "kilogram"),
+        ("pound", "16", "ounce"),
+        ("ounce", "16", "dram"),
+        ("stone", "14", "pound"),
         ("pound", "7000", "grain"),
-        ("short ton", "2000", "pound"), ("tonne", "1000", "kilogram"),
+        ("short ton", "2000", "pound"),
+        ("tonne", "1000", "kilogram"),
     ],
     "volume": [
-        ("litre", "1000", "millilitre"), ("cubic inch", "16.387064", "millilitre"),
-        ("US gallon", "231", "cubic inch"), ("US gallon", "4", "US quart"), ("US quart", "2", "US pint"),
-        ("US pint", "2", "US cup"), ("US cup", "8", "US fluid ounce"),
-        ("US fluid ounce", "2", "US tablespoon"), ("US tablespoon", "3", "US teaspoon"),
-        ("cubic foot", "1728", "cubic inch"), ("barrel", "42", "US gallon"), ("cubic metre", "1000", "litre"),
+        ("litre", "1000", "millilitre"),
+        ("cubic inch", "16.387064", "millilitre"),
+        ("US gallon", "231", "cubic inch"),
+        ("US gallon", "4", "US quart"),
+        ("US quart", "2", "US pint"),
+        ("US pint", "2", "US cup"),
+        ("US cup", "8", "US fluid ounce"),
+        ("US fluid ounce", "2", "US tablespoon"),
+        ("US tablespoon", "3", "US teaspoon"),
+        ("cubic foot", "1728", "cubic inch"),
+        ("barrel", "42", "US gallon"),
+        ("cubic metre", "1000", "litre"),
     ],
 }
-_PLURAL = {"foot": "feet", "inch": "inches", "cubic foot": "cubic feet", "cubic inch": "cubic inches",
-           "stone": "stone"}
+_PLURAL = {
+    "foot": "feet",
+    "inch": "inches",
+    "cubic foot": "cubic feet",
+    "cubic inch": "cubic inches",
+    "stone": "stone",
+}
 _SUBJECTS = {
-    "length": ("A hiking trail is {q} long", "A mooring rope measures {q}", "A racecourse straight runs {q}",
-               "A canal lock is {q} long", "A garden hedge stretches {q}", "A cable run needs {q} of cable",
-               "A survey baseline measures {q}", "A runway is {q} long"),
-    "mass": ("A shipping crate weighs {q}", "A sack of grain weighs {q}", "A bronze bell weighs {q}",
-             "A bag of flour holds {q}", "A parcel weighs {q}", "A hay bale weighs {q}",
-             "A cast-iron anvil weighs {q}"),
-    "volume": ("A rain barrel holds {q}", "A fish tank holds {q}", "A fuel drum contains {q}",
-               "A punch bowl holds {q}", "A paint tin contains {q}", "A cistern stores {q}",
-               "A brewing kettle holds {q}"),
+    "length": (
+        "A hiking trail is {q} long",
+        "A mooring rope measures {q}",
+        "A racecourse straight runs {q}",
+        "A canal lock is {q} long",
+        "A garden hedge stretches {q}",
+        "A cable run needs {q} of cable",
+        "A survey baseline measures {q}",
+        "A runway is {q} long",
+    ),
+    "mass": (
+        "A shipping crate weighs {q}",
+        "A sack of grain weighs {q}",
+        "A bronze bell weighs {q}",
+        "A bag of flour holds {q}",
+        "A parcel weighs {q}",
+        "A hay bale weighs {q}",
+        "A cast-iron anvil weighs {q}",
+    ),
+    "volume": (
+        "A rain barrel holds {q}",
+        "A fish tank holds {q}",
+        "A fuel drum contains {q}",
+        "A punch bowl holds {q}",
+        "A paint tin contains {q}",
+        "A cistern stores {q}",
+        "A brewing kettle holds {q}",
+    ),
 }
 _RATE_SUBJECTS = {
-    ("length", "time"): ("A glacier creeps forward at {q}", "A conveyor belt runs at {q}",
-                         "A river barge drifts at {q}", "A snail travels at {q}",
-                         "A lava flow advances at {q}"),
-    ("mass", "time"): ("A hopper discharges grain at {q}", "A grain elevator moves {q}",
-                       "A flour mill grinds {q}", "A sawmill produces sawdust at {q}"),
-    ("volume", "time"): ("A leaking pipe loses {q}", "A maple tap yields sap at {q}", "A pump delivers {q}",
-                         "A fountain recirculates {q}"),
-    ("mass", "length"): ("A steel cable weighs {q}", "A length of rail track weighs {q}",
-                         "A climbing rope weighs {q}"),
-    ("volume", "length"): ("A pipeline holds {q}", "A foundation trench needs concrete at {q}",
-                           "A garden hose holds {q}"),
+    ("length", "time"): (
+        "A glacier creeps forward at {q}",
+        "A conveyor belt runs at {q}",
+        "A river barge drifts at {q}",
+        "A snail travels at {q}",
+        "A lava flow advances at {q}",
+    ),
+    ("mass", "time"): (
+        "A hopper discharges grain at {q}",
+        "A grain elevator moves {q}",
+        "A flour mill grinds {q}",
+        "A sawmill produces sawdust at {q}",
+    ),
+    ("volume", "time"): (
+        "A leaking pipe loses {q}",
+        "A maple tap yields sap at {q}",
+        "A pump delivers {q}",
+        "A fountain recirculates {q}",
+    ),
+    ("mass", "length"): (
+        "A steel cable weighs {q}",
+        "A length of rail track weighs {q}",
+        "A climbing rope weighs {q}",
+    ),
+    ("volume", "length"): (
+        "A pipeline holds {q}",
+        "A foundation trench needs concrete at {q}",
+        "A garden hose holds {q}",
+    ),
 }
 
 
@@ -217,8 +284,11 @@ def unit_chain_conversion(rng: random.Random, difficulty: int) -> GeneratedTask:
     lead = subject.format(q=f"{q_text} {src_label}") + "."
     prompt = (
         f"{lead} Express this in {dst_label}, using only these relations: {relation_text}. "
-        + (f"Round the result to {places} decimal place{'s' if places != 1 else ''}" if places
-           else "Round the result to the nearest whole number")
+        + (
+            f"Round the result to {places} decimal place{'s' if places != 1 else ''}"
+            if places
+            else "Round the result to the nearest whole number"
+        )
         + " and answer with the number only."
     )
     num_chain = " -> ".join([src] + [b for _, _, b in path])
@@ -269,19 +339,61 @@ _FUEL_UNITS = {
     "gal100": ("US gallons per 100 miles", "volume per distance", (2, 6)),
 }
 _FUEL_PAIRS = {
-    1: [("mpg_us", "kmpl"), ("kmpl", "mpg_us"), ("mpg_imp", "kmpl"), ("kmpl", "mpg_imp"), ("mpl", "kmpl"),
-        ("kmpl", "mpl")],
-    2: [("mpg_us", "l100"), ("l100", "mpg_us"), ("mpg_imp", "l100"), ("l100", "mpg_imp"), ("kmpl", "l100"),
-        ("l100", "kmpl")],
-    3: [("mpg_us", "mpg_imp"), ("mpg_imp", "mpg_us"), ("l100", "gal100"), ("gal100", "l100"),
-        ("gal100", "mpg_imp"), ("mpg_imp", "gal100"), ("mpl", "l100"), ("gal100", "kmpl")],
+    1: [
+        ("mpg_us", "kmpl"),
+        ("kmpl", "mpg_us"),
+        ("mpg_imp", "kmpl"),
+        ("kmpl", "mpg_imp"),
+        ("mpl", "kmpl"),
+        ("kmpl", "mpl"),
+    ],
+    2: [
+        ("mpg_us", "l100"),
+        ("l100", "mpg_us"),
+        ("mpg_imp", "l100"),
+        ("l100", "mpg_imp"),
+        ("kmpl", "l100"),
+        ("l100", "kmpl"),
+    ],
+    3: [
+        ("mpg_us", "mpg_imp"),
+        ("mpg_imp", "mpg_us"),
+        ("l100", "gal100"),
+        ("gal100", "l100"),
+        ("gal100", "mpg_imp"),
+        ("mpg_imp", "gal100"),
+        ("mpl", "l100"),
+        ("gal100", "kmpl"),
+    ],
 }
 _VEHICLES = (
-    "compact hatchback", "delivery van", "hybrid saloon", "pickup truck", "vintage roadster",
-    "minibus", "motorbike", "estate car", "camper van", "city taxi", "sports coupe", "farm utility vehicle",
+    "compact hatchback",
+    "delivery van",
+    "hybrid saloon",
+    "pickup truck",
+    "vintage roadster",
+    "minibus",
+    "motorbike",
+    "estate car",
+    "camper van",
+    "city taxi",
+    "sports coupe",
+    "farm utility vehicle",
 )
-_MAKES = ("Arlen", "Borealis", "Castellan", "Dunford", "Elwood", "Fennec", "Galloway", "Hartwell", "Ingram",
-          "Jaspar", "Kimura", "Lindell")
+_MAKES = (
+    "Arlen",
+    "Borealis",
+    "Castellan",
+    "Dunford",
+    "Elwood",
+    "Fennec",
+    "Galloway",
+    "Hartwell",
+    "Ingram",
+    "Jaspar",
+    "Kimura",
+    "Lindell",
+)
 _MODELS = ("Sprint", "Voyager", "Meridian", "Rover", "Pulse", "Summit", "Comet", "Drifter", "Atlas", "Breeze")
 _FUEL_FRAMES = (
     "A road test reports that the {vehicle} achieves {value} {src}. What is that figure in {dst}?",
@@ -363,9 +475,14 @@ def fuel_economy_conversion(rng: random.Random, difficulty: int) -> GeneratedTas
     frame = _FUEL_FRAMES[frame_id].format(vehicle=vehicle, value=v_text, src=src_label, dst=dst_label)
     back_kmpl, _ = _to_kmpl(dst, Fraction(rounded))
     back, _ = _from_kmpl(src, back_kmpl)
-    inversion = "they differ, so a reciprocal is involved" if src_kind != dst_kind else (
-        "same kind, so no reciprocal between them" if src_kind == "distance per volume"
-        else "both are volume per distance, so each side involves a reciprocal through km/L"
+    inversion = (
+        "they differ, so a reciprocal is involved"
+        if src_kind != dst_kind
+        else (
+            "same kind, so no reciprocal between them"
+            if src_kind == "distance per volume"
+            else "both are volume per distance, so each side involves a reciprocal through km/L"
+        )
     )
     return GeneratedTask(
         prompt=(
@@ -427,52 +544,130 @@ def _round_sig(x: D, n: int) -> D | None:
 _SIG_FORMS = {
     1: [
         ("a*b", "{who} measures a rectangular {thing} as {a} m by {b} m. Compute its area in square metres."),
-        ("a*b", "In {who}'s lab a cart rolls at a steady {a} m/s for {b} s. Compute the distance it covers "
-                "in metres."),
-        ("a*b", "{who} has a liquid of density {a} g/mL; a sample occupies {b} mL. Compute the sample's mass "
-                "in grams."),
-        ("a*b", "{who} pays for {a} kg of brass shavings at a measured {b} credits per kg. Compute the cost "
-                "in credits."),
-        ("a/b", "A sample weighed by {who} has mass {a} g and occupies {b} cm^3. Compute its density in "
-                "g/cm^3."),
+        (
+            "a*b",
+            "In {who}'s lab a cart rolls at a steady {a} m/s for {b} s. Compute the distance it covers "
+            "in metres.",
+        ),
+        (
+            "a*b",
+            "{who} has a liquid of density {a} g/mL; a sample occupies {b} mL. Compute the sample's mass "
+            "in grams.",
+        ),
+        (
+            "a*b",
+            "{who} pays for {a} kg of brass shavings at a measured {b} credits per kg. Compute the cost "
+            "in credits.",
+        ),
+        (
+            "a/b",
+            "A sample weighed by {who} has mass {a} g and occupies {b} cm^3. Compute its density in g/cm^3.",
+        ),
         ("a/b", "{who} runs {a} m in {b} s. Compute the average speed in m/s."),
         ("a/b", "{who}'s pump moves {a} L of water in {b} min. Compute the flow rate in L/min."),
-        ("a/b", "A roll of fabric weighing {a} kg is {b} m long, as {who} measured. Compute its "
-                "mass per metre in kg/m."),
+        (
+            "a/b",
+            "A roll of fabric weighing {a} kg is {b} m long, as {who} measured. Compute its "
+            "mass per metre in kg/m.",
+        ),
     ],
     2: [
-        ("a*b*c", "{who} measures a {thing} as {a} cm long, {b} cm wide and {c} cm high. Compute its volume "
-                  "in cm^3."),
-        ("a*b*c", "{who}'s heater draws {a} A at {b} V for {c} h. Compute the energy used in watt-hours "
-                  "(current x voltage x time)."),
-        ("a*b/c", "{who} lifts a crate of mass {a} kg through {b} m in {c} s. Compute mass x height / time "
-                  "in kg m/s."),
-        ("a*b/c", "{who} dilutes {b} L of a {a} mol/L solution to a final volume of {c} L. Compute the new "
-                  "concentration in mol/L (concentration x volume / final volume)."),
-        ("a/(b*c)", "A {thing} weighed by {who} has mass {a} g, length {b} cm and width {c} cm. Compute "
-                    "its mass per unit area in g/cm^2."),
-        ("a/(b*c)", "{who} spreads {a} L of resin over a floor {b} m long and {c} m wide. Compute the "
-                    "coverage in litres per square metre."),
+        (
+            "a*b*c",
+            "{who} measures a {thing} as {a} cm long, {b} cm wide and {c} cm high. Compute its volume "
+            "in cm^3.",
+        ),
+        (
+            "a*b*c",
+            "{who}'s heater draws {a} A at {b} V for {c} h. Compute the energy used in watt-hours "
+            "(current x voltage x time).",
+        ),
+        (
+            "a*b/c",
+            "{who} lifts a crate of mass {a} kg through {b} m in {c} s. Compute mass x height / time "
+            "in kg m/s.",
+        ),
+        (
+            "a*b/c",
+            "{who} dilutes {b} L of a {a} mol/L solution to a final volume of {c} L. Compute the new "
+            "concentration in mol/L (concentration x volume / final volume).",
+        ),
+        (
+            "a/(b*c)",
+            "A {thing} weighed by {who} has mass {a} g, length {b} cm and width {c} cm. Compute "
+            "its mass per unit area in g/cm^2.",
+        ),
+        (
+            "a/(b*c)",
+            "{who} spreads {a} L of resin over a floor {b} m long and {c} m wide. Compute the "
+            "coverage in litres per square metre.",
+        ),
     ],
     3: [
-        ("(a+b)*c", "{who} lays two rods of {a} cm and {b} cm end to end to form one side of a rectangle "
-                    "whose other side is {c} cm. Compute the rectangle's area in cm^2."),
-        ("(a+b)/c", "{who} combines two samples of {a} g and {b} g and dissolves them to a volume of "
-                    "{c} mL. Compute the concentration in g/mL."),
-        ("(a-b)/c", "A flask weighs {a} g full and {b} g empty according to {who}; the liquid inside "
-                    "occupies {c} mL. Compute the liquid's density in g/mL."),
-        ("(a+b)/c", "{who}'s journey has two legs of {a} km and {b} km and takes {c} h in total. Compute "
-                    "the average speed in km/h."),
-        ("(a-b)*c", "{who} cuts {b} cm off a {thing} that was {a} cm long; its width is {c} cm. Compute the "
-                    "area of the remaining piece in cm^2."),
-        ("(a-b)/c", "A tank held {a} L on Monday and {b} L on Friday, {who} noted, over {c} days of "
-                    "leaking. Compute the average loss in litres per day."),
+        (
+            "(a+b)*c",
+            "{who} lays two rods of {a} cm and {b} cm end to end to form one side of a rectangle "
+            "whose other side is {c} cm. Compute the rectangle's area in cm^2.",
+        ),
+        (
+            "(a+b)/c",
+            "{who} combines two samples of {a} g and {b} g and dissolves them to a volume of "
+            "{c} mL. Compute the concentration in g/mL.",
+        ),
+        (
+            "(a-b)/c",
+            "A flask weighs {a} g full and {b} g empty according to {who}; the liquid inside "
+            "occupies {c} mL. Compute the liquid's density in g/mL.",
+        ),
+        (
+            "(a+b)/c",
+            "{who}'s journey has two legs of {a} km and {b} km and takes {c} h in total. Compute "
+            "the average speed in km/h.",
+        ),
+        (
+            "(a-b)*c",
+            "{who} cuts {b} cm off a {thing} that was {a} cm long; its width is {c} cm. Compute the "
+            "area of the remaining piece in cm^2.",
+        ),
+        (
+            "(a-b)/c",
+            "A tank held {a} L on Monday and {b} L on Friday, {who} noted, over {c} days of "
+            "leaking. Compute the average loss in litres per day.",
+        ),
     ],
 }
-_THINGS = ("steel plate", "garden bed", "solar panel", "tabletop", "glass pane", "copper sheet", "rug",
-           "circuit board", "wooden box", "foam block", "felt", "carbon-fibre")
-_SIG_WHO = ("Amira", "Bjorn", "Carmen", "Desmond", "Esther", "Florin", "Gwen", "Haruto", "Isolde", "Joaquin",
-            "Kalani", "Ludmila", "Moses", "Nell", "Omar", "Pia")
+_THINGS = (
+    "steel plate",
+    "garden bed",
+    "solar panel",
+    "tabletop",
+    "glass pane",
+    "copper sheet",
+    "rug",
+    "circuit board",
+    "wooden box",
+    "foam block",
+    "felt",
+    "carbon-fibre",
+)
+_SIG_WHO = (
+    "Amira",
+    "Bjorn",
+    "Carmen",
+    "Desmond",
+    "Esther",
+    "Florin",
+    "Gwen",
+    "Haruto",
+    "Isolde",
+    "Joaquin",
+    "Kalani",
+    "Ludmila",
+    "Moses",
+    "Nell",
+    "Omar",
+    "Pia",
+)
 _SIG_ASKS = (
     "Treat the given values as measurements and apply the standard significant-figure rules, rounding "
     "only the final result. Answer with the number only, in plain decimal notation, keeping significant "
@@ -483,9 +678,7 @@ _SIG_ASKS = (
     "Give the answer to the correct number of significant figures for these measurements, rounding only "
     "at the end; write just the number in ordinary decimal form and keep any significant trailing zero.",
 )
-_SIG_NOTE = (
-    " A sum or difference is only as precise as the decimal places of its least precise term."
-)
+_SIG_NOTE = " A sum or difference is only as precise as the decimal places of its least precise term."
 
 
 @skill(
@@ -551,8 +744,11 @@ def significant_figures(rng: random.Random, difficulty: int) -> GeneratedTask:
     texts = {k: format(v, "f") for k, v in zip("abc", vals)}
     question = template.format(thing=thing, who=who, **texts)
     prompt = f"{question} {_SIG_ASKS[ask_id]}" + (_SIG_NOTE if difficulty == 3 else "")
-    counts = "; ".join(f"{texts[k]} has {_sig_count(v)} significant figures and {_places(v)} "
-        f"decimal place{'' if _places(v) == 1 else 's'}" for k, v in zip("abc", vals))
+    counts = "; ".join(
+        f"{texts[k]} has {_sig_count(v)} significant figures and {_places(v)} "
+        f"decimal place{'' if _places(v) == 1 else 's'}"
+        for k, v in zip("abc", vals)
+    )
     if op.startswith("("):
         sign = "+" if "+" in op else "-"
         step2 = (
@@ -581,7 +777,11 @@ def significant_figures(rng: random.Random, difficulty: int) -> GeneratedTask:
             f"is at most half a unit in its last place.",
         ],
         params={
-            "operation": op, "values": [texts[k] for k in "abc" if k in texts], "form": form_id,
-            "thing": thing, "who": who, "ask": ask_id,
+            "operation": op,
+            "values": [texts[k] for k in "abc" if k in texts],
+            "form": form_id,
+            "thing": thing,
+            "who": who,
+            "ask": ask_id,
         },
     )

@@ -38,7 +38,10 @@ def answer_format(state: TaskState, max_tokens: int | None = None) -> dict[str, 
     stop_reason = state.output.stop_reason
     usage = state.output.usage
     hit_limit = (
-        stop_reason == "unknown" and max_tokens is not None and usage is not None and usage.output_tokens >= max_tokens
+        stop_reason == "unknown"
+        and max_tokens is not None
+        and usage is not None
+        and usage.output_tokens >= max_tokens
     )
     return {
         "compliant": extracted is not None,
@@ -82,15 +85,23 @@ def extract(max_tokens: int | None = None) -> Scorer:
                 metadata=meta,
             )
         lenient_answer, lenient_rule = extract_answer_with_rule(state.output.completion, lenient=True)
-        lenient_correct = lenient_answer is not None and answers_match(lenient_answer, target.text, answer_type)
+        lenient_correct = lenient_answer is not None and answers_match(
+            lenient_answer, target.text, answer_type
+        )
         correct = fmt["extracted"] is not None and answers_match(fmt["extracted"], target.text, answer_type)
-        meta |= {"lenient_answer": lenient_answer, "lenient_rule": lenient_rule, "lenient_correct": lenient_correct}
+        meta |= {
+            "lenient_answer": lenient_answer,
+            "lenient_rule": lenient_rule,
+            "lenient_correct": lenient_correct,
+        }
         if fmt["extracted"] is None:
             why = "output truncated by the token limit" if fmt["truncated"] else "no ANSWER line"
             explanation = f"{why}; target {target.text!r}"
         else:
             explanation = f"extracted {fmt['extracted']!r} vs target {target.text!r} ({answer_type})"
-        return Score(value=1.0 if correct else 0.0, answer=fmt["extracted"], explanation=explanation, metadata=meta)
+        return Score(
+            value=1.0 if correct else 0.0, answer=fmt["extracted"], explanation=explanation, metadata=meta
+        )
 
     return score
 

@@ -33,6 +33,10 @@ def id_mapper(dataset: Mapping[str, Any] | None) -> Callable[[str], str]:
     """
     dataset = dataset or {}
     version = str(dataset.get("catalog_version") or "")
-    if dataset.get("source") == "builtin" and version.split(".")[0].isdigit() and int(version.split(".")[0]) < 2:
+    if (
+        dataset.get("source") == "builtin"
+        and version.split(".")[0].isdigit()
+        and int(version.split(".")[0]) < 2
+    ):
         return legacy_skill_id
     return _identity

@@ -214,8 +214,9 @@ def _spec_problems(path: Path, lines: list[str], front: dict[str, Any]) -> list[
         name = match.group(1).lower() if match and match.group(1) else None
         line = _field_line(lines, name)
         if message.startswith("Unexpected fields"):
-            extra = sorted(set(front) - {"name", "description", "license", "allowed-tools", "metadata",
-                                          "compatibility"})
+            extra = sorted(
+                set(front) - {"name", "description", "license", "allowed-tools", "metadata", "compatibility"}
+            )
             line = _field_line(lines, extra[0] if extra else None)
             name = extra[0] if extra else None
             if set(extra) & set(METADATA_FIELDS):
@@ -224,7 +225,9 @@ def _spec_problems(path: Path, lines: list[str], front: dict[str, Any]) -> list[
     return problems
 
 
-def _step_problems(path: Path, body_lines: list[tuple[int, str]], count: int) -> tuple[list[Problem], tuple[str, ...]]:
+def _step_problems(
+    path: Path, body_lines: list[tuple[int, str]], count: int
+) -> tuple[list[Problem], tuple[str, ...]]:
     """The opt-in numbered-steps rule: exactly ``count`` steps, the last with the answer instruction."""
     steps: list[str] = []
     for lineno, raw in body_lines:
@@ -234,8 +237,14 @@ def _step_problems(path: Path, body_lines: list[tuple[int, str]], count: int) ->
         match = _STEP.match(text)
         if match:
             if int(match.group(1)) != len(steps) + 1:
-                return [Problem(path, lineno, "metadata.steps",
-                                f"step numbered {match.group(1)}, expected {len(steps) + 1}")], ()
+                return [
+                    Problem(
+                        path,
+                        lineno,
+                        "metadata.steps",
+                        f"step numbered {match.group(1)}, expected {len(steps) + 1}",
+                    )
+                ], ()
             steps.append(match.group(2).strip())
         elif steps:
             steps[-1] = f"{steps[-1]} {text}"
@@ -243,11 +252,23 @@ def _step_problems(path: Path, body_lines: list[tuple[int, str]], count: int) ->
             return [Problem(path, lineno, "metadata.steps", f"text before step 1: {text[:60]!r}")], ()
     end = body_lines[-1][0] if body_lines else None
     if len(steps) != count:
-        return [Problem(path, end, "metadata.steps",
-                        f"the procedure must have exactly {count} numbered steps, found {len(steps)}")], ()
+        return [
+            Problem(
+                path,
+                end,
+                "metadata.steps",
+                f"the procedure must have exactly {count} numbered steps, found {len(steps)}",
+            )
+        ], ()
     if ANSWER_INSTRUCTION not in steps[-1]:
-        return [Problem(path, end, "metadata.steps",
-                        f"step {count} must restate the answer instruction word for word: {ANSWER_INSTRUCTION!r}")], ()
+        return [
+            Problem(
+                path,
+                end,
+                "metadata.steps",
+                f"step {count} must restate the answer instruction word for word: {ANSWER_INSTRUCTION!r}",
+            )
+        ], ()
     return [], tuple(steps)
 
 
@@ -259,7 +280,11 @@ def check_skill_md(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
         the file cannot be parsed — and every problem found.
     """
     if not path.is_file():
-        return None, [Problem(path, None, None, f"missing {SKILL_FILE}: every skill folder needs one (Agent Skills spec)")]
+        return None, [
+            Problem(
+                path, None, None, f"missing {SKILL_FILE}: every skill folder needs one (Agent Skills spec)"
+            )
+        ]
     content, problem = _read(path)
     if content is None:
         return None, [problem]
@@ -277,19 +302,31 @@ def check_skill_md(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     raw_metadata = front.get("metadata") or {}
     metadata: dict[str, Any] = {}
     if not isinstance(raw_metadata, dict):
-        problems.append(Problem(path, _field_line(lines, "metadata"), "metadata",
-                                "must be a map of strings (Agent Skills spec)"))
+        problems.append(
+            Problem(
+                path,
+                _field_line(lines, "metadata"),
+                "metadata",
+                "must be a map of strings (Agent Skills spec)",
+            )
+        )
     else:
         try:
             metadata = SkillMetadata.model_validate(raw_metadata).model_dump(exclude_none=True)
         except ValidationError as err:
             problems += [
-                Problem(path, _field_line(lines, str(loc[-1]) if loc else "metadata"), field_path(("metadata", *loc)),
-                        message)
+                Problem(
+                    path,
+                    _field_line(lines, str(loc[-1]) if loc else "metadata"),
+                    field_path(("metadata", *loc)),
+                    message,
+                )
                 for loc, message in pydantic_problems(err)
             ]
     if not body.strip():
-        problems.append(Problem(path, end + 1, None, "the body is empty: write the procedure below the front matter"))
+        problems.append(
+            Problem(path, end + 1, None, "the body is empty: write the procedure below the front matter")
+        )
     steps: tuple[str, ...] | None = None
     if metadata.get("steps") is not None:
         body_lines = [(i + 1, lines[i]) for i in range(end + 1, len(lines))]
@@ -400,11 +437,15 @@ def check_pack(path: Path) -> tuple[SkillPack | None, list[Problem]]:
         tasks += records
         problems += file_problems
     if not task_files:
-        problems.append(Problem(
-            path, None, None,
-            f"no task file: add a holdout.jsonl next to {SKILL_FILE}, one JSON task per line with the fields "
-            f"{', '.join(REQUIRED_FIELDS)} (skill = {path.name!r}, split = 'holdout'; see the README)",
-        ))
+        problems.append(
+            Problem(
+                path,
+                None,
+                None,
+                f"no task file: add a holdout.jsonl next to {SKILL_FILE}, one JSON task per line with the fields "
+                f"{', '.join(REQUIRED_FIELDS)} (skill = {path.name!r}, split = 'holdout'; see the README)",
+            )
+        )
     if problems or fields is None:
         return None, problems
     meta = fields["metadata"]
@@ -450,8 +491,14 @@ def duplicate_task_ids(packs: Iterable[SkillPack]) -> list[Problem]:
     for pack in packs:
         for task in pack.tasks:
             if task.id in first_seen:
-                problems.append(Problem(pack.path, None, "id",
-                                        f"duplicate task id {task.id!r} (also in {first_seen[task.id]})"))
+                problems.append(
+                    Problem(
+                        pack.path,
+                        None,
+                        "id",
+                        f"duplicate task id {task.id!r} (also in {first_seen[task.id]})",
+                    )
+                )
             else:
                 first_seen[task.id] = pack.path
     return problems
@@ -471,7 +518,9 @@ def check_packs(skills_dir: Path) -> tuple[list[SkillPack], list[Problem]]:
         if pack is not None:
             packs.append(pack)
     if not folders:
-        problems.append(Problem(skills_dir, None, None, f"no skill packs (folders with a {SKILL_FILE}) found"))
+        problems.append(
+            Problem(skills_dir, None, None, f"no skill packs (folders with a {SKILL_FILE}) found")
+        )
     return packs, problems + duplicate_task_ids(packs)
 
 
@@ -580,7 +629,9 @@ def verify_manifest(skills_dir: Path, packs: list[SkillPack], split: str) -> str
     try:
         expected = manifest["splits"][split]["sha256"]
     except (KeyError, TypeError):
-        raise SkillPackError(f"{Path(skills_dir) / MANIFEST}: field 'splits.{split}.sha256' is missing") from None
+        raise SkillPackError(
+            f"{Path(skills_dir) / MANIFEST}: field 'splits.{split}.sha256' is missing"
+        ) from None
     actual = content_hash(packs, split)
     if actual != expected:
         raise SkillPackError(

@@ -8,7 +8,9 @@ from typing import Any
 from procskill.skills._pack import SkillPack
 
 
-def block_sizes(packs: Iterable[SkillPack], count_tokens: Callable[[str], int] | None, tokenizer: str) -> dict[str, Any]:
+def block_sizes(
+    packs: Iterable[SkillPack], count_tokens: Callable[[str], int] | None, tokenizer: str
+) -> dict[str, Any]:
     """Each pack's block length, for the task's log metadata (``skill_blocks``).
 
     Args:

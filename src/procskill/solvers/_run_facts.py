@@ -120,7 +120,9 @@ def recorded_max_tokens(state: TaskState) -> int | None:
         return None
 
 
-def logged_run_facts(task_metadata: dict[str, Any] | None, sample_metadata: list[dict[str, Any] | None]) -> dict[str, Any]:
+def logged_run_facts(
+    task_metadata: dict[str, Any] | None, sample_metadata: list[dict[str, Any] | None]
+) -> dict[str, Any]:
     """The run facts of one log, for readers of logs (the report, re-judging, training corpora).
 
     Args:

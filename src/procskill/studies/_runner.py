@@ -215,7 +215,11 @@ class EvalStep(Step):
 
         parts = [f"{key} {pct(values[key])} %" for key in ("pass_base", "pass_skill") if key in values]
         if "delta" in values:
-            delta = {"estimate": values["delta"], "low": values.get("delta_low"), "high": values.get("delta_high")}
+            delta = {
+                "estimate": values["delta"],
+                "low": values.get("delta_low"),
+                "high": values.get("delta_high"),
+            }
             parts.append(f"Δ {interval(delta)} points over {values.get('pairs', 0):.0f} pairs")
         return f"{score.name}: " + ", ".join(parts)
 
@@ -560,7 +564,9 @@ def plan(study: Study, display: str | None = None, score_display: bool = True) -
                 vllm_model=vllm_model,
             )
             steps.append(
-                _eval_step(study, checkpoint.id, checkpoint, display, score_display, (sft.base, Path(recipe).stem))
+                _eval_step(
+                    study, checkpoint.id, checkpoint, display, score_display, (sft.base, Path(recipe).stem)
+                )
             )
     steps += [RejudgeStep(study.out / LOGS, spec) for spec in study.rejudge]
     if study.report is not None:

@@ -97,7 +97,11 @@ class TaskParameterError(ProcskillError, PrerequisiteError):
 @functools.cache
 def _printable(kind: type[Exception]) -> type[Exception]:
     # The same error class (callers keep catching e.g. SkillPackError), also a PrerequisiteError.
-    return type(kind.__name__, (kind, PrerequisiteError), {"__module__": kind.__module__, "__qualname__": kind.__qualname__})
+    return type(
+        kind.__name__,
+        (kind, PrerequisiteError),
+        {"__module__": kind.__module__, "__qualname__": kind.__qualname__},
+    )
 
 
 @contextmanager
@@ -250,7 +254,9 @@ def procskill(
             f"-T scoring: unknown path(s) {', '.join(unknown)}; choose from {', '.join(SCORING_PATHS)}"
         )
     judge_paths = [p for p in paths if p in JUDGE_PATHS]
-    judge_roles = _parse_list(judges, "judges", "a comma list of model roles (e.g. grader)") if judge_paths else []
+    judge_roles = (
+        _parse_list(judges, "judges", "a comma list of model roles (e.g. grader)") if judge_paths else []
+    )
     skills_dir = _given(skills_dir, "skills_dir", "a folder of skill packs")
     per_skill = _bool(per_skill, "per_skill")
 
@@ -294,7 +300,9 @@ def procskill(
         "scoring": paths,
         "run_facts": f"sample metadata {RUN_FACTS_KEY!r} (model, generation settings, checkpoint)",
         "skill_blocks": block_sizes(
-            packs, None, f"counted per skill episode: sample metadata {BLOCK_TOKENS_KEY!r} (evaluated model's tokenizer)"
+            packs,
+            None,
+            f"counted per skill episode: sample metadata {BLOCK_TOKENS_KEY!r} (evaluated model's tokenizer)",
         ),
     }
     path_metrics = [procedural_delta(per_skill=True)] if per_skill else None

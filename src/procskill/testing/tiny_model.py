@@ -293,7 +293,9 @@ def _build_params(
         "num_hidden_layers": int(num_hidden_layers),
         "vocab_size": int(vocab_size),
         "initializer_range": float(initializer_range),
-        "tokenizer_text_sha256": hashlib.sha256((tokenizer_text or TRAINING_TEXT).encode("utf-8")).hexdigest(),
+        "tokenizer_text_sha256": hashlib.sha256(
+            (tokenizer_text or TRAINING_TEXT).encode("utf-8")
+        ).hexdigest(),
     }
 
 
@@ -380,9 +382,7 @@ def _build_model(params: dict[str, Any], tokenizer):  # -> Qwen3_5ForCausalLM
         linear_num_key_heads=2,
         linear_num_value_heads=4,
         linear_conv_kernel_dim=4,
-        layer_types=[
-            "full_attention" if (i + 1) % 4 == 0 else "linear_attention" for i in range(layers)
-        ],
+        layer_types=["full_attention" if (i + 1) % 4 == 0 else "linear_attention" for i in range(layers)],
         max_position_embeddings=4096,
         rope_parameters={"rope_type": "default", "rope_theta": 10_000_000.0, "partial_rotary_factor": 0.25},
         tie_word_embeddings=True,
@@ -483,8 +483,9 @@ def build_tiny_qwen35(
     return out
 
 
-def install_in_hub_cache(model_dir: str | Path, cache_dir: str | Path, repo_id: str,
-                         revision: str = "0123abcd") -> Path:
+def install_in_hub_cache(
+    model_dir: str | Path, cache_dir: str | Path, repo_id: str, revision: str = "0123abcd"
+) -> Path:
     """Lay a model folder out in a Hugging Face hub cache the way ``hf download`` leaves it.
 
     ``models--ORG--NAME/refs/main`` names ``revision`` and ``snapshots/<revision>/`` holds a copy of the

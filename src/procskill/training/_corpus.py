@@ -568,8 +568,11 @@ def _log_rows(
     tally = _Tally.new()
     rows = []
     for sample in sorted(samples, key=lambda s: str(s.id)):
-        m = {**sample.metadata, "skill": current_id(sample.metadata["skill"]),
-             "task_id": current_id(sample.metadata["task_id"])}
+        m = {
+            **sample.metadata,
+            "skill": current_id(sample.metadata["skill"]),
+            "task_id": current_id(sample.metadata["task_id"]),
+        }
         tally.episodes[m["skill"]] += 1
         if sample.error is not None or sample.output is None:
             tally.dropped["error"] += 1

@@ -710,8 +710,10 @@ def evaluate_command(result: TrainResult) -> str:
     thinking = str(result.metadata["enable_thinking"]).lower()
     if not (result.metadata.get("layout") or {}).get("merged") and result.adapter_dir is not None:
         # thinking goes per request on vLLM (Inspect passes -M options to `vllm serve`, not the template)
-        extra_body = json.dumps({"chat_template_kwargs": {"enable_thinking": result.metadata["enable_thinking"]}},
-                                separators=(",", ":"))
+        extra_body = json.dumps(
+            {"chat_template_kwargs": {"enable_thinking": result.metadata["enable_thinking"]}},
+            separators=(",", ":"),
+        )
         return (
             f"inspect eval procskill/procskill --model vllm/{result.metadata['base_model']}:{result.adapter_dir} "
             f"--extra-body '{extra_body}'"

@@ -11,17 +11,22 @@ from ._common import PromptUnreadable, need, one_of
 
 def topological_order(prompt: str) -> str:
     items = [i.strip() for i in need(r": ([\w, -]+)\. Constraints:", prompt)[1].split(",")]
-    need(r"Put all \d+ \w+ in an order that respects every constraint\. Whenever more than one is ready to go next, "
-         r"pick the one that comes first alphabetically\.", prompt)
+    need(
+        r"Put all \d+ \w+ in an order that respects every constraint\. Whenever more than one is ready to go next, "
+        r"pick the one that comes first alphabetically\.",
+        prompt,
+    )
     edges = []
     for line in re.findall(r"^- (.+)$", prompt, re.MULTILINE):
-        m = (re.fullmatch(r"([\w-]+) must finish before ([\w-]+) starts", line)
-             or re.fullmatch(r"([\w-]+) (?:is a prerequisite of|has to be done before) ([\w-]+)", line))
+        m = re.fullmatch(r"([\w-]+) must finish before ([\w-]+) starts", line) or re.fullmatch(
+            r"([\w-]+) (?:is a prerequisite of|has to be done before) ([\w-]+)", line
+        )
         if m:
             edges.append((m[1], m[2]))
             continue
-        m = (re.fullmatch(r"([\w-]+) cannot begin until ([\w-]+) is complete", line)
-             or re.fullmatch(r"([\w-]+) is built from ([\w-]+), so \2 must be refreshed first", line))
+        m = re.fullmatch(r"([\w-]+) cannot begin until ([\w-]+) is complete", line) or re.fullmatch(
+            r"([\w-]+) is built from ([\w-]+), so \2 must be refreshed first", line
+        )
         if m is None:
             raise PromptUnreadable(f"constraint {line!r}")
         edges.append((m[2], m[1]))
@@ -94,10 +99,18 @@ def interval_merge(prompt: str) -> str:
 def rpn_evaluate(prompt: str) -> str:
     first = prompt.split("\n")[0]
     tokens = need(r"((?:-?\d+|[-+*/])(?: (?:-?\d+|[-+*/]))+)\s*$", first)[1].split()
-    need(r"(What number does it produce\?|What value is left on the stack at the end\?|Evaluate it\.|Compute the "
-         r"final result\.)", prompt)
-    one_of(prompt, {"left": r"(the lower one being the left operand|the value pushed earlier is the left operand|the deeper entry being the left-hand operand|older "
-                            r"value on the left)"})
+    need(
+        r"(What number does it produce\?|What value is left on the stack at the end\?|Evaluate it\.|Compute the "
+        r"final result\.)",
+        prompt,
+    )
+    one_of(
+        prompt,
+        {
+            "left": r"(the lower one being the left operand|the value pushed earlier is the left operand|the deeper entry being the left-hand operand|older "
+            r"value on the left)"
+        },
+    )
     stack: list[Fraction] = []
     for t in tokens:
         if t in "+-*/":
@@ -112,9 +125,17 @@ def rpn_evaluate(prompt: str) -> str:
 
 def bracket_validation(prompt: str) -> str:
     snippet = need(r":\n\n(.+)\n\n", prompt)[1]
-    one_of(prompt, {"rules": r"(Check whether its brackets|Only the characters \( \) \[ \] \{ \} matter|Decide if the "
-                             r"round, square and curly brackets)"})
-    need(r"(Report 0 if they pair up|If the brackets are fine, answer 0|Balanced means the answer is 0)", prompt)
+    one_of(
+        prompt,
+        {
+            "rules": r"(Check whether its brackets|Only the characters \( \) \[ \] \{ \} matter|Decide if the "
+            r"round, square and curly brackets)"
+        },
+    )
+    need(
+        r"(Report 0 if they pair up|If the brackets are fine, answer 0|Balanced means the answer is 0)",
+        prompt,
+    )
     pairs = {")": "(", "]": "[", "}": "{"}
     stack: list[tuple[str, int]] = []
     for pos, ch in enumerate(snippet, start=1):

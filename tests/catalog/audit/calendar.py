@@ -16,10 +16,17 @@ def day_of_week(prompt: str) -> str:
 
 def business_day_offset(prompt: str) -> str:
     start = parse_date(need(r"received .+? on (\d{4}-\d{2}-\d{2}),", prompt)[1])
-    n = int(need(r"within (\d+) business days, where day 1 is the first business day after the day of receipt", prompt)[1])
+    n = int(
+        need(
+            r"within (\d+) business days, where day 1 is the first business day after the day of receipt",
+            prompt,
+        )[1]
+    )
     asked = int(need(r"On what date is the (\d+)(?:st|nd|rd|th) business day, the deadline\?", prompt)[1])
     assert asked == n, (asked, n)
-    holidays_text = need(r"(The following days are holidays: [^.]*\.|There are no holidays in the period\.)", prompt)[1]
+    holidays_text = need(
+        r"(The following days are holidays: [^.]*\.|There are no holidays in the period\.)", prompt
+    )[1]
     holidays = set(dates_in(holidays_text))
     day, counted = start, 0
     while counted < n:
@@ -30,8 +37,11 @@ def business_day_offset(prompt: str) -> str:
 
 
 def timezone_shift(prompt: str) -> str:
-    m = need(r"set for (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) local time in .+? \(time zone ([\w/+-]+)\)\. "
-             r"What are the local date and time in .+? \(time zone ([\w/+-]+)\) at that same moment\?", prompt)
+    m = need(
+        r"set for (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) local time in .+? \(time zone ([\w/+-]+)\)\. "
+        r"What are the local date and time in .+? \(time zone ([\w/+-]+)\) at that same moment\?",
+        prompt,
+    )
     local = dt.datetime.fromisoformat(m[1]).replace(tzinfo=ZoneInfo(m[2]))
     return local.astimezone(ZoneInfo(m[3])).strftime("%Y-%m-%d %H:%M")
 

@@ -27,11 +27,15 @@ def capacity_decision(prompt: str) -> str:
     need(r"Which option should be chosen\?", prompt)
     small, cap_small, cost_small, large, cap_large, cost_large = need(
         r"Each (\S+) node serves ([\d,]+) requests/s at the latency SLO and costs \$([\d,]+)/month; each (\S+) node "
-        r"serves ([\d,]+) requests/s and costs \$([\d,]+)/month\.", prompt).groups()
+        r"serves ([\d,]+) requests/s and costs \$([\d,]+)/month\.",
+        prompt,
+    ).groups()
     nodes = {small: (_int(cap_small), _int(cost_small)), large: (_int(cap_large), _int(cost_large))}
     peak = Fraction(_int(need(r"Today's peak is ([\d,]+) requests/s\.", prompt)[1]))
-    growth = re.search(r"grows (\d+)% per month, compounding, and the fleet must cover the peak (\d+) months from now",
-                       prompt)
+    growth = re.search(
+        r"grows (\d+)% per month, compounding, and the fleet must cover the peak (\d+) months from now",
+        prompt,
+    )
     if growth:
         peak *= (1 + Fraction(int(growth[1]), 100)) ** int(growth[2])
     else:
@@ -64,18 +68,34 @@ def capacity_decision(prompt: str) -> str:
 
 def incident_triage(prompt: str) -> str:
     need(r"Triage this incident\.", prompt)
-    x1 = int(need(r"SEV1: .*?complete outage of a customer-facing capability affecting at least (\d+)% of active "
-                  r"users with no workaround", prompt)[1])
-    x2 = int(need(r"SEV2: a customer-facing outage or severe degradation affecting at least (\d+)% of active users; "
-                  r"or any failure of payment processing", prompt)[1])
+    x1 = int(
+        need(
+            r"SEV1: .*?complete outage of a customer-facing capability affecting at least (\d+)% of active "
+            r"users with no workaround",
+            prompt,
+        )[1]
+    )
+    x2 = int(
+        need(
+            r"SEV2: a customer-facing outage or severe degradation affecting at least (\d+)% of active users; "
+            r"or any failure of payment processing",
+            prompt,
+        )[1]
+    )
     report = need(r"Incident report \(.+", prompt)[0]
     if re.search(r"lost \d+ customer records|exposed \d+ customers'", report):
         return "SEV1"
     customer = "no customers are affected" not in report
     if not customer:
         return "SEV3" if "is completely unavailable" in report else "SEV4"
-    impact = one_of(report, {"outage": r"is completely down", "degradation": r"is badly degraded",
-                             "cosmetic": r"all functionality works normally"})
+    impact = one_of(
+        report,
+        {
+            "outage": r"is completely down",
+            "degradation": r"is badly degraded",
+            "cosmetic": r"all functionality works normally",
+        },
+    )
     if impact == "cosmetic":
         return "SEV4"
     if m := re.search(r"([\d.]+)% of active users are affected", report):
@@ -86,7 +106,9 @@ def incident_triage(prompt: str) -> str:
             raise PromptUnreadable("more affected users than active users")
         pct = Fraction(100 * affected, total)
     else:
-        regions = re.findall(r"[A-Z][\w ]+? ([\d,]+) \(of ([\d,]+) active\)", need(r"by region: [^;.]+", report)[0])
+        regions = re.findall(
+            r"[A-Z][\w ]+? ([\d,]+) \(of ([\d,]+) active\)", need(r"by region: [^;.]+", report)[0]
+        )
         if any(_int(a) > _int(t) for a, t in regions):
             raise PromptUnreadable("a region lists more affected users than active users")
         pct = Fraction(100 * sum(_int(a) for a, _ in regions), sum(_int(t) for _, t in regions))
@@ -100,14 +122,24 @@ def incident_triage(prompt: str) -> str:
 
 def stat_test_choice(prompt: str) -> str:
     need(r"Which statistical test should be used\?", prompt)
-    design = one_of(prompt, {
-        "paired": r"(measured .+? and again .+?\.|Design: paired)",
-        "repeated": r"(was measured in each of|Design: repeated measures)",
-        "two groups": r"(were randomly assigned to .+? or |Design: two independent groups)",
-        "three groups": r"(were split at random into|Design: three independent groups)",
-    })
-    outcome = "binary" if re.search(r"the outcome is whether", prompt) else (
-        "ordinal" if re.search(r"the outcome is [^.]*?(\d+-\d+ scale|grade \(\d+-\d+\))", prompt) else "continuous")
+    design = one_of(
+        prompt,
+        {
+            "paired": r"(measured .+? and again .+?\.|Design: paired)",
+            "repeated": r"(was measured in each of|Design: repeated measures)",
+            "two groups": r"(were randomly assigned to .+? or |Design: two independent groups)",
+            "three groups": r"(were split at random into|Design: three independent groups)",
+        },
+    )
+    outcome = (
+        "binary"
+        if re.search(r"the outcome is whether", prompt)
+        else (
+            "ordinal"
+            if re.search(r"the outcome is [^.]*?(\d+-\d+ scale|grade \(\d+-\d+\))", prompt)
+            else "continuous"
+        )
+    )
     normal = all(float(p) >= 0.05 for p in re.findall(r"Shapiro-Wilk p = (\d*\.?\d+)", prompt))
     parametric = outcome == "continuous" and normal
     if outcome == "binary":
@@ -125,12 +157,19 @@ def stat_test_choice(prompt: str) -> str:
     if design == "paired":
         return "paired t-test" if parametric else "Wilcoxon signed-rank test"
     if design == "repeated":
-        if parametric and (m := re.search(r"Mauchly's test of sphericity p = (\d*\.?\d+)", prompt)) and float(m[1]) < 0.05:
+        if (
+            parametric
+            and (m := re.search(r"Mauchly's test of sphericity p = (\d*\.?\d+)", prompt))
+            and float(m[1]) < 0.05
+        ):
             raise PromptUnreadable("sphericity violated: the prompt's convention is not stated")
         return "repeated-measures ANOVA" if parametric else "Friedman test"
     if design == "three groups":
-        return "one-way ANOVA" if parametric and _equal_variances(prompt) else (
-            "Kruskal-Wallis test" if not parametric else "Welch's ANOVA")
+        return (
+            "one-way ANOVA"
+            if parametric and _equal_variances(prompt)
+            else ("Kruskal-Wallis test" if not parametric else "Welch's ANOVA")
+        )
     if not parametric:
         return "Mann-Whitney U test"
     return "Student's two-sample t-test (pooled variance)" if _equal_variances(prompt) else "Welch's t-test"

@@ -21,20 +21,28 @@ def decision_from_target(skill: str, target: str) -> str:
     if skill == "flaky-test-diagnosis":
         text = need(r"it fails exactly (.+?) \(", target)[1]
         return _flake_kind(text)
-    source, kind = need(r"^(\S+) has an? (duplicate load|partial \(incomplete\) load|unit change|spike of missing)",
-                        target).groups()
+    source, kind = need(
+        r"^(\S+) has an? (duplicate load|partial \(incomplete\) load|unit change|spike of missing)", target
+    ).groups()
     return f"{source}: {kind.split(' (')[0].replace('spike of missing', 'null spike')}"
 
 
 # ----------------------------------------------------------------------------- code review
 
+
 def _review_references(doc: str, args: str):
     """A reference implementation written from the docstring, and inputs that probe its edges."""
-    if m := re.fullmatch(r"Orders of (\d+(?:\.\d+)?) or more ship free; smaller orders pay (\d+(?:\.\d+)?)\.", doc):
+    if m := re.fullmatch(
+        r"Orders of (\d+(?:\.\d+)?) or more ship free; smaller orders pay (\d+(?:\.\d+)?)\.", doc
+    ):
         limit, fee = float(m[1]), float(m[2])
         return (lambda s: 0.0 if s >= limit else fee), [(limit,), (limit - 0.01,), (limit + 1,), (0,)]
     if doc.startswith("Sum of the last n values"):
-        return (lambda v, n: sum(v[-n:]) if n <= len(v) else sum(v)), [([1, 2, 3], 1), ([1, 2, 3], 3), ([1, 2], 5)]
+        return (lambda v, n: sum(v[-n:]) if n <= len(v) else sum(v)), [
+            ([1, 2, 3], 1),
+            ([1, 2, 3], 3),
+            ([1, 2], 5),
+        ]
     if doc.startswith("Arithmetic mean of values; an empty list gives"):
         empty = float(need(r"an empty list gives (\d+(?:\.\d+)?)", doc)[1])
         return (lambda v: sum(v) / len(v) if v else empty), [([],), ([2, 4],), ([1, 2, 4],)]
@@ -49,21 +57,30 @@ def _review_references(doc: str, args: str):
     if doc.startswith("Limit x to the closed range"):
         return (lambda x, lo, hi: min(max(x, lo), hi)), [(5, 0, 10), (-3, 0, 10), (12, 0, 10), (0, 0, 10)]
     if doc.startswith("Split xs into consecutive chunks"):
-        return (lambda xs, size: [xs[i:i + size] for i in range(0, len(xs), size)]), [
-            ([1, 2, 3, 4, 5], 2), ([1, 2, 3, 4], 2), ([], 3), ([1], 1)]
+        return (lambda xs, size: [xs[i : i + size] for i in range(0, len(xs), size)]), [
+            ([1, 2, 3, 4, 5], 2),
+            ([1, 2, 3, 4], 2),
+            ([], 3),
+            ([1], 1),
+        ]
     if m := re.fullmatch(r"Append (\w+) to (\w+) and return it; a call without \2 starts a new list\.", doc):
         return "fresh-list", None
     if m := re.fullmatch(r"Return the items on the given (\d)-based page \(page >= \1\)\.", doc):
         base = int(m[1])
         per = int(need(r"per_page=(\d+)", args)[1])
-        return (lambda items, page: items[(page - base) * per:(page - base + 1) * per]), [
-            (list(range(3 * per + 1)), base), (list(range(3 * per + 1)), base + 1), (list(range(3 * per + 1)), base + 3)]
+        return (lambda items, page: items[(page - base) * per : (page - base + 1) * per]), [
+            (list(range(3 * per + 1)), base),
+            (list(range(3 * per + 1)), base + 1),
+            (list(range(3 * per + 1)), base + 3),
+        ]
     raise PromptUnreadable(f"no reference for docstring {doc!r}")
 
 
 def code_review_verdict(prompt: str) -> str:
     need(r"Review the pull request for correctness\.", prompt)
-    code = "\n".join(re.sub(r"^\s*\d+ \| ?", "", line) for line in re.findall(r"^ *\d+ \|.*$", prompt, re.MULTILINE))
+    code = "\n".join(
+        re.sub(r"^\s*\d+ \| ?", "", line) for line in re.findall(r"^ *\d+ \|.*$", prompt, re.MULTILINE)
+    )
     namespace: dict = {}
     exec(compile(code, "<pull request>", "exec"), namespace)  # noqa: S102 - the catalog's own code, audited
     for name, args, doc in re.findall(r'def (\w+)\((.*?)\):\n\s*"""(.*?)"""', code):
@@ -80,7 +97,7 @@ def code_review_verdict(prompt: str) -> str:
             except Exception:  # noqa: BLE001 - a crash on a valid input is a defect
                 return "Request changes"
             want = reference(*probe)
-            if (abs(got - want) > 1e-9 if isinstance(want, float) else got != want):
+            if abs(got - want) > 1e-9 if isinstance(want, float) else got != want:
                 return "Request changes"
     return "Approve"
 
@@ -107,7 +124,9 @@ def _failure_mode(text: str) -> str:
 def log_root_cause(prompt: str) -> str:
     need(r"What is the root cause of the failing requests\?", prompt)
     entry, first_callee = need(r"(\S+) serves \S+ \S+ by calling (\S+)\.", prompt).groups()
-    deps = re.findall(r"([\w-]+) -> ([\w-]+)", need(r"Service dependencies \(caller -> callee\): ([^.]+)\.", prompt)[1])
+    deps = re.findall(
+        r"([\w-]+) -> ([\w-]+)", need(r"Service dependencies \(caller -> callee\): ([^.]+)\.", prompt)[1]
+    )
     path, node = [entry, first_callee], first_callee
     while callees := [b for a, b in deps if a == node]:
         if len(callees) > 1:
@@ -129,8 +148,13 @@ _WORKER_LEVELS = (1, 2, 4, 8)
 
 
 def _flake_kind(text: str) -> str:
-    for kind, pattern in {"parallel workers": r"workers", "time of day": r"UTC", "test order": r"right after",
-                          "runner platform": r"runners", "locale": r"LANG"}.items():
+    for kind, pattern in {
+        "parallel workers": r"workers",
+        "time of day": r"UTC",
+        "test order": r"right after",
+        "runner platform": r"runners",
+        "locale": r"LANG",
+    }.items():
         if re.search(pattern, text):
             return kind
     raise PromptUnreadable(f"unknown failure condition {text!r}")
@@ -138,8 +162,11 @@ def _flake_kind(text: str) -> str:
 
 def flaky_test_diagnosis(prompt: str) -> str:
     need(r"Diagnose the flakiness\.", prompt)
-    runs = re.findall(r"^#\d+\s*\| (\w+) \| (\S+)\s*\| (\d+) \| \S+ (\d\d):\d\d \| (\S+)\s*\| (\S+)\s*\| (pass|FAIL)",
-                      prompt, re.MULTILINE)
+    runs = re.findall(
+        r"^#\d+\s*\| (\w+) \| (\S+)\s*\| (\d+) \| \S+ (\d\d):\d\d \| (\S+)\s*\| (\S+)\s*\| (pass|FAIL)",
+        prompt,
+        re.MULTILINE,
+    )
     if not runs:
         raise PromptUnreadable("no runs")
     failed = [r for r in runs if r[6] == "FAIL"]
@@ -164,9 +191,14 @@ def flaky_test_diagnosis(prompt: str) -> str:
 
 # ----------------------------------------------------------------------------- data quality
 
+
 def data_quality_diagnosis(prompt: str) -> str:
     need(r"What data-quality problem explains the anomaly\?", prompt)
-    rows = re.findall(r"^(\d{4}-\d\d-\d\d) \| (\S+)\s*\|\s*(\d+) \|\s*(\d+) \|\s*([\d.]+) \|\s*([\d.]+)$", prompt, re.MULTILINE)
+    rows = re.findall(
+        r"^(\d{4}-\d\d-\d\d) \| (\S+)\s*\|\s*(\d+) \|\s*(\d+) \|\s*([\d.]+) \|\s*([\d.]+)$",
+        prompt,
+        re.MULTILINE,
+    )
     by_source: dict[str, list[tuple]] = {}
     for date, source, n, distinct, null, mean in rows:
         by_source.setdefault(source, []).append((date, int(n), int(distinct), float(null), float(mean)))

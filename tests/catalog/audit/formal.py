@@ -12,9 +12,13 @@ from ._common import PromptUnreadable, need, one_of
 
 def cidr_membership(prompt: str) -> str:
     blocks = re.findall(r"([0-9a-f.:]+/\d+)", prompt)
-    addrs = need(r"Which of these addresses fall inside at least one of the listed networks: ([0-9a-f.:, ]+)\?", prompt)[1]
+    addrs = need(
+        r"Which of these addresses fall inside at least one of the listed networks: ([0-9a-f.:, ]+)\?", prompt
+    )[1]
     nets = [ipaddress.ip_network(b, strict=True) for b in blocks]
-    inside = [a for a in (x.strip() for x in addrs.split(",")) if any(ipaddress.ip_address(a) in n for n in nets)]
+    inside = [
+        a for a in (x.strip() for x in addrs.split(",")) if any(ipaddress.ip_address(a) in n for n in nets)
+    ]
     return ", ".join(inside)
 
 
@@ -38,8 +42,13 @@ def _cmp(a: str, b: str) -> int:
 
 def semver_ordering(prompt: str) -> str:
     versions = [v.strip() for v in need(r": ([0-9A-Za-z.+\-, ]+)\. Order them", prompt)[1].split(",")]
-    direction = one_of(prompt, {"up": r"Order them from lowest to highest precedence",
-                                "down": r"Order them from highest \(newest\) to lowest precedence"})
+    direction = one_of(
+        prompt,
+        {
+            "up": r"Order them from lowest to highest precedence",
+            "down": r"Order them from highest \(newest\) to lowest precedence",
+        },
+    )
     ordered = sorted(versions, key=functools.cmp_to_key(_cmp))
     for a, b in itertools.combinations(versions, 2):
         if _cmp(a, b) == 0:
@@ -47,8 +56,18 @@ def semver_ordering(prompt: str) -> str:
     return ", ".join(ordered if direction == "up" else ordered[::-1])
 
 
-_OPS = {"∧": "and", "AND": "and", "∨": "or", "OR": "or", "→": "implies", "IMPLIES": "implies",
-        "↔": "iff", "IFF": "iff", "⊕": "xor", "XOR": "xor"}
+_OPS = {
+    "∧": "and",
+    "AND": "and",
+    "∨": "or",
+    "OR": "or",
+    "→": "implies",
+    "IMPLIES": "implies",
+    "↔": "iff",
+    "IFF": "iff",
+    "⊕": "xor",
+    "XOR": "xor",
+}
 _NOT = {"¬", "NOT"}
 
 
@@ -72,9 +91,14 @@ def _parse(tokens: list[str]):
             right, i = unary(i + 1)
             if i < len(tokens) and tokens[i] in _OPS:
                 raise PromptUnreadable("two binary operators without parentheses")
-            fn = {"and": lambda a, b: a and b, "or": lambda a, b: a or b, "implies": lambda a, b: (not a) or b,
-                  "iff": lambda a, b: a == b, "xor": lambda a, b: a != b}[op]
-            return (lambda env, l=left, r=right, fn=fn: fn(l(env), r(env))), i
+            fn = {
+                "and": lambda a, b: a and b,
+                "or": lambda a, b: a or b,
+                "implies": lambda a, b: (not a) or b,
+                "iff": lambda a, b: a == b,
+                "xor": lambda a, b: a != b,
+            }[op]
+            return (lambda env, lhs=left, rhs=right, fn=fn: fn(lhs(env), rhs(env))), i
         return left, i
 
     f, end = expr(0)
@@ -84,10 +108,14 @@ def _parse(tokens: list[str]):
 
 
 def truth_table_count(prompt: str) -> str:
-    m = (re.search(r"Let F = (.+?), a formula in the variables ([\w, ]+)\.", prompt)
-         or re.search(r"the propositional formula (.+?) over the variables ([\w, ]+)\.", prompt)
-         or re.search(r"the Boolean formula (.+?), whose inputs are ([\w, ]+)\.", prompt)) or re.search(
-        r"(?:exactly when the condition|grants entry when) (.+?) (?:holds|is true)[,;] (?:where )?([\w, ]+?) are", prompt)
+    m = (
+        re.search(r"Let F = (.+?), a formula in the variables ([\w, ]+)\.", prompt)
+        or re.search(r"the propositional formula (.+?) over the variables ([\w, ]+)\.", prompt)
+        or re.search(r"the Boolean formula (.+?), whose inputs are ([\w, ]+)\.", prompt)
+    ) or re.search(
+        r"(?:exactly when the condition|grants entry when) (.+?) (?:holds|is true)[,;] (?:where )?([\w, ]+?) are",
+        prompt,
+    )
     if m is None:
         raise PromptUnreadable("no formula")
     need(r"negation binds tightest and parentheses group everything else", prompt)
@@ -96,4 +124,6 @@ def truth_table_count(prompt: str) -> str:
     assert int(rows[1]) == 2 ** len(variables)
     tokens = re.findall(r"[()¬∧∨→↔⊕]|[A-Za-z]+", m[1])
     f = _parse(tokens)
-    return str(sum(f(dict(zip(variables, vals))) for vals in itertools.product([False, True], repeat=len(variables))))
+    return str(
+        sum(f(dict(zip(variables, vals))) for vals in itertools.product([False, True], repeat=len(variables)))
+    )

@@ -22,7 +22,9 @@ def luhn_check_digit(prompt: str) -> str:
 
 def isbn10_check_digit(prompt: str) -> str:
     need(r"(Compute it|Work out that check character|Compute the check character)", prompt)
-    m = re.search(r"ISBN-10:? ([\d-]+)-\?", prompt) or need(r"first nine digits of an ISBN-10 are (\d{9})", prompt)
+    m = re.search(r"ISBN-10:? ([\d-]+)-\?", prompt) or need(
+        r"first nine digits of an ISBN-10 are (\d{9})", prompt
+    )
     digits = m[1].replace("-", "")
     assert len(digits) == 9, digits
     check = (11 - sum((10 - i) * int(d) for i, d in enumerate(digits)) % 11) % 11
@@ -45,9 +47,11 @@ def _national_check_ok(country: str, bban: str) -> bool:
     if country == "BE":
         return int(bban[10:]) == (int(bban[:10]) % 97 or 97)
     if country == "ES":
+
         def dc(digits: str) -> int:
-            r = 11 - sum(int(d) * (2 ** i % 11) for i, d in enumerate(digits)) % 11
+            r = 11 - sum(int(d) * (2**i % 11) for i, d in enumerate(digits)) % 11
             return 0 if r == 11 else 1 if r == 10 else r
+
         return bban[8:10] == f"{dc('00' + bban[:8])}{dc(bban[10:])}"
     if country == "FR":
         letters = {c: (ord(c) - 65) % 9 + 1 + (1 if c >= "S" else 0) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}

@@ -26,8 +26,12 @@ def _pipe_tables(prompt: str) -> dict[str, list[dict[str, str]]]:
     return tables
 
 
-_CMP = {"at least": lambda a, b: a >= b, "at most": lambda a, b: a <= b, "less than": lambda a, b: a < b,
-        "greater than": lambda a, b: a > b}
+_CMP = {
+    "at least": lambda a, b: a >= b,
+    "at most": lambda a, b: a <= b,
+    "less than": lambda a, b: a < b,
+    "greater than": lambda a, b: a > b,
+}
 
 
 def _condition(text: str):
@@ -43,11 +47,13 @@ def _condition(text: str):
 
 
 def groupby_aggregate(prompt: str) -> str:
-    q = need(r"For each (\w+), compute the (total of (\w+) × (\w+) \(multiply within each row, then add\)|total (\w+)|"
-             r"number of rows|largest single (\w+) value)(?: over rows| among rows)?(?: whose (\w+ is (?:at least|at most|"
-             r"less than|greater than) [\d.]+))?(?: \(report 0 for a \1 with no qualifying rows\))?\. Answer with the "
-             r"results as a comma-separated list of integers, one per \1, ordered by \1 name alphabetically \(([^)]+)\)\.",
-             prompt)
+    q = need(
+        r"For each (\w+), compute the (total of (\w+) × (\w+) \(multiply within each row, then add\)|total (\w+)|"
+        r"number of rows|largest single (\w+) value)(?: over rows| among rows)?(?: whose (\w+ is (?:at least|at most|"
+        r"less than|greater than) [\d.]+))?(?: \(report 0 for a \1 with no qualifying rows\))?\. Answer with the "
+        r"results as a comma-separated list of integers, one per \1, ordered by \1 name alphabetically \(([^)]+)\)\.",
+        prompt,
+    )
     (rows,) = [t for t in _pipe_tables(prompt).values()]
     key = q[1]
     keep = _condition(q[7]) if q[7] else (lambda row: True)
@@ -70,8 +76,11 @@ def groupby_aggregate(prompt: str) -> str:
 
 def table_join(prompt: str) -> str:
     tables = _pipe_tables(prompt)
-    q = need(r"Join (\w+) to (\w+) on (\w+)(?: and (\w+) to (\w+) on (\w+))? \(inner joins?\)\. What is the total (\w+) "
-             r"of the \1 rows whose (\w+) is ([\w' -]+)\?", prompt)
+    q = need(
+        r"Join (\w+) to (\w+) on (\w+)(?: and (\w+) to (\w+) on (\w+))? \(inner joins?\)\. What is the total (\w+) "
+        r"of the \1 rows whose (\w+) is ([\w' -]+)\?",
+        prompt,
+    )
     rows = tables[q[1]]
     joins = [(q[2], q[3])] + ([(q[5], q[6])] if q[4] else [])
     for other, on in joins:
@@ -83,8 +92,11 @@ def table_join(prompt: str) -> str:
 
 
 def csv_filter_extract(prompt: str) -> str:
-    q = need(r"List the (\w+) of every row where (.+?), (in the order they appear in the file|sorted by (\w+) from "
-             r"(highest to lowest|lowest to highest))\. Answer with the \1 values as a comma-separated list\.", prompt)
+    q = need(
+        r"List the (\w+) of every row where (.+?), (in the order they appear in the file|sorted by (\w+) from "
+        r"(highest to lowest|lowest to highest))\. Answer with the \1 values as a comma-separated list\.",
+        prompt,
+    )
     body = need(r"\n\n(.+?)\n\n", prompt, re.DOTALL)[1]
     rows = list(csv.DictReader(io.StringIO(body)))
     conds = [_condition(c) for c in q[2].split(" and ")]

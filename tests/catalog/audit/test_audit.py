@@ -17,8 +17,18 @@ from procskill.skills import BUILTIN_DIR, load_packs
 
 from ._common import PromptUnreadable
 
-FAMILIES = ("numbers", "calendar", "finance", "units", "text", "formal", "tables", "algorithms", "decisions",
-            "diagnostics")
+FAMILIES = (
+    "numbers",
+    "calendar",
+    "finance",
+    "units",
+    "text",
+    "formal",
+    "tables",
+    "algorithms",
+    "decisions",
+    "diagnostics",
+)
 
 
 def _checkers() -> dict:
@@ -28,9 +38,16 @@ def _checkers() -> dict:
             module = importlib.import_module(f"{__package__}.{family}")
         except ModuleNotFoundError:
             continue
-        found.update({name: (fn, module) for name, fn in vars(module).items() if callable(fn)
-                      and not name.startswith("_") and name != "decision_from_target"
-                      and getattr(fn, "__module__", None) == module.__name__})
+        found.update(
+            {
+                name: (fn, module)
+                for name, fn in vars(module).items()
+                if callable(fn)
+                and not name.startswith("_")
+                and name != "decision_from_target"
+                and getattr(fn, "__module__", None) == module.__name__
+            }
+        )
     return found
 
 
@@ -40,6 +57,8 @@ CHECKERS = _checkers()
 def _key(skill: str) -> str:
     """Checkers are named after the skill id with underscores (ids may use hyphens)."""
     return skill.replace("-", "_")
+
+
 PACKS = load_packs(BUILTIN_DIR)
 AUDITED = [p for p in PACKS if _key(p.id) in CHECKERS]
 
@@ -69,7 +88,9 @@ def test_every_gold_answer_is_rederived_from_the_prompt(pack):
     for task in pack.tasks:
         try:
             if not agrees(task):
-                wrong.append(f"{task.id}: checker {rederive(pack.id, task.prompt)!r} vs target {task.target!r}")
+                wrong.append(
+                    f"{task.id}: checker {rederive(pack.id, task.prompt)!r} vs target {task.target!r}"
+                )
         except PromptUnreadable as err:
             wrong.append(f"{task.id}: {err}")
     assert not wrong, "\n".join(wrong)
@@ -122,8 +143,13 @@ def test_a_prompt_without_its_question_is_refused(pack):
 
 def test_the_compound_interest_fault_of_catalog_1_0_is_caught():
     """Catalog 1.0 rendered the interest question as one letter ("... withdrawals. W Keep full ...")."""
-    task = next(t for p in PACKS if p.id == "compound-interest" for t in p.split("holdout")
-                if "interest in" in t.prompt)
+    task = next(
+        t
+        for p in PACKS
+        if p.id == "compound-interest"
+        for t in p.split("holdout")
+        if "interest in" in t.prompt
+    )
     broken = re.sub(r"How much interest in total[^?]*\?", "W", task.prompt)
     with pytest.raises(PromptUnreadable):
         rederive("compound-interest", broken)

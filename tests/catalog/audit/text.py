@@ -19,12 +19,16 @@ def vigenere_cipher(prompt: str) -> str:
         text = need(r"ciphertext ([A-Z]+), enciphered", prompt)[1]
     letters = [c for c in text.upper() if c.isalpha()]
     sign = 1 if mode == "encrypt" else -1
-    return "".join(chr((ord(c) - 65 + sign * (ord(key[i % len(key)]) - 65)) % 26 + 65) for i, c in enumerate(letters))
+    return "".join(
+        chr((ord(c) - 65 + sign * (ord(key[i % len(key)]) - 65)) % 26 + 65) for i, c in enumerate(letters)
+    )
 
 
 def run_length_encoding(prompt: str) -> str:
     need(r"a length of 1 is written too", prompt)
-    mode = one_of(prompt, {"encode": r"Run-length encode this [\w ]+\.", "decode": r"Decode it back to the full"})
+    mode = one_of(
+        prompt, {"encode": r"Run-length encode this [\w ]+\.", "decode": r"Decode it back to the full"}
+    )
     if mode == "encode":
         text = need(r"The string ([A-Z]+) describes", prompt)[1]
         return "".join(f"{len(list(g))}{k}" for k, g in itertools.groupby(text))
@@ -44,8 +48,11 @@ def slug_normalisation(prompt: str) -> str:
     title = "".join(c for c in unicodedata.normalize("NFKD", title) if not unicodedata.combining(c))
     title = title.lower().replace("'", "").replace("\u2019", "")
     slug = re.sub(r"[^a-z0-9]+", sep, title).strip(sep)
-    limit = re.search(r"if the slug is longer than (\d+) characters, keep only as many whole words from the start as "
-                      r"fit within \1 characters \(separators included\)", prompt)
+    limit = re.search(
+        r"if the slug is longer than (\d+) characters, keep only as many whole words from the start as "
+        r"fit within \1 characters \(separators included\)",
+        prompt,
+    )
     if limit and len(slug) > int(limit[1]):
         words = slug.split(sep)
         while len(sep.join(words)) > int(limit[1]):
@@ -54,8 +61,21 @@ def slug_normalisation(prompt: str) -> str:
     return slug
 
 
-_ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
-          (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+_ROMAN = [
+    (1000, "M"),
+    (900, "CM"),
+    (500, "D"),
+    (400, "CD"),
+    (100, "C"),
+    (90, "XC"),
+    (50, "L"),
+    (40, "XL"),
+    (10, "X"),
+    (9, "IX"),
+    (5, "V"),
+    (4, "IV"),
+    (1, "I"),
+]
 
 
 def _from_roman(s: str) -> int:
@@ -82,7 +102,12 @@ def roman_numerals(prompt: str) -> str:
         for op, term in zip(tokens[1::2], tokens[2::2]):
             total += _from_roman(term) if op == "+" else -_from_roman(term)
         return _to_roman(total)
-    op = one_of(prompt, {"+": r"(Give|Compute|Find) the sum of these two numbers\.",
-                         "-": r"(Give|Compute|Find) the difference \(first minus second\) of these two numbers\."})
+    op = one_of(
+        prompt,
+        {
+            "+": r"(Give|Compute|Find) the sum of these two numbers\.",
+            "-": r"(Give|Compute|Find) the difference \(first minus second\) of these two numbers\.",
+        },
+    )
     a, b = (_from_roman(x) for x in re.findall(numeral, prompt.split(" of these two numbers")[0])[-2:])
     return _to_roman(a + b if op == "+" else a - b)

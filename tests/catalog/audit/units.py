@@ -91,11 +91,16 @@ def _to_km_per_l(value: Fraction, unit: str) -> Fraction:
 
 
 def fuel_economy_conversion(prompt: str) -> str:
-    need(r"Use 1 mile = 1\.609344 km, 1 US gallon = 3\.785411784 litres and 1 imperial gallon = 4\.54609 litres", prompt)
+    need(
+        r"Use 1 mile = 1\.609344 km, 1 US gallon = 3\.785411784 litres and 1 imperial gallon = 4\.54609 litres",
+        prompt,
+    )
     src = need(rf"([\d.]+) ({_FUEL_RE})", prompt)
-    ask = need(rf"(?:wants it in|What is that figure in|needs the equivalent in|Express that in|Convert this fuel "
-               rf"economy to|Give the same economy in|Restate that in|Express the same economy in) ({_FUEL_RE})",
-               prompt[src.end():])
+    ask = need(
+        rf"(?:wants it in|What is that figure in|needs the equivalent in|Express that in|Convert this fuel "
+        rf"economy to|Give the same economy in|Restate that in|Express the same economy in) ({_FUEL_RE})",
+        prompt[src.end() :],
+    )
     kmpl = _to_km_per_l(Fraction(src[1]), src[2])
     kind, k = _FUEL[ask[1]]
     return _round(kmpl / k if kind == "direct" else k / kmpl, prompt)
@@ -123,7 +128,9 @@ def _to_sig(value: Fraction, n: int) -> str:
 
 def significant_figures(prompt: str) -> str:
     need(r"(significant figures|significant-figure rules)", prompt)
-    nums = re.findall(r"(?<![\w^])(\d+(?:\.\d+)?)(?![\w^])", prompt.split(". ")[0] + ". " + prompt.split(". ")[1])
+    nums = re.findall(
+        r"(?<![\w^])(\d+(?:\.\d+)?)(?![\w^])", prompt.split(". ")[0] + ". " + prompt.split(". ")[1]
+    )
     q = need(r"(Compute|Find|Work out|Calculate) ([^.]+)\.", prompt)[0]
     values = [Fraction(n) for n in nums]
     if re.search(r"two (legs|samples|rods) of", prompt):
