@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     summary = {
         "model": {
-            "dir": str(model_dir),
+            "dir": model_dir.name,  # built in the work folder; its absolute path says nothing elsewhere
             "architecture": "Qwen3ForCausalLM",
             "hidden_size": args.hidden_size,
             "layers": args.layers,
