@@ -35,10 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from procskill.errors import ProcskillError
 from procskill.skills._pack import read_text
+from procskill.validation import YamlDocument, field_path, read_yaml, validate_document
 
 RECIPES_DIR = Path(__file__).parent / "recipes"
 DEFAULT_RECIPE = "lora_r16_lr2e-4"
@@ -110,7 +111,7 @@ class Recipe:
     def with_sft(self, **changes: Any) -> Recipe:
         """A copy with some ``sft:`` values changed, validated like a file (e.g. ``max_steps=3``)."""
         updated = dataclasses.replace(self, sft={**self.sft, **changes})
-        _validate_sections(updated, f"{self.source or self.name} (override)", {})
+        _validate_sections(updated, f"{self.source or self.name} (override)")
         return updated
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,6 +147,33 @@ def list_recipes() -> list[Recipe]:
     return [load_recipe(path) for path in sorted(RECIPES_DIR.glob("*.yaml"))]
 
 
+class _RecipeFields(BaseModel):
+    """procskill's own fields of a recipe file; the sections are checked against TRL's and PEFT's classes."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str
+    tests: str
+    skill_block: bool = True
+    enable_thinking: bool = False
+    sft: dict[str, Any]
+    lora: dict[str, Any] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("is empty")
+        return value
+
+    @field_validator("tests")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if not value.strip() or "\n" in value.strip():
+            raise ValueError("must be one non-empty line: the question the variant answers")
+        return value
+
+
 def load_recipe(recipe: str | Path, check_sections: bool = True) -> Recipe:
     """Load a shipped recipe by name, or a recipe file by path.
 
@@ -161,57 +189,28 @@ def load_recipe(recipe: str | Path, check_sections: bool = True) -> Recipe:
 
     Raises:
         RecipeError: Unknown name, unreadable YAML, unknown or mistyped field, or a value
-            the config classes refuse; the message names file, line and field.
+            the config classes refuse; the message names file, line and field
+            (``file:line: field: problem``, like every YAML input, see :mod:`procskill.validation`).
         procskill._local.LocalStackMissing: TRL / PEFT are not installed.
     """
     path = _recipe_path(recipe)
-    raw = path.read_bytes()
-    text = read_text(path, RecipeError)
-    try:
-        data = yaml.safe_load(text)
-        lines = _key_lines(yaml.compose(text))
-    except yaml.YAMLError as err:
-        raise RecipeError(f"{path}: not valid YAML: {err}") from None
-    if not isinstance(data, dict):
+    read_text(path, RecipeError)  # an undecodable byte is named with its line
+    doc = read_yaml(path, RecipeError)
+    if not isinstance(doc.data, dict):
         raise RecipeError(f"{path}:1: a recipe must be a mapping of fields")
-    where = str(path)
-    for key in data:
+    for key in doc.data:
         if key not in PROCSKILL_FIELDS:
             raise RecipeError(
-                f"{_at(where, lines, key)}: unknown field '{key}'{_suggest(str(key), PROCSKILL_FIELDS)}; "
-                f"a recipe has {list(PROCSKILL_FIELDS)} (training arguments go under 'sft:', adapter ones under 'lora:')"
+                doc.problem(
+                    (key,),
+                    f"unknown field{_suggest(str(key), PROCSKILL_FIELDS)}; a recipe has {list(PROCSKILL_FIELDS)} "
+                    "(training arguments go under 'sft:', adapter ones under 'lora:')",
+                )
             )
-    for key in ("name", "tests", "sft"):
-        if key not in data:
-            raise RecipeError(f"{where}: field '{key}' is missing")
-    for key, kind in (("name", str), ("tests", str), ("skill_block", bool), ("enable_thinking", bool)):
-        if key in data and not isinstance(data[key], kind):
-            raise RecipeError(
-                f"{_at(where, lines, key)}: field '{key}' must be {kind.__name__}, got {data[key]!r}"
-            )
-    for key in ("sft", "lora"):
-        if key in data and not isinstance(data[key], dict):
-            raise RecipeError(
-                f"{_at(where, lines, key)}: field '{key}' must be a mapping of {_CLASS_NAMES[key]} fields"
-            )
-    if not data["name"].strip():
-        raise RecipeError(f"{_at(where, lines, 'name')}: field 'name' is empty")
-    if not data["tests"].strip() or "\n" in data["tests"].strip():
-        raise RecipeError(
-            f"{_at(where, lines, 'tests')}: field 'tests' must be one non-empty line: the question the variant answers"
-        )
-    result = Recipe(
-        name=data["name"],
-        tests=data["tests"],
-        sft=data["sft"],
-        lora=data.get("lora"),
-        skill_block=data.get("skill_block", True),
-        enable_thinking=data.get("enable_thinking", False),
-        source=path,
-        sha256=hashlib.sha256(raw).hexdigest(),
-    )
+    fields = validate_document(doc, _RecipeFields, RecipeError)
+    result = Recipe(**fields.model_dump(), source=path, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
     if check_sections:
-        _validate_sections(result, where, lines)
+        _validate_sections(result, doc)
     return result
 
 
@@ -231,8 +230,16 @@ def _recipe_path(recipe: str | Path) -> Path:
     return path
 
 
-def _validate_sections(recipe: Recipe, where: str, lines: Mapping[str, int]) -> None:
-    """Check each key against the config class's fields and types, then construct the classes."""
+def _validate_sections(recipe: Recipe, where: YamlDocument | str) -> None:
+    """Check each key against the config class's fields and types, then construct the classes.
+
+    ``where``: the recipe's parsed file (problems carry its lines), or a label for values set in code."""
+
+    def problem(loc: tuple[str, ...], message: str) -> str:
+        if isinstance(where, YamlDocument):
+            return where.problem(loc, message)
+        return f"{where}: {field_path(loc)}: {message}"
+
     from procskill._local import require_local
 
     require_local("reading a training recipe", ("transformers", "trl", "peft"))
@@ -244,21 +251,19 @@ def _validate_sections(recipe: Recipe, where: str, lines: Mapping[str, int]) -> 
             continue
         hints = _init_fields(cls)
         for key, value in values.items():
-            at = _at(where, lines, f"{section}.{key}")
+            loc = (section, key)
             if section == "sft" and key in SET_BY_PROCSKILL:
                 raise RecipeError(
-                    f"{at}: 'sft.{key}' is set by procskill, not by a recipe: {SET_BY_PROCSKILL[key]}"
+                    problem(loc, f"is set by procskill, not by a recipe: {SET_BY_PROCSKILL[key]}")
                 )
             if section == "lora" and key == "task_type":
-                raise RecipeError(f"{at}: 'lora.task_type' is set by procskill (CAUSAL_LM)")
+                raise RecipeError(problem(loc, "is set by procskill (CAUSAL_LM)"))
             if key not in hints:
                 raise RecipeError(
-                    f"{at}: unknown {_CLASS_NAMES[section]} field '{section}.{key}'{_suggest(str(key), hints)}"
+                    problem(loc, f"unknown {_CLASS_NAMES[section]} field{_suggest(str(key), hints)}")
                 )
             if not _matches(value, hints[key]):
-                raise RecipeError(
-                    f"{at}: field '{section}.{key}' must be {_type_name(hints[key])}, got {value!r}"
-                )
+                raise RecipeError(problem(loc, f"must be {_type_name(hints[key])}, got {value!r}"))
     for section, construct in (
         ("sft", lambda: recipe.sft_config("recipe-check")),
         ("lora", recipe.lora_config),
@@ -270,9 +275,8 @@ def _validate_sections(recipe: Recipe, where: str, lines: Mapping[str, int]) -> 
             # Name the key whose value the library's message quotes, or else the one whose removal lets it construct.
             key = next((k for k, v in values.items() if isinstance(v, str) and v in str(err)), None)
             key = key or next((k for k in values if _constructs_without(recipe, section, k)), None)
-            at = _at(where, lines, f"{section}.{key}" if key else section)
-            what = f"field '{section}.{key}'" if key else f"section '{section}'"
-            raise RecipeError(f"{at}: {what} is refused by {_CLASS_NAMES[section]}: {err}") from None
+            loc = (section, key) if key else (section,)
+            raise RecipeError(problem(loc, f"is refused by {_CLASS_NAMES[section]}: {err}")) from None
 
 
 def _constructs_without(recipe: Recipe, section: str, key: str) -> bool:
@@ -330,17 +334,3 @@ def _type_name(hint: Any) -> str:
 def _suggest(key: str, known: Any) -> str:
     close = difflib.get_close_matches(key, list(known), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _at(where: str, lines: Mapping[str, int], key: str) -> str:
-    return f"{where}:{lines[key]}" if key in lines else where
-
-
-def _key_lines(node: Any, prefix: str = "") -> dict[str, int]:
-    lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = f"{prefix}{key_node.value}"
-            lines[key] = key_node.start_mark.line + 1
-            lines.update(_key_lines(value_node, f"{key}."))
-    return lines
