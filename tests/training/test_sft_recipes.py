@@ -128,9 +128,7 @@ def test_a_recipe_file_loads_by_path_and_overrides_are_validated(tmp_path):
     mine = load_recipe(path)
     assert isinstance(mine, Recipe) and mine.name == "mine" and mine.source == path
     assert mine.with_sft(max_steps=3).sft["max_steps"] == 3
-    with pytest.raises(
-        RecipeError, match=r"mine.yaml \(override\): sft.max_steps: must be int, got 'x'"
-    ):
+    with pytest.raises(RecipeError, match=r"mine.yaml \(override\): sft.max_steps: must be int, got 'x'"):
         mine.with_sft(max_steps="x")
 
 
