@@ -217,7 +217,8 @@ def test_a_malformed_recipe_is_refused_with_file_line_and_field(tmp_path, key, v
     try:
         load_recipe(path)
     except RecipeError as err:
-        assert str(err).startswith(f"{path}:") and f"'{key}" in str(err), str(err)
+        # file:line: field: problem, the field being the key or one nested under it
+        assert str(err).startswith(f"{path}:") and f": {key}" in str(err), str(err)
 
 
 @pytest.mark.parametrize(
