@@ -33,3 +33,21 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_utf8(path: str | Path) -> tuple[str | None, int, str]:
+    """A file's UTF-8 text, or ``None`` with the line of its first byte that is not UTF-8 and what is wrong
+    with it (``(text, 0, "")`` when the file decodes)."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8"), 0, ""
+    except UnicodeDecodeError as err:
+        return None, raw.count(b"\n", 0, err.start) + 1, f"not UTF-8 text (byte {err.start}: {err.reason})"
+
+
+def read_text(path: str | Path, error: type[ValueError] = ValueError) -> str:
+    """A UTF-8 text file's contents; a file that is not UTF-8 raises ``error`` naming it and the line."""
+    text, line, problem = read_utf8(path)
+    if text is None:
+        raise error(f"{path}:{line}: {problem}")
+    return text

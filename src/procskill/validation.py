@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from procskill._files import read_text
 from procskill.errors import ProcskillError
 
 M = TypeVar("M", bound=BaseModel)
@@ -79,11 +80,11 @@ def read_yaml(path: str | Path, error: type[ProcskillError] = ProcskillError) ->
     """Parse a YAML file, keeping the line of every node.
 
     Raises:
-        error: The file cannot be read, or is not valid YAML (the message names its line).
+        error: The file cannot be read, is not UTF-8 or is not valid YAML (the message names its line).
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, error)  # a byte that is not UTF-8 is named with its line
     except OSError as err:
         raise error(f"{path}: cannot read the file ({err.strerror or err})") from None
     try:

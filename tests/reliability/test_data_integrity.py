@@ -221,6 +221,12 @@ def test_a_malformed_recipe_is_refused_with_file_line_and_field(tmp_path, key, v
         assert str(err).startswith(f"{path}:") and f": {key}" in str(err), str(err)
 
 
+def _load_study(path):
+    from procskill.studies import load_study
+
+    return load_study(path)
+
+
 @pytest.mark.parametrize(
     ("name", "content", "read"),
     [
@@ -232,13 +238,17 @@ def test_a_malformed_recipe_is_refused_with_file_line_and_field(tmp_path, key, v
             lambda path: parse_task_file(path, "gcd-euclid"),
             id="task_file",
         ),
+        pytest.param("study.yaml", b"name: caf\xe9\n", lambda path: _load_study(path), id="study"),
     ],
 )
 def test_a_file_that_is_not_utf8_is_refused_naming_it(tmp_path, name, content, read):
+    from procskill.studies import StudyError
+
     path = tmp_path / name
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(content)
-    with pytest.raises((CorpusError, RecipeError, SkillPackError), match=f"^{re.escape(str(path))}:1: "):
+    errors = (CorpusError, RecipeError, SkillPackError, StudyError)
+    with pytest.raises(errors, match=f"^{re.escape(str(path))}:1: not UTF-8 text"):
         read(path)
 
 

@@ -37,6 +37,7 @@ from inspect_ai.log import (
 from inspect_ai.scorer import value_to_float
 
 from procskill.analysis._logfiles import is_procskill_log, log_files
+from procskill.checkpoint_meta import recipe_name
 from procskill.errors import ProcskillError
 from procskill.scorers import FORMAT_SCORE
 from procskill.skills._ids import id_mapper
@@ -229,16 +230,6 @@ def base_model_matches(base: Configuration, sft: Configuration) -> bool:
     checkpoints in folders both called ``merged`` are not the same model.
     """
     return base is not sft and bool(set(base.identities) & set(sft.base_identities))
-
-
-def _recipe_name(checkpoint: Mapping[str, Any]) -> str | None:
-    recipe = checkpoint.get("recipe")
-    if isinstance(recipe, Mapping):
-        recipe = recipe.get("name")
-    if recipe is None:
-        return None
-    text = str(recipe)
-    return Path(text).stem if text.endswith((".yaml", ".yml")) else text
 
 
 def _short(name: str) -> str:
@@ -572,7 +563,7 @@ def _configuration(group: list[_LogRead]) -> Configuration:
             f"{group[-1].file}: the recorded checkpoint metadata must be an object or null"
         )
     generation = dict(facts.get("generation") or {})
-    recipe = _recipe_name(checkpoint) if checkpoint else None
+    recipe = recipe_name(checkpoint) if checkpoint else None
     if checkpoint:
         base_name = checkpoint.get("base_model") or checkpoint.get("base_model_resolved") or "?"
         label = f"{_short(str(base_name))}+SFT ({recipe or 'unnamed recipe'})"

@@ -34,6 +34,7 @@ from skills_ref.errors import ParseError
 from skills_ref.parser import parse_frontmatter
 from skills_ref.validator import validate_metadata
 
+from procskill._files import read_utf8
 from procskill.errors import ProcskillError
 from procskill.prompts import (
     ANSWER_INSTRUCTION,
@@ -168,16 +169,6 @@ class SkillPack:
         return [t for t in self.tasks if t.split == split]
 
 
-def read_text(path: Path, error: type[ValueError] = ValueError) -> str:
-    """A UTF-8 text file's contents; a file that is not UTF-8 raises ``error`` naming it and the line."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        raise error(f"{path}:{line}: not UTF-8 text (byte {err.start}: {err.reason})") from None
-
-
 def jsonl_lines(text: str) -> list[str]:
     """JSONL lines: split on newlines only. ``str.splitlines`` would also split inside a JSON
     string holding U+2028, NEL or another Unicode line separator, which JSON allows raw."""
@@ -186,12 +177,8 @@ def jsonl_lines(text: str) -> list[str]:
 
 def _read(path: Path) -> tuple[str | None, Problem]:
     """A file's UTF-8 text, or ``None`` and the problem naming the line of the first bad byte."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8"), Problem(path, None, None, "")
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        return None, Problem(path, line, None, f"not UTF-8 text (byte {err.start}: {err.reason})")
+    text, line, problem = read_utf8(path)
+    return text, Problem(path, line or None, None, problem)
 
 
 def _field_line(lines: list[str], name: str | None, default: int = 1) -> int:

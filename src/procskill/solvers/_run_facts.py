@@ -9,13 +9,12 @@ Scorers read the token limit from there, so ``inspect score`` re-scores with the
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from inspect_ai.model import GenerateConfig, Model, ModelInfo, get_model, set_model_info
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from procskill.checkpoint_meta import read_checkpoint_metadata
+from procskill.checkpoint_meta import find_checkpoint_metadata
 
 RUN_FACTS_KEY = "procskill_run"
 """Sample-metadata key of the run facts: ``model`` (``name``, ``parameters``), ``generation``
@@ -58,15 +57,11 @@ def _model_facts(model: Model) -> dict[str, Any]:
     checkpoint's folder, or the adapter folder of ``vllm/<base>:<adapter>``)."""
     weights = getattr(model.api, "model", None)
     parameters = sum(p.numel() for p in weights.parameters()) if hasattr(weights, "parameters") else None
-    checkpoint = None
     # A LoRA adapter served by vLLM is named `vllm/<base>:<adapter folder>`; Inspect's vllm provider parses
     # that name into `api.adapter`. Its checkpoint is the adapter folder, to which training gives the same
     # metadata as to a merged checkpoint (so the report pairs it with its base model the same way).
     adapter = getattr(getattr(model.api, "adapter", None), "path", None)
-    for candidate in (adapter, model.model_args.get("model_path"), model.name):
-        if candidate and Path(str(candidate)).is_dir():
-            checkpoint = read_checkpoint_metadata(candidate)
-            break
+    checkpoint = find_checkpoint_metadata(adapter, model.model_args.get("model_path"), model.name)
     return {"model": {"name": str(model), "parameters": parameters}, "checkpoint": checkpoint}
 
 

@@ -174,20 +174,15 @@ def configuration_tags(
     Returns:
         ``model:<name>``, ``base_model:<name>`` and ``recipe:<name>`` (checkpoints), ``conditions:<set>``.
     """
-    from procskill.checkpoint_meta import read_checkpoint_metadata
+    from procskill.checkpoint_meta import find_checkpoint_metadata, recipe_name
 
     path = (model_args or {}).get("model_path")
     tags = [f"model:{path or model}"]
     if base_model is None and recipe is None:
         # a vLLM LoRA adapter is named `vllm/<base>:<adapter folder>` (Inspect's vllm provider)
         adapter = model.partition(":")[2] if model.startswith("vllm/") else None
-        for candidate in (adapter, path, model.removeprefix("hf/")):
-            if candidate and Path(str(candidate)).is_dir():
-                meta = read_checkpoint_metadata(candidate) or {}
-                base_model = meta.get("base_model")
-                logged = meta.get("recipe")
-                recipe = logged.get("name") if isinstance(logged, dict) else logged
-                break
+        meta = find_checkpoint_metadata(adapter, path, model.removeprefix("hf/")) or {}
+        base_model, recipe = meta.get("base_model"), recipe_name(meta)
     if base_model:
         tags.append(f"base_model:{base_model}")
     if recipe:

@@ -30,14 +30,14 @@ from typing import Any
 from inspect_ai.model import ChatMessage, ContentReasoning, Model
 from inspect_ai.scorer import value_to_float
 
-from procskill._files import atomic_write
+from procskill._files import atomic_write, read_text
 from procskill._local import require_local
 from procskill.errors import ProcskillError
 from procskill.prompts import PROMPT_TEMPLATE_VERSION, Placement, prompt_messages
 from procskill.scorers import answers_match, extract_answer, strip_thinking
 from procskill.skills import BUILTIN_DIR, SkillPack, content_hash, load_packs
 from procskill.skills._ids import id_mapper
-from procskill.skills._pack import jsonl_lines, read_text
+from procskill.skills._pack import jsonl_lines
 from procskill.solvers import logged_run_facts
 from procskill.training._guard import check_rows, holdout_index
 

@@ -38,7 +38,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from procskill.errors import ProcskillError
-from procskill.skills._pack import read_text
 from procskill.validation import YamlDocument, field_path, read_yaml, validate_document
 
 RECIPES_DIR = Path(__file__).parent / "recipes"
@@ -194,7 +193,6 @@ def load_recipe(recipe: str | Path, check_sections: bool = True) -> Recipe:
         procskill._local.LocalStackMissing: TRL / PEFT are not installed.
     """
     path = _recipe_path(recipe)
-    read_text(path, RecipeError)  # an undecodable byte is named with its line
     doc = read_yaml(path, RecipeError)
     if not isinstance(doc.data, dict):
         raise RecipeError(f"{path}:1: a recipe must be a mapping of fields")
