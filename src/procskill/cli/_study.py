@@ -19,6 +19,11 @@ def _display(value: str) -> str:
     return value
 
 
+DisplayOption = Annotated[
+    str, typer.Option(help="Inspect progress display: none, plain, rich.", callback=_display)
+]
+"""The ``--display`` option of the commands that run evaluations."""
+
 models_app = typer.Typer(help="Short names for local Hugging Face models.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 
@@ -32,9 +37,7 @@ def study_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan and its commands; run nothing.")
     ] = False,
-    display: Annotated[
-        str, typer.Option(help="Inspect progress display: none, plain, rich.", callback=_display)
-    ] = "plain",
+    display: DisplayOption = "plain",
 ) -> None:
     """Run every step a study file declares that is not done yet (rerun to resume)."""
     from procskill.studies import load_study, run_study
@@ -48,9 +51,7 @@ def demo_command(
     quick: Annotated[
         bool, typer.Option("--quick", help="A two-skill smoke run (what the test suite runs).")
     ] = False,
-    display: Annotated[
-        str, typer.Option(help="Inspect progress display: none, plain, rich.", callback=_display)
-    ] = "plain",
+    display: DisplayOption = "plain",
 ) -> None:
     """Run the whole pipeline offline on a tiny Qwen3.5: evaluate, build a corpus, train, evaluate, report."""
     from procskill.studies import run_demo
