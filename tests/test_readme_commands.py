@@ -49,6 +49,7 @@ from testkit.fake_openai import (
     FakeOpenAIServer,
     last_user_text,
 )
+from testkit.scores import labelled
 
 ROOT = Path(__file__).parents[1]
 README = ROOT / "README.md"
@@ -238,15 +239,15 @@ def check_judge(run: ReadmeRun, command: str) -> None:
     )
     for sample in log.samples:
         assert sample.output.completion.strip()  # else the judge is never asked
-        assert sample.scores["llm@anthropic/claude-haiku-4-5"].value == 1.0  # the fake grader says PASS
-        assert "bench@anthropic/claude-haiku-4-5" in sample.scores and "extract" in sample.scores
+        assert labelled(sample)["llm@anthropic/claude-haiku-4-5"].value == 1.0  # the fake grader says PASS
+        assert "bench@anthropic/claude-haiku-4-5" in labelled(sample) and "extract" in sample.scores
     assert len(run.api_calls(MESSAGES, "claude-haiku-4-5")) == 2
 
 
 def check_rejudge(run: ReadmeRun, command: str) -> None:
     assert "added  llm@openrouter/openai/gpt-5.4" in run.output(command)
     log = run.log("judged", "hf/Qwen/Qwen3.5-0.8B")
-    assert [s.scores["llm@openrouter/openai/gpt-5.4"].value for s in log.samples] == [0.0, 0.0]
+    assert [labelled(s)["llm@openrouter/openai/gpt-5.4"].value for s in log.samples] == [0.0, 0.0]
     assert len(run.api_calls(CHAT_COMPLETIONS, "openai/gpt-5.4")) == 2
 
 

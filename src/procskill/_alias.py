@@ -21,8 +21,9 @@ from inspect_ai._util.registry import RegistryInfo, RegistryType, registry_add, 
 
 BARE_NAME = "procskill"
 
-BARE_SCORERS = ("extract", "answer_format")
-"""Scorers re-created by ``inspect score`` from the names a log records (the judges register their own)."""
+BARE_SCORERS = ("extract", "answer_format", "bench", "llm")
+"""Scorers re-created by ``inspect score`` from the names a log records. A judge is recorded by its path
+(``bench`` / ``llm``) with its ``path`` and ``judge`` as parameters, so both names lead to ``procskill/judge``."""
 
 
 def _alias(kind: RegistryType, name: str, target: Callable[..., Any]) -> None:
@@ -45,9 +46,9 @@ def register_bare_task_name() -> None:
 
 
 def register_bare_scorer_names() -> None:
-    """Register ``extract`` and ``answer_format`` as aliases of ``procskill/extract`` and
-    ``procskill/answer_format`` (idempotent)."""
-    from procskill.scorers import answer_format_score, extract
+    """Register ``extract``, ``answer_format``, ``bench`` and ``llm`` as aliases of ``procskill/extract``,
+    ``procskill/answer_format`` and (both judge paths) ``procskill/judge`` (idempotent)."""
+    from procskill.scorers import answer_format_score, extract, judge
 
-    for name, factory in zip(BARE_SCORERS, (extract, answer_format_score), strict=True):
+    for name, factory in zip(BARE_SCORERS, (extract, answer_format_score, judge, judge), strict=True):
         _alias("scorer", name, factory)

@@ -77,7 +77,7 @@ def test_delta_and_compliance_exact(tmp_path):
     run = log.samples[0].metadata["procskill_run"]
     assert run["generation"]["max_tokens"] == 2048 and run["model"]["name"] == "mockllm/model"
     assert run["checkpoint"] is None and run["model"]["parameters"] is None
-    assert log.eval.task_version == "1.3.0"
+    assert log.eval.task_version == "1.4.0"
     # Samples carry ids, not texts: the task text is in the input, the block in the solver.
     keys = ("answer_type", "condition", "domain", "procskill_run", "skill", "split", "task_id")
     assert {tuple(sorted(s.metadata)) for s in log.samples if not s.metadata.get("rubric")} == {

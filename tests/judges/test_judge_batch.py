@@ -12,6 +12,7 @@ from judge_helpers import GOLD, RESPONSE, answering_solver, run_eval
 
 from procskill.analysis import rejudge
 from testkit.fake_openai import CHAT_COMPLETIONS, last_user_text
+from testkit.scores import labelled
 
 # Batches sent as soon as 12 requests wait (or after 0.5 s), checked every 0.2 s: a test need not wait 15 s.
 FAST_BATCH = BatchConfig(size=12, send_delay=0.5, tick=0.2)
@@ -56,13 +57,13 @@ def test_rejudge_through_the_batch_api_gives_the_direct_verdicts(packs, tmp_path
         assert direct.judged == 12 and set(server.paths) == {CHAT_COMPLETIONS} and server.calls == 12
     batched, plain = read_eval_log(batched_log.location), read_eval_log(direct_log.location)
     for a, b in zip(batched.samples, plain.samples):
-        sa, sb = a.scores[name], b.scores["llm@openai/judge-direct"]
+        sa, sb = labelled(a)[name], labelled(b)["llm@openai/judge-direct"]
         assert (sa.value, sa.metadata["verdict"]) == (sb.value, sb.metadata["verdict"])
         assert (
             sa.metadata["judge_usage"] == sb.metadata["judge_usage"]
             and sa.metadata["judge_usage"]["input_tokens"] > 0
         )
-    assert [s.value for s in (x.scores[name] for x in batched.samples)] == [1.0] * 12
+    assert [s.value for s in (labelled(x)[name] for x in batched.samples)] == [1.0] * 12
 
 
 def test_task_judges_use_the_batch_api_when_the_role_asks(packs, tmp_path, openai_env) -> None:
@@ -75,6 +76,6 @@ def test_task_judges_use_the_batch_api_when_the_role_asks(packs, tmp_path, opena
             packs, tmp_path / "logs", "extract,llm", roles={"grader": grader}, solver=per_condition
         )
         assert set(server.paths) == {BATCH} and len(server.batched) == 12
-    scores = [s.scores["llm@openai/judge-batch"] for s in log.samples]
+    scores = [labelled(s)["llm@openai/judge-batch"] for s in log.samples]
     assert [s.value for s in scores] == [1.0] * 12
     assert all(s.metadata["judge_usage"]["total_tokens"] > 0 for s in scores)

@@ -10,9 +10,10 @@ from inspect_ai import eval as inspect_eval
 from judge_helpers import recording_judge, run_eval
 
 from procskill.prompts import ANSWER_INSTRUCTION, SYSTEM_PROMPT
-from procskill.scorers import judge, parse_verdict
+from procskill.scorers import judge, parse_verdict, score_label
 from procskill.scorers._judge import JUDGE_TEMPLATE
 from procskill.skills import load_packs
+from testkit.scores import labelled
 from testkit.scripted import scripted_model
 
 
@@ -91,10 +92,11 @@ def test_paths_select_the_judge(packs, tmp_path) -> None:
     grader, seen = recording_judge("judge-a")
     log = run_eval(packs, tmp_path / "logs", "extract,bench,llm", roles={"grader": grader})
 
+    # Inspect keys each score by its scorer's registered name: the judges by their path.
     names = [s.name for s in log.results.scores]
-    assert names == ["extract", "bench@mockllm/judge-a", "llm@mockllm/judge-a", "answer_format"]
+    assert names == ["extract", "bench", "llm", "answer_format"]
     for sample in log.samples:
-        scores = sample.scores
+        scores = labelled(sample)
         code = int(sample.target)
         bench, llm = scores["bench@mockllm/judge-a"], scores["llm@mockllm/judge-a"]
         assert llm.value == 1.0 and llm.metadata["scored_by"] == "judge"
@@ -119,11 +121,11 @@ def test_paths_select_the_judge(packs, tmp_path) -> None:
     by_name = {s.name: s.metrics for s in log.results.scores}
     # Per path: pass per condition, Δ and compliance (4 deterministic + 2 free tasks, 3 compliant).
     assert by_name["extract"]["pass_base"].value == pytest.approx(0.5)
-    assert by_name["bench@mockllm/judge-a"]["pass_base"].value == pytest.approx(4 / 6)
-    assert by_name["llm@mockllm/judge-a"]["pass_base"].value == 1.0
-    assert by_name["llm@mockllm/judge-a"]["delta"].value == 0.0
+    assert by_name["bench"]["pass_base"].value == pytest.approx(4 / 6)
+    assert by_name["llm"]["pass_base"].value == 1.0
+    assert by_name["llm"]["delta"].value == 0.0
     assert by_name["answer_format"]["compliance_skill"].value == pytest.approx(0.5)
-    assert by_name["bench@mockllm/judge-a"]["pairs"].value == 6
+    assert by_name["bench"]["pairs"].value == 6
 
     # Only free-form tasks reached the judge through bench; llm judged every task.
     assert len(set(seen)) == 6
@@ -140,7 +142,7 @@ def test_unparseable_verdict_is_unscored_not_fail(packs, tmp_path) -> None:
     grader, _ = recording_judge("judge-a", reply=lambda text: "It seems fine.\nVERDICT: UNSURE")
     log = run_eval(packs, tmp_path / "logs", "llm", roles={"grader": grader})
     for sample in log.samples:
-        score = sample.scores["llm@mockllm/judge-a"]
+        score = labelled(sample)["llm@mockllm/judge-a"]
         assert math.isnan(score.value) and score.reason == "grader_failed"
         assert "VERDICT: UNSURE" in score.explanation and score.metadata["verdict"] is None
     metrics = log.results.scores[0].metrics
@@ -151,7 +153,7 @@ def test_empty_response_fails_without_a_judge_call(packs, tmp_path) -> None:
     grader, seen = recording_judge("judge-a")
     log = run_eval(packs, tmp_path / "logs", "llm", roles={"grader": grader}, solver=lambda m: "<think>hmm")
     assert seen == []
-    score = log.samples[0].scores["llm@mockllm/judge-a"]
+    score = labelled(log.samples[0])["llm@mockllm/judge-a"]
     assert score.value == 0.0 and score.metadata["scored_by"] == "empty_response"
 
 
@@ -180,11 +182,16 @@ def test_several_judges_by_list_and_by_roles(packs, tmp_path) -> None:
         judges="grader,second",
         skills="skill-00",
     )
-    names = [s.name for s in log.results.scores]
-    assert names == ["llm@mockllm/judge-a", "llm@mockllm/judge-b", "llm@mockllm/judge-c", "answer_format"]
+    # Inspect numbers further judges on a path; each score's metadata says which judge it is.
+    assert [s.name for s in log.results.scores] == ["llm", "llm1", "llm2", "answer_format"]
     sample = log.samples[0]
-    assert [sample.scores[n].value for n in names[:3]] == [1.0, 0.0, 1.0]
-    assert sample.scores[names[2]].metadata["role"] == "second"
+    assert [score_label(n, sample.scores[n].metadata) for n in ("llm", "llm1", "llm2")] == [
+        "llm@mockllm/judge-a",
+        "llm@mockllm/judge-b",
+        "llm@mockllm/judge-c",
+    ]
+    assert [sample.scores[n].value for n in ("llm", "llm1", "llm2")] == [1.0, 0.0, 1.0]
+    assert sample.scores["llm2"].metadata["role"] == "second"
     assert seen_a and seen_b
     assert [s.options for s in log.eval.scorers[:3]] == [
         {"path": "llm", "judge": f"mockllm/judge-{x}", "model_role": r}
@@ -209,6 +216,6 @@ def test_judge_with_an_explicit_model(packs, tmp_path) -> None:
     [log] = inspect_eval(
         task, model=scripted_model("The code is 300."), log_dir=str(tmp_path), display="none"
     )
-    assert log.results.scores[0].name == "bench@mockllm/judge-x"
-    assert [s.scores["bench@mockllm/judge-x"].value for s in log.samples] == [1.0, 0.0]
-    assert len(seen) == 2 and log.samples[0].scores["bench@mockllm/judge-x"].metadata["role"] == "panel"
+    assert log.results.scores[0].name == "bench"
+    assert [labelled(s)["bench@mockllm/judge-x"].value for s in log.samples] == [1.0, 0.0]
+    assert len(seen) == 2 and log.samples[0].scores["bench"].metadata["role"] == "panel"

@@ -17,6 +17,7 @@ from judge_helpers import GOLD, RESPONSE, answering_solver, recording_judge, run
 
 from procskill.analysis import rejudge
 from testkit.fake_openai import FakeOpenAIServer
+from testkit.scores import labelled
 
 JUDGE = "openai-api/fake/judge-1"
 NAME = f"llm@{JUDGE}"
@@ -49,7 +50,7 @@ def condition_blind(log) -> None:
     """Both conditions of a task get the same verdict (same response, blind judge)."""
     by_task: dict[str, set] = {}
     for s in log.samples:
-        value = s.scores[NAME].value
+        value = labelled(s)[NAME].value
         by_task.setdefault(s.metadata["task_id"], set()).add("nan" if math.isnan(value) else value)
     assert all(len(v) == 1 for v in by_task.values()), by_task
 
@@ -61,7 +62,7 @@ def test_verdicts_garbage_and_faults_through_the_openai_path(packs, tmp_path) ->
         assert server.faults_served == ["429", "500", "hang"]
         assert server.calls == server.completed + 3
 
-    values = {s.id: s.scores[NAME] for s in log.samples}
+    values = {s.id: labelled(s)[NAME] for s in log.samples}
     for sample in log.samples:
         score = values[sample.id]
         if sample.target == "201":  # garbage verdict: unscored, with the reply kept
@@ -90,11 +91,11 @@ def test_a_hang_past_every_retry_is_marked_and_rejudged(packs, tmp_path) -> None
         log = run_eval(
             packs, log_dir, "llm", roles={"grader": judge}, skills="skill-00", solver=per_condition
         )
-        failed = [s for s in log.samples if s.scores[NAME].reason == "grader_error"]
+        failed = [s for s in log.samples if labelled(s)[NAME].reason == "grader_error"]
         # The hung call failed (nothing retries it here), its sample is marked; nothing else is lost.
-        assert len(failed) == 1 and "judge call failed" in failed[0].scores[NAME].explanation
+        assert len(failed) == 1 and "judge call failed" in labelled(failed[0])[NAME].explanation
         assert failed[0].output.completion and failed[0].error is None
-        assert sum(s.scores[NAME].value == 1.0 for s in log.samples) == 3
+        assert sum(labelled(s)[NAME].value == 1.0 for s in log.samples) == 3
 
         calls = server.calls
         [result] = rejudge(log_dir, judge)  # re-judges only what failed; the rest comes from the cache
@@ -104,8 +105,8 @@ def test_a_hang_past_every_retry_is_marked_and_rejudged(packs, tmp_path) -> None
         calls = server.calls
         assert rejudge(log_dir, judge)[0].action == "skipped" and server.calls == calls
     after = read_eval_log(log.location)
-    assert all(s.scores[NAME].value == 1.0 for s in after.samples)
-    assert [s.name for s in after.results.scores] == ["answer_format", NAME]
+    assert all(labelled(s)[NAME].value == 1.0 for s in after.samples)
+    assert [s.name for s in after.results.scores] == ["llm", "answer_format"]  # redone in place
 
 
 def test_inspect_retries_a_hung_attempt(packs, tmp_path, monkeypatch) -> None:
@@ -128,7 +129,7 @@ def test_inspect_retries_a_hung_attempt(packs, tmp_path, monkeypatch) -> None:
             packs, tmp_path / "logs", "llm", roles={"grader": judge}, skills="skill-00", condition="base"
         )
         assert server.faults_served == ["hang"] and server.completed == 2
-    assert [s.scores[NAME].value for s in log.samples] == [1.0, 1.0]
+    assert [labelled(s)[NAME].value for s in log.samples] == [1.0, 1.0]
 
 
 def test_rejudge_rerun_makes_no_api_calls(packs, tmp_path) -> None:
@@ -148,7 +149,9 @@ def test_rejudge_rerun_makes_no_api_calls(packs, tmp_path) -> None:
         rejudge(copy, fake_judge(server), path="bench")
         assert server.calls == calls
     a, b = read_eval_log(log.location), read_eval_log(str(copy))
-    assert [s.scores[NAME].explanation for s in a.samples] == [s.scores[NAME].explanation for s in b.samples]
+    assert [labelled(s)[NAME].explanation for s in a.samples] == [
+        labelled(s)[NAME].explanation for s in b.samples
+    ]
 
 
 def test_cross_family_rejudge_through_openrouter(packs, tmp_path, monkeypatch) -> None:
@@ -166,8 +169,8 @@ def test_cross_family_rejudge_through_openrouter(packs, tmp_path, monkeypatch) -
         assert server.requests[0]["model"] == "openai/gpt-5.4"
     assert result.score == "llm@openrouter/openai/gpt-5.4"
     after = read_eval_log(log.location)
-    names = [s.name for s in after.results.scores]
-    assert names == [
+    assert [s.name for s in after.results.scores] == ["extract", "llm", "answer_format", "llm1"]
+    assert list(labelled(after.samples[0])) == [
         "extract",
         "llm@mockllm/claude-haiku-4-5",
         "answer_format",

@@ -19,6 +19,7 @@ from inspect_ai.scorer import match
 from judge_helpers import answering_solver, code_of, recording_judge, run_eval
 
 from procskill.analysis import rejudge
+from testkit.scores import labelled
 from testkit.scripted import scripted_model
 
 NAME = "llm@mockllm/judge-r"
@@ -33,14 +34,15 @@ def test_rejudge_adds_a_named_score_and_recomputes_metrics(packs, tmp_path) -> N
 
     assert (result.action, result.score, result.judged, result.unscored) == ("added", NAME, 12, {})
     after = read_eval_log(log.location)
-    assert [s.name for s in after.results.scores] == ["extract", "answer_format", NAME]
-    assert [s.name for s in after.eval.scorers] == ["extract", "answer_format", NAME]
+    # Inspect keys the judge's score by its path; procskill's readers call it NAME (its metadata says so).
+    assert [s.name for s in after.results.scores] == ["extract", "answer_format", "llm"]
+    assert [s.name for s in after.eval.scorers] == ["extract", "answer_format", "llm"]
     assert after.eval.scorers[2].options == {"path": "llm", "judge": "mockllm/judge-r", "model_role": None}
     # Nothing regenerated: outputs and the original score are untouched.
     for old, new in zip(before.samples, after.samples):
         assert new.output.completion == old.output.completion
         assert new.scores["extract"] == old.scores["extract"]
-        assert new.scores[NAME].value == 1.0 and new.scores[NAME].metadata["path"] == "llm"
+        assert labelled(new)[NAME].value == 1.0 and labelled(new)[NAME].metadata["path"] == "llm"
     metrics = after.results.scores[2].metrics
     assert metrics["pass_base"].value == 1.0
     assert after.results.scores[1].metrics["compliance_base"].value == pytest.approx(0.5)
@@ -53,7 +55,7 @@ def test_rejudge_adds_a_named_score_and_recomputes_metrics(packs, tmp_path) -> N
     calls = len(seen)
     [again] = rejudge([log.location], grader)
     assert again.action == "skipped" and len(seen) == calls
-    assert [s.name for s in read_eval_log(log.location).results.scores] == ["extract", "answer_format", NAME]
+    assert [s.name for s in read_eval_log(log.location).results.scores] == ["extract", "answer_format", "llm"]
 
 
 def test_rejudge_bench_path_and_a_second_judge(packs, tmp_path) -> None:
@@ -64,8 +66,49 @@ def test_rejudge_bench_path_and_a_second_judge(packs, tmp_path) -> None:
     assert seen and all("GOLD CONCLUSION" in text for text in seen)  # bench judges free-form tasks only
     other, _ = recording_judge("judge-s", reply=lambda text: "VERDICT: FAIL")
     rejudge(log.location, other)
-    names = [s.name for s in read_eval_log(log.location).results.scores]
-    assert names == ["extract", "answer_format", "bench@mockllm/judge-r", "llm@mockllm/judge-s"]
+    third, _ = recording_judge("judge-t")
+    [result] = rejudge(log.location, third)
+    assert result.score == "llm@mockllm/judge-t"
+    after = read_eval_log(log.location)
+    # Inspect's keys (a second judge on a path is `llm1`), and the labels procskill reads from each score.
+    assert [s.name for s in after.results.scores] == ["extract", "answer_format", "bench", "llm", "llm1"]
+    assert list(labelled(after.samples[0])) == [
+        "extract",
+        "answer_format",
+        "bench@mockllm/judge-r",
+        "llm@mockllm/judge-s",
+        "llm@mockllm/judge-t",
+    ]
+    assert [labelled(s)["llm@mockllm/judge-s"].value for s in after.samples] == [0.0] * 12
+    assert [labelled(s)["llm@mockllm/judge-t"].value for s in after.samples] == [1.0] * 12
+
+
+def test_a_log_keying_judges_by_label_still_reads_and_rejudges(packs, tmp_path) -> None:
+    """Logs of task versions before 1.4.0 keyed each judge's score `llm@<judge>`: readers and re-judging
+    still know it by that name, and a further judge gets Inspect's key."""
+    from inspect_ai.log import write_eval_log
+
+    from procskill.analysis import agreement
+
+    grader, _ = recording_judge("judge-r")
+    log = run_eval(packs, tmp_path / "logs", "extract,llm", roles={"grader": grader})
+    old = read_eval_log(log.location)
+    for sample in old.samples:
+        sample.scores = {(NAME if k == "llm" else k): v for k, v in sample.scores.items()}
+    for entry in [*old.results.scores, *old.eval.scorers]:
+        entry.name = NAME if entry.name == "llm" else entry.name
+    for reduction in old.reductions:
+        reduction.scorer = NAME if reduction.scorer == "llm" else reduction.scorer
+    write_eval_log(old, log.location)
+
+    again, seen = recording_judge("judge-r")
+    assert rejudge(log.location, again)[0].action == "skipped" and seen == []
+    other, _ = recording_judge("judge-s", reply=lambda text: "VERDICT: FAIL")
+    assert rejudge(log.location, other)[0].action == "added"
+    after = read_eval_log(log.location)
+    assert [s.name for s in after.results.scores] == ["extract", NAME, "answer_format", "llm"]
+    [row, pooled] = agreement(log.location, NAME, "llm@mockllm/judge-s")
+    assert row.n == 12 and row.prevalence_a == 1.0 and row.prevalence_b == 0.0
 
 
 def test_rejudge_skips_errored_samples(packs, tmp_path) -> None:
@@ -123,12 +166,14 @@ def test_rejudge_needs_no_evaluated_model(tiny_model_dir, packs, tmp_path) -> No
 
     assert result.action == "added" and result.judged == 4
     after = read_eval_log(log.location)
-    assert all(s.scores[NAME].value == 0.0 for s in after.samples) and after.eval.model == f"hf/{model_dir}"
+    assert (
+        all(labelled(s)[NAME].value == 0.0 for s in after.samples) and after.eval.model == f"hf/{model_dir}"
+    )
     # Compliance facts as the extractor saw them (hf reports no stop reason: the token limit tells).
     for sample in after.samples:
-        judged, extracted = sample.scores[NAME].metadata, sample.scores["extract"].metadata
+        judged, extracted = labelled(sample)[NAME].metadata, sample.scores["extract"].metadata
         assert (judged["truncated"], judged["compliant"]) == (extracted["truncated"], extracted["compliant"])
-    assert any(s.scores[NAME].metadata["truncated"] for s in after.samples)
+    assert any(labelled(s)[NAME].metadata["truncated"] for s in after.samples)
 
 
 @pytest.mark.slow
@@ -164,8 +209,8 @@ def test_rejudged_log_opens_in_inspect_view(packs, tmp_path) -> None:
             except OSError:
                 time.sleep(0.5)
         assert body is not None, "inspect view did not serve the log"
-        assert [s["name"] for s in body["results"]["scores"]] == ["extract", "answer_format", NAME]
-        assert all(NAME in s["scores"] for s in body["samples"])
+        assert [s["name"] for s in body["results"]["scores"]] == ["extract", "answer_format", "llm"]
+        assert all(s["scores"]["llm"]["metadata"]["judge"] == "mockllm/judge-r" for s in body["samples"])
     finally:
         view.terminate()
         view.wait(timeout=10)

@@ -18,7 +18,9 @@ from judge_helpers import GOLD, RESPONSE, answering_solver, recording_judge, run
 
 from procskill.analysis import rejudge
 from procskill.analysis.rejudge import STAGING_PREFIX
+from procskill.scorers import score_labels
 from testkit.fake_openai import FakeOpenAIServer, last_user_text
+from testkit.scores import labelled
 
 BIN = Path(sys.executable).parent
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -101,17 +103,17 @@ def test_two_concurrent_rejudges_with_different_judges_both_keep_their_scores(pa
     assert len(a) == len(b) == 12 and min(b) < max(a) and min(a) < max(b)
     for log in (first, second):
         after = read_eval_log(log.location)
-        names = [s.name for s in after.results.scores]
-        assert sorted(names) == [
-            "answer_format",
-            "extract",
-            "llm@openai-api/fake/judge-a",
-            "llm@openai-api/fake/judge-b",
-        ]
-        assert sorted(s.name for s in after.eval.scorers) == sorted(names)
+        # Both re-judges keyed their score `llm` in their own copy; the second to write renumbered its
+        # own as Inspect would (`llm1`), and the recorded scorers stay in key order, so a bare
+        # `inspect score LOG` re-creates the same keys for the same judges.
+        assert [s.name for s in after.results.scores] == ["extract", "answer_format", "llm", "llm1"]
+        assert [s.name for s in after.eval.scorers] == ["extract", "answer_format", "llm", "llm"]
+        for key, scorer in zip(("llm", "llm1"), after.eval.scorers[2:], strict=True):
+            assert {s.scores[key].metadata["judge"] for s in after.samples} == {scorer.options["judge"]}
+        assert {r.scorer for r in after.reductions} == {"extract", "answer_format", "llm", "llm1"}
         for sample in after.samples:
-            assert sample.scores["llm@openai-api/fake/judge-a"].value == 1.0
-            assert sample.scores["llm@openai-api/fake/judge-b"].value == 1.0
+            assert labelled(sample)["llm@openai-api/fake/judge-a"].value == 1.0
+            assert labelled(sample)["llm@openai-api/fake/judge-b"].value == 1.0
             assert sample.output.completion  # nothing regenerated or lost
     assert not list(logs.rglob(f"{STAGING_PREFIX}*")) and not list(logs.rglob("*.writing"))
 
@@ -124,8 +126,8 @@ def test_results_are_reported_per_log_as_each_is_written(packs, tmp_path) -> Non
 
     def on_result(result) -> None:
         # When a result is reported, its log already holds the score.
-        names = [s.name for s in read_eval_log(result.log, header_only=True).results.scores]
-        seen.append((result.action, "llm@mockllm/judge-r" in names))
+        labels = score_labels(read_eval_log(result.log).samples).values()
+        seen.append((result.action, "llm@mockllm/judge-r" in labels))
 
     rejudge(tmp_path / "logs", grader, on_result=on_result)
     assert seen == [("added", True), ("added", True)]

@@ -14,9 +14,10 @@ from inspect_ai.log import EvalLog, read_eval_log
 from reliability_helpers import SAMPLES, FaultsAfter, correct_answer, fake_model
 
 from procskill.analysis import rejudge
-from procskill.scorers import judge_score_name
+from procskill.scorers import judge_label
 from testkit.fake_openai import FakeOpenAIServer
 from testkit.packs import CODE
+from testkit.scores import labelled
 from testkit.scripted import scripted_model
 
 JUDGE_REPLY = "The response states the gold code.\nVERDICT: PASS"
@@ -39,7 +40,7 @@ def _never_fail(log: EvalLog, score: str = "extract") -> None:
     """Every sample passed, was unscored, or is an error: the server only ever answered correctly."""
     for sample in log.samples or []:
         if sample.error is None:
-            value = sample.scores[score].value
+            value = labelled(sample)[score].value
             assert value == 1.0 or (isinstance(value, float) and math.isnan(value)), (sample.id, value)
 
 
@@ -137,10 +138,10 @@ def test_judge_faults_are_retried_or_unscored_and_rejudge_redoes_only_failed_cal
         log = _eval(
             student, packs, tmp_path, model_roles={"grader": judge}, task_args={"scoring": "extract,llm"}
         )
-        name = judge_score_name("llm", judge)
+        name = judge_label("llm", judge)
         assert log.status == "success" and len(student_calls) == SAMPLES
         _never_fail(log, name)
-        reasons = [s.scores[name].reason for s in log.samples]
+        reasons = [labelled(s)[name].reason for s in log.samples]
         failed_calls = reasons.count("grader_error")
         assert failed_calls == 1 and reasons.count(None) == SAMPLES - 1
 
@@ -150,7 +151,7 @@ def test_judge_faults_are_retried_or_unscored_and_rejudge_redoes_only_failed_cal
 
     rejudged = read_eval_log(log.location)
     assert result.action == "redone" and result.unscored == {}
-    assert [s.scores[name].value for s in rejudged.samples] == [1.0] * SAMPLES
+    assert [labelled(s)[name].value for s in rejudged.samples] == [1.0] * SAMPLES
     assert new_calls <= failed_calls  # answered calls come from the cache; identical prompts may share one
     assert len(student_calls) == SAMPLES  # re-judging never calls the evaluated model
 
@@ -164,7 +165,7 @@ def test_a_truncated_judge_reply_is_a_sample_error_not_a_fail(packs, tmp_path, f
         log = _eval(
             student, packs, tmp_path, model_roles={"grader": judge}, task_args={"scoring": "extract,llm"}
         )
-    name = judge_score_name("llm", judge)
+    name = judge_label("llm", judge)
     errors = [
         s.error.message for s in log.samples if s.error is not None
     ]  # the failed one, and any cancelled
@@ -182,5 +183,5 @@ def test_an_empty_judge_reply_is_asked_again(packs, tmp_path, fake_env):
             student, packs, tmp_path, model_roles={"grader": judge}, task_args={"scoring": "extract,llm"}
         )
         rejudge(log.location, judge)
-    name = judge_score_name("llm", judge)
-    assert [s.scores[name].value for s in read_eval_log(log.location).samples] == [1.0] * SAMPLES
+    name = judge_label("llm", judge)
+    assert [labelled(s)[name].value for s in read_eval_log(log.location).samples] == [1.0] * SAMPLES

@@ -20,6 +20,7 @@ from inspect_ai.solver import TaskState
 from procskill.prompts import prompt_messages
 from procskill.scorers import judge_prompt
 from testkit.packs import CODE
+from testkit.scores import labelled
 from testkit.scripted import scripted_model
 
 NAME = "llm@mockllm/gullible"
@@ -165,7 +166,7 @@ def test_injected_responses_never_pass_end_to_end(tmp_path) -> None:
     )
     assert log.status == "success" and len(log.samples) == 12, log.error
     for sample in log.samples:
-        score = sample.scores[NAME]
+        score = labelled(sample)[NAME]
         assert sample.scores["extract"].value == 0.0  # every answer is wrong
         # The gullible judge was not fooled (the forged markers stayed inside the response), and the
         # verdict it quoted after its own is not read: unscored, never PASS.
@@ -190,8 +191,8 @@ def test_a_judge_that_ends_with_its_own_verdict_is_read(tmp_path) -> None:
         log_dir=str(tmp_path / "logs"),
         display="none",
     )
-    assert [s.scores[NAME].value for s in log.samples] == [0.0] * 8
-    assert all(s.scores[NAME].metadata["judge_usage"]["total_tokens"] > 0 for s in log.samples)
+    assert [labelled(s)[NAME].value for s in log.samples] == [0.0] * 8
+    assert all(labelled(s)[NAME].metadata["judge_usage"]["total_tokens"] > 0 for s in log.samples)
 
 
 def test_sample_is_only_what_the_model_wrote() -> None:

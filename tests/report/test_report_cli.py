@@ -171,15 +171,18 @@ def test_a_lift_under_a_judge_only_one_log_has_is_refused_and_named(judged_logs,
 
     from inspect_ai.log import read_eval_log, write_eval_log
 
+    from procskill.scorers import score_labels
+
     judge_b = "llm@mockllm/judge-b"
     folder = tmp_path / "logs"
     shutil.copytree(judged_logs, folder)
     for file in sorted(folder.glob("**/*.eval")):
         log = read_eval_log(str(file))
         if log.eval.model == "mockllm/tiny-sft-a":  # this checkpoint was never judged by judge-b
+            [key] = [k for k, label in score_labels(log.samples).items() if label == judge_b]
             for sample in log.samples:
-                sample.scores.pop(judge_b, None)
-            log.results.scores = [s for s in log.results.scores if s.name != judge_b]
+                sample.scores.pop(key, None)
+            log.results.scores = [s for s in log.results.scores if s.name != key]
             write_eval_log(log, str(file))
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["report", str(folder), "--out", str(out), "--no-figures"])

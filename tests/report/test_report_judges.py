@@ -8,6 +8,7 @@ from inspect_ai.log import read_eval_log, read_eval_log_sample_summaries
 from sklearn.metrics import cohen_kappa_score
 
 from procskill.analysis import UnmatchedComparisonError, build_report, sft_lift
+from testkit.scores import labelled
 
 JUDGE_A = "llm@mockllm/judge-a"
 JUDGE_B = "llm@mockllm/judge-b"
@@ -25,7 +26,7 @@ def _verdicts(log_dir, model, a, b):
     for file in log_dir.glob("*.eval"):
         if read_eval_log(str(file), header_only=True).eval.model == model:
             samples = read_eval_log_sample_summaries(str(file))
-            pairs = [(s.scores[a].as_float(), s.scores[b].as_float()) for s in samples]
+            pairs = [(labelled(s)[a].as_float(), labelled(s)[b].as_float()) for s in samples]
             pairs = [p for p in pairs if p[0] == p[0] and p[1] == p[1]]
             return [int(x) for x, _ in pairs], [int(y) for _, y in pairs]
     raise AssertionError(model)

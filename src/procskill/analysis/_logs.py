@@ -39,7 +39,7 @@ from inspect_ai.scorer import value_to_float
 from procskill.analysis._logfiles import is_procskill_log, log_files
 from procskill.checkpoint_meta import recipe_name
 from procskill.errors import ProcskillError
-from procskill.scorers import FORMAT_SCORE
+from procskill.scorers import FORMAT_SCORE, score_label, score_labels
 from procskill.skills._ids import id_mapper
 from procskill.solvers import RUN_FACTS_KEY, logged_run_facts
 
@@ -133,10 +133,11 @@ class LogTables:
     """The logs as tables.
 
     ``scores`` has one row per (episode, score): ``config`` (label), ``task_id``,
-    ``skill``, ``domain``, ``condition``, ``answer_type``, ``epoch``, ``scorer`` (score
-    name), ``path``, ``judge``, ``value`` (1.0 / 0.0, NaN = unscored), ``compliant``,
-    ``truncated``, ``lenient_correct``, ``judge_input_tokens``, ``judge_output_tokens`` (the
-    judge call's tokens from the score's ``judge_usage`` metadata; NaN when no judge was called).
+    ``skill``, ``domain``, ``condition``, ``answer_type``, ``epoch``, ``scorer`` (the score's
+    label, :func:`procskill.scorers.score_label`: ``extract``, ``llm@<judge>``), ``path``,
+    ``judge``, ``value`` (1.0 / 0.0, NaN = unscored), ``compliant``, ``truncated``,
+    ``lenient_correct``, ``judge_input_tokens``, ``judge_output_tokens`` (the judge call's tokens
+    from the score's ``judge_usage`` metadata; NaN when no judge was called).
 
     ``episodes`` has one row per episode: ``config``, ``task_id``, ``skill``,
     ``condition``, ``epoch``, ``input_tokens``, ``output_tokens``, ``error``.
@@ -309,15 +310,6 @@ def _usage(summary: EvalSampleSummary, model: str) -> tuple[float, float]:
     if entry is None:
         return math.nan, math.nan
     return float(entry.input_tokens), float(entry.output_tokens)
-
-
-def _score_identity(name: str, metadata: Mapping[str, Any]) -> tuple[str, str | None]:
-    path = metadata.get("path")
-    judge = metadata.get("judge")
-    if "@" in name:
-        name_path, name_judge = name.split("@", 1)
-        return str(path or name_path), str(judge or name_judge)
-    return str(path or name), (str(judge) if judge else None)
 
 
 def _judge_tokens(metadata: Mapping[str, Any], key: str) -> float:
@@ -527,7 +519,6 @@ def _rows(
             ):  # the answer's format, no pass/fail verdict (also in each path's metadata)
                 continue
             smeta = score.metadata or {}
-            path, judge = _score_identity(name, smeta)
             try:
                 value = to_float(score.value)
             except Exception:  # noqa: BLE001 - a non-numeric score is no pass/fail verdict
@@ -536,9 +527,9 @@ def _rows(
                 {
                     **base,
                     "answer_type": meta.get("answer_type"),
-                    "scorer": name,
-                    "path": path,
-                    "judge": judge,
+                    "scorer": score_label(name, smeta),
+                    "path": smeta.get("path") or name.split("@", 1)[0],
+                    "judge": smeta.get("judge"),
                     "value": value,
                     "compliant": _as_bool(smeta.get("compliant")),
                     "truncated": _as_bool(smeta.get("truncated")),
@@ -577,7 +568,7 @@ def _configuration(group: list[_LogRead]) -> Configuration:
         parameters, source = float(checkpoint["parameters"]), "checkpoint"
     epochs = max((s.epoch for read in group for s in read.summaries), default=1)
     scorers = sorted(
-        {name for read in group for s in read.summaries for name in (s.scores or {})} - {FORMAT_SCORE}
+        {label for read in group for label in score_labels(read.summaries).values()} - {FORMAT_SCORE}
     )
     return Configuration(
         label=label,

@@ -1,5 +1,8 @@
 """Agreement between two named scores of the same logs (judge vs judge, extractor vs judge).
 
+Scores are named as procskill's readers name them (:func:`procskill.scorers.score_label`):
+``extract``, or ``<path>@<judge>`` for a judge, whatever key the log gives it.
+
 Every number comes from :func:`procskill.stats.agreement` — the same function, on the same
 episodes and with the same clusters, as the report's judge-agreement table, so ``procskill
 agreement`` and ``report.md`` print the same κ for the same logs: raw agreement, Cohen's κ
@@ -21,13 +24,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from inspect_ai.log import EvalLog, read_eval_log
+from inspect_ai.log import (
+    EvalLog,
+    EvalSample,
+    EvalSampleSummary,
+    read_eval_log,
+    read_eval_log_sample_summaries,
+)
 from inspect_ai.scorer import value_to_float
 
 from procskill import stats
 from procskill.analysis._logfiles import is_procskill_log, log_files
 from procskill.errors import ProcskillError
-from procskill.scorers import FORMAT_SCORE
+from procskill.scorers import FORMAT_SCORE, score_labels
 
 POOLED = "pooled"
 
@@ -98,9 +107,9 @@ class AgreementRows(list[AgreementRow]):
         self.skipped: list[SkippedLog] = list(skipped)
 
 
-def _score_names(log: EvalLog) -> list[str]:
-    """The log's pass/fail scores (``answer_format`` records the answer's format, no verdict)."""
-    return sorted({s.name for s in (log.results.scores if log.results else [])} - {FORMAT_SCORE})
+def _score_keys(samples: Sequence[EvalSample | EvalSampleSummary]) -> dict[str, str]:
+    """The log's pass/fail scores, label to key (``answer_format`` records the answer's format, no verdict)."""
+    return {label: key for key, label in score_labels(samples).items() if key != FORMAT_SCORE}
 
 
 def paired_verdicts(
@@ -115,10 +124,10 @@ def paired_verdicts(
     Raises:
         ProcskillError: A score is not in the log, or gives a value other than pass/fail.
     """
-    names = _score_names(log)
+    keys = _score_keys(log.samples or [])
     for name in (a, b):
-        if name not in names:
-            raise ProcskillError(f"{where}: no score named {name!r}; the log has {names}")
+        if name not in keys:
+            raise ProcskillError(f"{where}: no score named {name!r}; the log has {sorted(keys)}")
     va: list[int] = []
     vb: list[int] = []
     tasks: list[str] = []
@@ -126,7 +135,7 @@ def paired_verdicts(
     to_float = value_to_float()
     for sample in log.samples or []:
         scores = sample.scores or {}
-        pair = [scores.get(a), scores.get(b)]
+        pair = [scores.get(keys[a]), scores.get(keys[b])]
         values = [to_float(s.value) if s is not None else math.nan for s in pair]
         if any(math.isnan(v) for v in values):
             excluded += 1
@@ -177,7 +186,7 @@ def agreement(
     pooled_excluded = 0
     seen: dict[str, str] = {}
     for file, named in log_files(logs):
-        # the header tells which scores a log has: a log that is skipped is never read in full
+        # the header and sample summaries tell which scores a log has: a skipped log is never read in full
         try:
             header = read_eval_log(str(file), header_only=True)
         except Exception as err:  # noqa: BLE001 - one corrupt file must not stop the folder
@@ -215,7 +224,7 @@ def agreement(
                 )
             )
             continue
-        names = _score_names(header)
+        names = sorted(_score_keys(read_eval_log_sample_summaries(str(file))))
         missing = [name for name in (a, b) if name not in names]
         if missing:
             rows.skipped.append(SkippedLog(str(file), header.eval.model, missing, names, header.status))

@@ -30,6 +30,7 @@ from anyio import to_thread
 from inspect_ai import score_async
 from inspect_ai.log import EvalLog, read_eval_log_async, write_eval_log_async
 from inspect_ai.model import GenerateConfig, Model, get_model
+from inspect_ai.scorer._scorer import unique_scorer_name
 
 from procskill.analysis._logfiles import (  # noqa: F401 - re-exported: the log discovery every command shares
     LOG_SUFFIXES,
@@ -41,7 +42,7 @@ from procskill.analysis._logfiles import (  # noqa: F401 - re-exported: the log 
     unreadable_note,
 )
 from procskill.errors import ProcskillError
-from procskill.scorers import JUDGE_PATHS, judge, judge_score_name
+from procskill.scorers import JUDGE_PATHS, judge, judge_label, score_labels
 from procskill.solvers import logged_run_facts
 
 try:
@@ -178,10 +179,10 @@ async def _rejudge_file(
     display: str,
     evals: dict[str, Path],
 ) -> RejudgeResult:
-    name = judge_score_name(path, judge_model)
+    label = judge_label(path, judge_model)
 
     def left(action: str, note: str) -> RejudgeResult:
-        return RejudgeResult(str(file), name, action, note=note)
+        return RejudgeResult(str(file), label, action, note=note)
 
     try:
         # Read under a shared lock: Inspect reads an .eval archive in several opens, so a
@@ -208,16 +209,14 @@ async def _rejudge_file(
         return left("duplicate", duplicate_note(log, evals[log.eval.eval_id]))
     evals[log.eval.eval_id] = file
 
-    existing = {s.name for s in (log.results.scores if log.results else [])}
-    redo = any(
-        (score := (s.scores or {}).get(name)) is not None and score.reason in RETRYABLE_REASONS
+    existing = _key_of(log, label)
+    redo = existing is not None and any(
+        (score := (s.scores or {}).get(existing)) is not None and score.reason in RETRYABLE_REASONS
         for s in log.samples
     )
-    if name in existing and not redo:
-        return RejudgeResult(str(file), name, "skipped")
-    action = "redone" if name in existing else "added"
-    if name in existing:
-        _drop_score(log, name)
+    if existing is not None and not redo:
+        return RejudgeResult(str(file), label, "skipped")
+    action = "redone" if existing is not None else "added"
 
     # Samples that errored during the eval were never scored (they have no final response):
     # leave them out of this pass, as the eval did.
@@ -239,6 +238,9 @@ async def _rejudge_file(
         display=display,
         copy=False,  # type: ignore[arg-type]
     )
+    new_key = _key_of(scored, label, other_than=existing)
+    if new_key is None:
+        return left("not_finished", "no sample was judged (every sample ended in an error)")
 
     async with _locked(file):
         # Another re-judge may have written this log since it was read: add this score to
@@ -248,36 +250,75 @@ async def _rejudge_file(
             raise ProcskillError(
                 f"{file}: replaced by another evaluation while it was being judged; re-judge it"
             )
-        _merge_score(current, scored, name, events_before)
+        key = _merge_score(current, scored, new_key, label, events_before)
         await _write_log(current, file)
 
-    scores = [s.scores[name] for s in current.samples or [] if s.scores and name in s.scores]
+    scores = [s.scores[key] for s in current.samples or [] if s.scores and key in s.scores]
     unscored = Counter(str(s.reason) for s in scores if s.reason is not None and s.value != s.value)
-    return RejudgeResult(str(file), name, action, judged=len(scores), unscored=dict(unscored))
+    return RejudgeResult(str(file), label, action, judged=len(scores), unscored=dict(unscored))
 
 
-def _merge_score(current: EvalLog, scored: EvalLog, name: str, events_before: dict[tuple, int]) -> None:
-    """Put the score ``name`` of ``scored`` (and its judge-call events, results, scorer entry and
-    reductions) into ``current``, replacing any score of that name there."""
-    _drop_score(current, name)
-    by_key = {(s.id, s.epoch): s for s in scored.samples or []}
+def _key_of(log: EvalLog, label: str, other_than: str | None = None) -> str | None:
+    """The key under which ``log`` holds the score labelled ``label`` (none if it has none)."""
+    keys = [
+        key for key, named in score_labels(log.samples or []).items() if named == label and key != other_than
+    ]
+    return keys[-1] if keys else None
+
+
+def _scorer_keys(log: EvalLog) -> list[str]:
+    """The key Inspect gives each of the log's recorded scorers: their names, made unique in order
+    (``llm``, ``llm1``, …) as when it scores and as ``inspect score LOG`` does again."""
+    keys: list[str] = []
+    for entry in log.eval.scorers or []:
+        keys.append(unique_scorer_name(entry.name, keys))
+    return keys
+
+
+def _merge_score(
+    current: EvalLog, scored: EvalLog, key: str, label: str, events_before: dict[tuple, int]
+) -> str:
+    """Put the score ``key`` of ``scored`` (with its judge-call events, results, scorer entry and
+    reductions) into ``current``, and return the key it has there.
+
+    It takes the place of the score labelled ``label`` in ``current`` (the score being redone, or
+    one a concurrent re-judge by the same judge added), else comes after the other scores under
+    the key Inspect would give it there, so the keys stay what ``inspect score LOG`` re-creates
+    from the recorded scorers.
+    """
+    entry = (scored.eval.scorers or [])[-1]  # score_async appends the one scorer it applied
+    recorded = _scorer_keys(current)
+    target = _key_of(current, label)
+    if target is None:
+        target = unique_scorer_name(entry.name, [*recorded, *_all_keys(current)])
+    if target in recorded:
+        current.eval.scorers[recorded.index(target)] = entry
+    else:
+        current.eval.scorers = [*(current.eval.scorers or []), entry]
+    by_id = {(s.id, s.epoch): s for s in scored.samples or []}
     for sample in current.samples or []:
-        mine = by_key.get((sample.id, sample.epoch))
-        if mine is None or not mine.scores or name not in mine.scores:
+        mine = by_id.get((sample.id, sample.epoch))
+        if mine is None or not mine.scores or key not in mine.scores:
             continue
-        sample.scores = {**(sample.scores or {}), name: mine.scores[name]}
+        sample.scores = {**(sample.scores or {}), target: mine.scores[key]}
         sample.events = [*sample.events, *mine.events[events_before[(sample.id, sample.epoch)] :]]
     if scored.results is not None and current.results is not None:
-        current.results.scores += [s for s in scored.results.scores if s.name == name]
-    current.eval.scorers = [
-        *(current.eval.scorers or []),
-        *(s for s in scored.eval.scorers or [] if s.name == name),
-    ]
+        new = [s.model_copy(update={"name": target}) for s in scored.results.scores if s.name == key]
+        names = [s.name for s in current.results.scores]
+        if target in names and new:
+            current.results.scores[names.index(target)] = new[0]
+        else:
+            current.results.scores += new
     if scored.reductions:
-        current.reductions = [
-            *(current.reductions or []),
-            *(r for r in scored.reductions if r.scorer == name),
-        ]
+        reductions = [r.model_copy(update={"scorer": target}) for r in scored.reductions if r.scorer == key]
+        current.reductions = [r for r in current.reductions or [] if r.scorer != target] + reductions
+    return target
+
+
+def _all_keys(log: EvalLog) -> set[str]:
+    return {name for s in log.samples or [] for name in (s.scores or {})} | {
+        s.name for s in (log.results.scores if log.results else [])
+    }
 
 
 @contextlib.asynccontextmanager
@@ -353,18 +394,6 @@ def _remove_stale_temp_files(folder: Path) -> None:
             with contextlib.suppress(OSError):
                 if now - entry.stat().st_mtime > STALE_TEMP_SECONDS:
                     entry.unlink()
-
-
-def _drop_score(log: EvalLog, name: str) -> None:
-    for sample in log.samples or []:
-        if sample.scores:
-            sample.scores.pop(name, None)
-    if log.results:
-        log.results.scores = [s for s in log.results.scores if s.name != name]
-    if log.eval.scorers:
-        log.eval.scorers = [s for s in log.eval.scorers if s.name != name]
-    if log.reductions:
-        log.reductions = [r for r in log.reductions if r.scorer != name]
 
 
 def _first_line(err: BaseException) -> str:

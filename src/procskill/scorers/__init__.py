@@ -5,10 +5,12 @@ from procskill.scorers._extract_scorer import FORMAT_SCORE, answer_format, answe
 from procskill.scorers._judge import (
     JUDGE_PATHS,
     judge,
+    judge_label,
     judge_prompt,
-    judge_score_name,
     parse_verdict,
     role_judges,
+    score_label,
+    score_labels,
 )
 from procskill.scorers._match import ANSWER_TYPES, NUMBER_REL_TOL, answers_match, parse_number
 from procskill.scorers._metrics import (
@@ -35,12 +37,14 @@ __all__ = [
     "extract_answer",
     "extract_answer_with_rule",
     "judge",
+    "judge_label",
     "judge_prompt",
-    "judge_score_name",
     "parse_number",
     "parse_verdict",
     "procedural_delta",
     "role_judges",
+    "score_label",
+    "score_labels",
     "skill_pass",
     "strip_thinking",
 ]

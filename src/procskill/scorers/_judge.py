@@ -3,11 +3,12 @@
 A judge is *blind* to what is being compared: its prompt holds only the task text, the
 gold answer (or, for a free-form task, the gold conclusion and its rubric) and the final
 response with reasoning removed — never the condition, the evaluated model's name or the
-procedure block. Each judge is its own named score, ``<path>@<judge model>``
-(e.g. ``llm@openai/gpt-5.4``), so several judges sit side by side in one log and
-:func:`procskill.analysis.agreement` can compare any two of them. The judge is one public
-scorer, registered as ``procskill/judge``: the task, ``procskill rejudge`` and ``inspect score``
-all run it.
+procedure block. Each judge is its own score: Inspect keys it by its path (``llm``, then
+``llm1`` for a second judge, as it keys any repeated scorer), procskill's readers call it
+``<path>@<judge model>`` (e.g. ``llm@openai/gpt-5.4``, :func:`score_label`, read from the score's
+metadata), so several judges sit side by side in one log and :func:`procskill.analysis.agreement`
+can compare any two of them. The judge is one public scorer, registered as ``procskill/judge``:
+the task, ``procskill rejudge`` and ``inspect score`` (with or without ``--scorer``) all run it.
 
 The response is untrusted: it is fenced by markers it cannot forge and declared data in the
 prompt, and the verdict is read only from the judge's own last line (see :func:`judge_prompt`
@@ -19,11 +20,14 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from inspect_ai._util.registry import REGISTRY_INFO, REGISTRY_PARAMS
+from inspect_ai._util.registry import REGISTRY_INFO, REGISTRY_PARAMS, RegistryInfo
+from inspect_ai.log import EvalSample, EvalSampleSummary
 from inspect_ai.model import CachePolicy, ChatMessageUser, GenerateConfig, Model, ModelUsage, get_model
 from inspect_ai.scorer import Score, Scorer, Target, scorer
+from inspect_ai.scorer._scorer import SCORER_METRICS
 from inspect_ai.solver import TaskState
 from tenacity import RetryError
 
@@ -221,29 +225,56 @@ def judge_prompt(state: TaskState, target: Target) -> str:
     )
 
 
-def judge_score_name(path: str, model: str | Model) -> str:
-    """The score name of a judge: ``<path>@<judge model>``, e.g. ``llm@openai/gpt-5.4``."""
+def judge_label(path: str, model: str | Model) -> str:
+    """What procskill calls a judge's score: ``<path>@<judge model>``, e.g. ``llm@openai/gpt-5.4``."""
     return f"{path}@{model}"
+
+
+def score_label(name: str, metadata: Mapping[str, Any] | None) -> str:
+    """What procskill calls the score a log keys ``name``: :func:`judge_label` for a judge's score,
+    the key itself for any other.
+
+    Inspect keys a judge's score by its path (``llm``; a second judge on the path ``llm1``, and so
+    on, in the order the scorers ran), so one key may be different judges in two logs: readers
+    pair, compare and report scores by this label, read from the score's own metadata. Logs
+    of task versions before 1.4.0 keyed judges by the label itself; it reads the same.
+    """
+    meta = metadata or {}
+    if meta.get("path") in JUDGE_PATHS and meta.get("judge"):
+        return judge_label(str(meta["path"]), str(meta["judge"]))
+    return name
+
+
+def score_labels(samples: Iterable[EvalSample | EvalSampleSummary]) -> dict[str, str]:
+    """The :func:`score_label` of every score key in ``samples``."""
+    labels: dict[str, str] = {}
+    for sample in samples:
+        for name, score in (sample.scores or {}).items():
+            if labels.get(name, name) == name:
+                labels[name] = score_label(name, score.metadata)
+    return labels
 
 
 class _JudgeScorer:
     """The scorer :func:`judge` returns: an async callable that keeps its own registry name
-    (``<path>@<judge model>``, so each judge is its own score) and recorded parameters when
+    (its path, so Inspect keys its score ``llm`` or ``bench``, and ``inspect score LOG`` re-creates
+    it through the bare alias :mod:`procskill._alias` registers) and recorded parameters when
     Inspect tags it with the factory's (``procskill/judge``), as ``inspect score --scorer
     procskill/judge`` and the ``@scorer`` decorator do. Guarded by the ``inspect score``
-    test in tests/judges/test_judge_public_scorer.py."""
+    tests in tests/judges/test_judge_public_scorer.py."""
 
-    def __init__(self, score: Scorer, tagged: Scorer) -> None:
+    def __init__(self, score: Scorer, path: str, params: dict[str, Any]) -> None:
         object.__setattr__(self, "_score", score)
-        object.__setattr__(self, REGISTRY_INFO, getattr(tagged, REGISTRY_INFO))
-        object.__setattr__(self, REGISTRY_PARAMS, getattr(tagged, REGISTRY_PARAMS))
+        info = RegistryInfo(type="scorer", name=f"procskill/{path}", metadata={SCORER_METRICS: PATH_METRICS})
+        object.__setattr__(self, REGISTRY_INFO, info)
+        object.__setattr__(self, REGISTRY_PARAMS, params)
 
     async def __call__(self, state: TaskState, target: Target) -> Score | None:
         return await self._score(state, target)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in (REGISTRY_INFO, REGISTRY_PARAMS):
-            return  # the factory's name `judge` would merge every judge into one score
+            return  # the factory's name `judge` would key every path's judge `judge`
         object.__setattr__(self, name, value)
 
 
@@ -257,12 +288,16 @@ def judge(
     cache: bool | CachePolicy = DEFAULT_JUDGE_CACHE,
     config: GenerateConfig | None = None,
 ) -> Scorer:
-    """The LLM judge, registered as ``procskill/judge``: a score named ``<path>@<judge model>``.
+    """The LLM judge, registered as ``procskill/judge``: a score keyed by its path (``llm`` or
+    ``bench``; Inspect adds ``1``, ``2``, … for further judges on a path) and labelled
+    ``<path>@<judge model>`` by procskill's readers (:func:`score_label`).
 
     The same scorer serves the task (``-T scoring=llm`` / ``bench``), ``procskill rejudge``
-    and Inspect's own re-scoring::
+    and Inspect's own re-scoring: ``inspect score LOG`` re-runs a log's judges as recorded, and ::
 
         inspect score LOG --scorer procskill/judge -S path=llm -S judge=openai/gpt-5.4 --action append
+
+    adds one.
 
     Args:
         path: ``llm`` (the judge scores every task) or ``bench`` (deterministic tasks are
@@ -313,16 +348,8 @@ def judge(
         settings = settings.merge(GenerateConfig(batch=batch))
     score = _judge_path(path, judge_model, model_role, cache, settings, max_tokens)
 
-    def judge_path(path: str, judge: str, model_role: str | None) -> Scorer:
-        return score
-
-    # Tagged under its own name so the score is `<path>@<judge>` (Inspect names a score by
-    # the scorer's registry name, minus the package prefix); the recorded parameters are
-    # the serialisable ones.
-    tagged = scorer(metrics=PATH_METRICS, name=judge_score_name(path, judge_model))(judge_path)(
-        path=path, judge=str(judge_model), model_role=model_role
-    )
-    return _JudgeScorer(score, tagged)
+    # Recorded in the log (and passed back by `inspect score LOG`): the serialisable parameters.
+    return _JudgeScorer(score, path, {"path": path, "judge": str(judge_model), "model_role": model_role})
 
 
 def role_judges(

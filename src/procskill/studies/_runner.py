@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from procskill._local import quiet_cpu_kernel_warnings, require_local
+from procskill.scorers import judge_label, score_labels
 from procskill.studies._spec import (
     VLLM_ENV,
     VLLM_SETUP,
@@ -406,7 +407,7 @@ class RejudgeStep(Step):
 
     @property
     def score(self) -> str:
-        return f"{self.spec.path}@{self.spec.judge}"
+        return judge_label(self.spec.path, self.spec.judge)
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -419,12 +420,11 @@ class RejudgeStep(Step):
         return args
 
     def done(self) -> bool:
-        from inspect_ai.log import list_eval_logs, read_eval_log
+        from inspect_ai.log import list_eval_logs, read_eval_log_sample_summaries
 
         infos = list_eval_logs(str(self.logs)) if self.logs.is_dir() else []
-        headers = [read_eval_log(info, header_only=True) for info in infos]
-        return bool(headers) and all(
-            h.results is not None and any(s.name == self.score for s in h.results.scores) for h in headers
+        return bool(infos) and all(
+            self.score in score_labels(read_eval_log_sample_summaries(info.name)).values() for info in infos
         )
 
     def run(self) -> Any:

@@ -40,8 +40,11 @@ from procskill.skills import (
 from procskill.skills._size import block_sizes
 from procskill.solvers import BLOCK_TOKENS_KEY, RUN_FACTS_KEY, episode_setup, require_completion
 
-TASK_VERSION = "1.3.0"
-"""1.3.0: any Agent Skills ``SKILL.md`` body is a block (the built-in catalog 2.0.0 uses the spec's ids); the task
+TASK_VERSION = "1.4.0"
+"""1.4.0: a judge's score is keyed by its path (``llm``; ``llm1`` for a second judge on it), not ``llm@<judge>``,
+so ``inspect score LOG`` re-creates it; its metadata names the judge, and procskill's readers still call it
+``llm@<judge>`` (:func:`procskill.scorers.score_label`). Prompts and verdicts unchanged.
+1.3.0: any Agent Skills ``SKILL.md`` body is a block (the built-in catalog 2.0.0 uses the spec's ids); the task
 metadata ``skill_blocks`` gives each block's length in characters and the pack files not shown to the model; each
 skill episode's metadata ``block_tokens`` its length in the evaluated model's tokens. Prompts and verdicts unchanged.
 1.2.0: the task needs no model; the evaluated model, generation settings and checkpoint metadata are in

@@ -34,7 +34,7 @@ from procskill._files import atomic_write, read_text
 from procskill._local import require_local
 from procskill.errors import ProcskillError
 from procskill.prompts import PROMPT_TEMPLATE_VERSION, Placement, prompt_messages
-from procskill.scorers import answers_match, extract_answer, strip_thinking
+from procskill.scorers import answers_match, extract_answer, score_labels, strip_thinking
 from procskill.skills import BUILTIN_DIR, SkillPack, content_hash, load_packs
 from procskill.skills._ids import id_mapper
 from procskill.skills._pack import jsonl_lines
@@ -63,7 +63,6 @@ FILTERS = ("extract", "judge", "both")
 - ``both``: every judge score, and the ``extract`` score wherever it scores the task.
 """
 
-JUDGE_SCORE_PREFIXES = ("llm@", "bench@")
 JUDGE_SCORING_PATH = "llm"
 """The task's scoring path requested when a judge is bound (judge on every task)."""
 
@@ -531,9 +530,10 @@ def _verdict(scores: Mapping[str, Any], mode: str, judges: Sequence[str]) -> str
     return "kept" if all(v >= 1.0 for v in required) else "failed"
 
 
-def _judge_scores(eval_log: Any) -> list[str]:
-    names = {name for s in eval_log.samples or [] for name in (s.scores or {})}
-    return sorted(n for n in names if n.startswith(JUDGE_SCORE_PREFIXES))
+def _judge_scores(eval_log: Any) -> dict[str, str]:
+    """The log's judge scores, label (``llm@<judge>``) to key."""
+    labels = score_labels(eval_log.samples or [])
+    return {label: key for key, label in sorted(labels.items(), key=lambda kv: kv[1]) if "@" in label}
 
 
 def _log_rows(
@@ -577,7 +577,7 @@ def _log_rows(
         if sample.error is not None or sample.output is None:
             tally.dropped["error"] += 1
             continue
-        verdict = _verdict(sample.scores or {}, mode, judges)
+        verdict = _verdict(sample.scores or {}, mode, list(judges.values()))
         if verdict != "kept":
             tally.dropped[verdict] += 1
             continue
@@ -606,7 +606,7 @@ def _log_rows(
         tally.kept[m["skill"]] += 1
     source = {
         "teacher": eval_log.eval.model,
-        "judge": judges[0] if len(judges) == 1 else (judges or None),
+        "judge": next(iter(judges)) if len(judges) == 1 else (list(judges) or None),
         "source_log": location,
         "dataset_content_hash": meta["dataset"].get("content_hash"),
         "skills": skills or meta["dataset"].get("skills"),
