@@ -10,8 +10,10 @@ and is not timed. Two reference arms split the cost: ``bare_match`` (the bare ta
 sample metadata). Both wall and CPU seconds are recorded; on a shared machine the CPU-time ratio is the
 steadier one. ``--variants`` adds diagnostic arms that drop one part of the task with ``task_with`` (which part
 costs harness time): ``no_answer_format`` (only the ``extract`` score), ``no_setup`` (no setup solver: no run
-facts, no block), ``no_require_completion`` (``generate()`` alone as the solver), and ``two_setup_solvers``
-(the task as it was before the setup became one solver: ``record_run`` and ``procedure_block`` apart).
+facts, no block), ``no_completion_check`` (``generate()`` alone as the solver), ``generate_then_check`` (the
+solver as it was before ``generate_response``: ``generate()`` and the empty-completion check as two solvers)
+and ``two_setup_solvers`` (the setup as it was before it became one solver: ``record_run`` and
+``procedure_block`` apart).
 
 Run from a checkout over an editable install of *another* checkout (a worktree with ``PYTHONPATH=src``),
 Inspect cannot match the task's module to its distribution by the fast path and scans every installed
@@ -64,6 +66,23 @@ def bare_task(episodes: list[dict[str, Any]], variant: str = "bare"):
     return Task(
         dataset=MemoryDataset(samples, name=variant), solver=[generate()], scorer=scorer, name=variant
     )
+
+
+def _require_completion():
+    """The empty-completion check as a solver of its own, after ``generate()`` (the task before
+    ``procskill.solvers.generate_response``)."""
+    from inspect_ai.solver import solver
+
+    @solver
+    def require_completion():
+        async def solve(state, generate):
+            if not state.output.completion.strip():
+                raise RuntimeError("the model returned an empty completion")
+            return state
+
+        return solve
+
+    return require_completion()
 
 
 def _with_targets(episodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -125,7 +144,7 @@ def run(
 
     from procskill.scorers import extract
     from procskill.skills import BUILTIN_DIR, load_packs
-    from procskill.solvers import procedure_block, record_run, require_completion
+    from procskill.solvers import generate_response, procedure_block, record_run
     from procskill.tasks import procskill
     from testkit.scripted import scripted_model
 
@@ -164,13 +183,17 @@ def run(
     if variants:
         arms["no_answer_format"] = variant_arm("no_answer_format", scorer=[extract()])
         arms["no_setup"] = variant_arm("no_setup", setup=None)
-        arms["no_require_completion"] = variant_arm("no_require_completion", solver=[generate()])
+        arms["no_completion_check"] = variant_arm("no_completion_check", solver=[generate()])
+        # the solver before: Inspect's generate() and the empty-completion check as two solvers
+        arms["generate_then_check"] = variant_arm(
+            "generate_then_check", solver=[generate(), _require_completion()]
+        )
         # the task before issue #16 item 7's change: run facts and block as two solvers (a span and state diff each)
         blocks = {p.id: p.block for p in load_packs(BUILTIN_DIR)}
         arms["two_setup_solvers"] = variant_arm(
             "two_setup_solvers",
             setup=record_run(),
-            solver=[procedure_block(blocks), generate(), require_completion()],
+            solver=[procedure_block(blocks), generate_response()],
         )
     for arm in arms.values() if warmup else ():
         arm()

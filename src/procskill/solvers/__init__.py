@@ -1,11 +1,11 @@
-"""Solvers: run facts, procedure-block prompting, composed with Inspect's own ``generate()``."""
+"""Solvers: run facts, procedure-block prompting, and generation through Inspect's own ``generate``."""
 
 from procskill.solvers._procedure import (
     BLOCK_TOKENS_KEY,
     block_token_count,
     episode_setup,
+    generate_response,
     procedure_block,
-    require_completion,
 )
 from procskill.solvers._run_facts import (
     RUN_FACTS_KEY,
@@ -23,11 +23,11 @@ __all__ = [
     "active_generate_config",
     "block_token_count",
     "episode_setup",
+    "generate_response",
     "generation_settings",
     "logged_run_facts",
     "procedure_block",
     "record_run",
     "recorded_max_tokens",
     "register_local_model_info",
-    "require_completion",
 ]

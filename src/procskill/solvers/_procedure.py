@@ -1,4 +1,4 @@
-"""The solvers that turn a base episode into a skill episode and check its completion."""
+"""The solvers that turn a base episode into a skill episode and generate its checked response."""
 
 from __future__ import annotations
 
@@ -95,17 +95,20 @@ def episode_setup(blocks: Mapping[str, str], placement: Placement = "user") -> S
 
 
 @solver
-def require_completion() -> Solver:
-    """Fail the sample when the provider returned nothing at all.
+def generate_response() -> Solver:
+    """Inspect's generation, then fail the sample when the provider returned nothing at all.
 
     An empty completion with no output tokens is an API fault (to retry with
-    ``inspect eval-retry``), not an answer to score as a FAIL.
+    ``inspect eval-retry``), not an answer to score as a FAIL. One solver rather than ``generate()``
+    and a check after it: Inspect wraps every solver of an episode in a span and diffs the task state
+    around it, a per-episode cost of its own (``benchmarks/RESULTS.md``, section 3).
 
     Returns:
-        A solver to run after ``generate()``.
+        A solver that generates with the model and settings of the eval, as ``generate()`` does.
     """
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
+        state = await generate(state)
         output = state.output
         if not output.completion.strip() and (output.usage is None or output.usage.output_tokens == 0):
             raise RuntimeError("the model returned an empty completion (no output tokens)")

@@ -14,7 +14,6 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.log import HeadlineMetric
 from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Scorer
-from inspect_ai.solver import generate
 
 from procskill.errors import ProcskillError
 from procskill.prompts import CONDITIONS, PLACEMENTS, PROMPT_TEMPLATE_VERSION, prompt_messages
@@ -38,12 +37,13 @@ from procskill.skills import (
     verify_manifest,
 )
 from procskill.skills._size import block_sizes
-from procskill.solvers import BLOCK_TOKENS_KEY, RUN_FACTS_KEY, episode_setup, require_completion
+from procskill.solvers import BLOCK_TOKENS_KEY, RUN_FACTS_KEY, episode_setup, generate_response
 
 TASK_VERSION = "1.4.0"
 """1.4.0: a judge's score is keyed by its path (``llm``; ``llm1`` for a second judge on it), not ``llm@<judge>``,
 so ``inspect score LOG`` re-creates it; its metadata names the judge, and procskill's readers still call it
-``llm@<judge>`` (:func:`procskill.scorers.score_label`). Prompts and verdicts unchanged.
+``llm@<judge>`` (:func:`procskill.scorers.score_label`); generation and the empty-completion check are one
+solver (:func:`procskill.solvers.generate_response`). Prompts and verdicts unchanged.
 1.3.0: any Agent Skills ``SKILL.md`` body is a block (the built-in catalog 2.0.0 uses the spec's ids); the task
 metadata ``skill_blocks`` gives each block's length in characters and the pack files not shown to the model; each
 skill episode's metadata ``block_tokens`` its length in the evaluated model's tokens. Prompts and verdicts unchanged.
@@ -307,7 +307,7 @@ def procskill(
     return Task(
         dataset=MemoryDataset(samples, name=f"procskill-{split}"),
         setup=episode_setup({p.id: p.block for p in packs}, placement),
-        solver=[generate(), require_completion()],
+        solver=[generate_response()],
         scorer=scorers,
         metrics=[*path_metrics, answer_compliance()] if path_metrics else None,
         config=GenerateConfig(max_tokens=DEFAULT_MAX_TOKENS),
