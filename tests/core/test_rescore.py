@@ -77,3 +77,46 @@ def test_inspect_score_without_flags_reproduces_the_scores(tmp_path):
     for old, new in zip(before.results.scores, after.results.scores, strict=True):
         assert old.name == new.name
         assert {k: m.value for k, m in old.metrics.items()} == {k: m.value for k, m in new.metrics.items()}
+
+
+@pytest.mark.slow
+def test_inspect_score_leaves_a_sample_without_output_unscored(tmp_path):
+    """`inspect score` re-scores every sample of a log, errors included: an episode whose model returned
+    nothing (an error in the eval) must come back unscored, never a FAIL that moves the metrics."""
+    packs = write_synthetic_packs(tmp_path / "packs", skills=2, tasks_per_skill=3)
+
+    def responder(messages):
+        user = messages[-1].text
+        if "Task 2 " in user and "Follow this procedure" in user:
+            return ""  # no text, no output tokens: the provider returned nothing
+        return f"ANSWER: {CODE.search(user).group(1)}"
+
+    [log] = inspect_eval(
+        procskill(skills_dir=str(packs)),
+        model=scripted_model(responder),
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+        fail_on_error=False,
+    )
+    failed = [s for s in log.samples if s.error is not None]
+    assert log.status == "success" and len(failed) == 2 and not failed[0].scores
+    rescored = tmp_path / "rescored.eval"
+    result = subprocess.run(
+        [Path(sys.executable).with_name("inspect"), "score", log.location, "--action", "overwrite"]
+        + ["--output-file", str(rescored), "--display", "none"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    after = read_eval_log(str(rescored))
+    for sample in after.samples:
+        if sample.error is not None:
+            assert {k: (math.isnan(s.value), s.reason) for k, s in sample.scores.items()} == {
+                "extract": (True, "no_response"),
+                "answer_format": (True, "no_response"),
+            }
+    before = read_eval_log(log.location)
+    for old, new in zip(before.results.scores, after.results.scores, strict=True):
+        assert {k: m.value for k, m in old.metrics.items()} == {k: m.value for k, m in new.metrics.items()}

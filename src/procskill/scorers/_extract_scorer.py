@@ -10,12 +10,26 @@ from inspect_ai.solver import TaskState
 from procskill.scorers._extract import extract_answer_with_rule
 from procskill.scorers._match import answers_match
 from procskill.scorers._metrics import PATH_METRICS, answer_compliance
-from procskill.solvers import recorded_max_tokens
+from procskill.solvers import empty_output, recorded_max_tokens
 
 TRUNCATION_STOP_REASONS = ("max_tokens", "model_length")
 
 FORMAT_SCORE = "answer_format"
 """The name of the ANSWER-line format score in every log: not a scoring path (its value is a dict, not a verdict)."""
+
+
+def no_output(state: TaskState) -> Score | None:
+    """Unscored, for an episode whose model returned nothing (:func:`procskill.solvers.empty_output`).
+
+    The task fails such a sample before scoring; ``inspect score`` re-scores every sample of a log,
+    errors included, and an absent answer must not become a FAIL. ``None`` for an episode with output.
+    """
+    if not empty_output(state.output):
+        return None
+    return Score.unscored(
+        reason="no_response",
+        explanation="the model returned nothing (the sample's generation failed): re-run it with inspect eval-retry",
+    )
 
 
 def answer_format(state: TaskState, max_tokens: int | None = None) -> dict[str, Any]:
@@ -74,6 +88,8 @@ def extract(max_tokens: int | None = None) -> Scorer:
     """
 
     async def score(state: TaskState, target: Target) -> Score:
+        if (absent := no_output(state)) is not None:
+            return absent
         answer_type = state.metadata["answer_type"]
         fmt = answer_format(state, max_tokens)
         meta: dict[str, Any] = {"path": "extract", **fmt}
@@ -119,6 +135,8 @@ def answer_format_score() -> Scorer:
     """
 
     async def score(state: TaskState, target: Target) -> Score:
+        if (absent := no_output(state)) is not None:
+            return absent
         fmt = answer_format(state)
         truncated = not fmt["compliant"] and fmt["truncated"]
         value = {

@@ -33,7 +33,7 @@ from tenacity import RetryError
 
 from procskill.prompts import task_text
 from procskill.scorers._extract import strip_thinking
-from procskill.scorers._extract_scorer import answer_format, extract
+from procskill.scorers._extract_scorer import answer_format, extract, no_output
 from procskill.scorers._metrics import PATH_METRICS
 
 JudgePath = Literal["bench", "llm"]
@@ -404,6 +404,10 @@ def _judge_path(
     judge_name = str(model)
 
     async def score(state: TaskState, target: Target) -> Score:
+        if (absent := no_output(state)) is not None:
+            return absent.model_copy(
+                update={"metadata": {"path": path, "judge": judge_name, "role": model_role}}
+            )
         fmt = answer_format(state, max_tokens)
         meta: dict[str, Any] = {
             "path": path,

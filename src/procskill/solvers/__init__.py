@@ -3,6 +3,7 @@
 from procskill.solvers._procedure import (
     BLOCK_TOKENS_KEY,
     block_token_count,
+    empty_output,
     episode_setup,
     generate_response,
     procedure_block,
@@ -22,6 +23,7 @@ __all__ = [
     "RUN_FACTS_KEY",
     "active_generate_config",
     "block_token_count",
+    "empty_output",
     "episode_setup",
     "generate_response",
     "generation_settings",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from inspect_ai.model import Model, get_model
+from inspect_ai.model import Model, ModelOutput, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from procskill.prompts import PLACEMENTS, Placement, add_procedure_block
@@ -94,6 +94,17 @@ def episode_setup(blocks: Mapping[str, str], placement: Placement = "user") -> S
     return solve
 
 
+def empty_output(output: ModelOutput) -> bool:
+    """The provider returned nothing at all: no completion text and no output tokens (or no output).
+
+    An API fault, not an answer: :func:`generate_response` fails the sample, and scorers leave such an
+    episode unscored when ``inspect score`` re-scores a log holding one.
+    """
+    if not output.choices:
+        return True
+    return not output.completion.strip() and (output.usage is None or output.usage.output_tokens == 0)
+
+
 @solver
 def generate_response() -> Solver:
     """Inspect's generation, then fail the sample when the provider returned nothing at all.
@@ -109,8 +120,7 @@ def generate_response() -> Solver:
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         state = await generate(state)
-        output = state.output
-        if not output.completion.strip() and (output.usage is None or output.usage.output_tokens == 0):
+        if empty_output(state.output):
             raise RuntimeError("the model returned an empty completion (no output tokens)")
         return state
 
