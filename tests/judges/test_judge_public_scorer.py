@@ -121,9 +121,13 @@ def test_bare_inspect_score_reruns_every_judge_by_the_names_the_log_records(
     from procskill.scorers import score_label
 
     with FakeOpenAIServer(by_judge, retry_after_ms=1) as server:
-        monkeypatch.setenv("FAKE_BASE_URL", server.base_url)
+        # The judges' base URL is a model argument, not in the environment: `inspect score` must call
+        # them as the log's model roles record them (the API key is never logged: it stays in the env).
+        monkeypatch.delenv("FAKE_BASE_URL", raising=False)
         monkeypatch.setenv("FAKE_API_KEY", "test-key")
-        judges = [get_model(f"openai-api/fake/judge-{i}", memoize=False) for i in (1, 2)]
+        judges = [
+            get_model(f"openai-api/fake/judge-{i}", base_url=server.base_url, memoize=False) for i in (1, 2)
+        ]
         log = run_eval(packs, tmp_path / "logs", "extract,bench,llm", {"grader": judges}, per_condition)
         calls = server.calls
         rescored = tmp_path / "rescored.eval"

@@ -392,6 +392,22 @@ def _role_model(role: str, path: str | None = None) -> Model | list[Model]:
     return bound
 
 
+def _judge_model(name: str, role: str | None, config: GenerateConfig) -> Model:
+    """The judge named ``name``: the model bound to ``role`` when it is that judge, else a new one.
+
+    ``inspect score LOG`` re-creates a judge from its recorded name and role and binds the roles the
+    log records, with the base URL, model arguments and generation settings they were evaluated
+    with; calling the bound model re-scores with the judge exactly as it was run.
+    """
+    from inspect_ai.model import model_roles
+
+    bound = model_roles().get(role) if role else None
+    for candidate in bound if isinstance(bound, list) else [bound] if bound is not None else []:
+        if str(candidate) == name:
+            return candidate
+    return get_model(name, config=config)
+
+
 def _judge_path(
     path: str,
     model: str | Model,
@@ -430,7 +446,7 @@ def _judge_path(
                 explanation="empty response (after removing reasoning)",
                 metadata={**meta, "scored_by": "empty_response", "verdict": FAIL},
             )
-        grader = model if isinstance(model, Model) else get_model(model, config=config)
+        grader = model if isinstance(model, Model) else _judge_model(model, model_role, config)
         messages = [ChatMessageUser(content=judge_prompt(state, target))]
         try:
             result = await grader.generate(messages, config=config, cache=cache)
