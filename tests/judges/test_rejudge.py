@@ -14,8 +14,9 @@ import pytest
 from inspect_ai import Task
 from inspect_ai import eval as inspect_eval
 from inspect_ai.dataset import Sample
-from inspect_ai.log import read_eval_log
-from inspect_ai.scorer import match
+from inspect_ai.log import read_eval_log, write_eval_log
+from inspect_ai.scorer import Score, match
+from inspect_ai.scorer._scorer import unique_scorer_name
 from judge_helpers import answering_solver, code_of, recording_judge, run_eval
 
 from procskill.analysis import rejudge
@@ -86,7 +87,6 @@ def test_rejudge_bench_path_and_a_second_judge(packs, tmp_path) -> None:
 def test_a_log_keying_judges_by_label_still_reads_and_rejudges(packs, tmp_path) -> None:
     """Logs of task versions before 1.4.0 keyed each judge's score `llm@<judge>`: readers and re-judging
     still know it by that name, and a further judge gets Inspect's key."""
-    from inspect_ai.log import write_eval_log
 
     from procskill.analysis import agreement
 
@@ -109,6 +109,50 @@ def test_a_log_keying_judges_by_label_still_reads_and_rejudges(packs, tmp_path) 
     assert [s.name for s in after.results.scores] == ["extract", NAME, "answer_format", "llm"]
     [row, pooled] = agreement(log.location, NAME, "llm@mockllm/judge-s")
     assert row.n == 12 and row.prevalence_a == 1.0 and row.prevalence_b == 0.0
+
+    # Redo the legacy-keyed judge after a failed call: it is added anew under Inspect's numbering (in
+    # place it would be numbered otherwise than its key), keeping the role it is bound to.
+    failed = read_eval_log(log.location)
+    failed.samples[0].scores[NAME] = Score.unscored(
+        reason="grader_error", metadata=failed.samples[0].scores[NAME].metadata
+    )
+    write_eval_log(failed, log.location)
+    assert rejudge(log.location, again)[0].action == "redone"
+    after = read_eval_log(log.location)
+    keys = []
+    for entry in after.eval.scorers:
+        keys.append(unique_scorer_name(entry.name, keys))
+    assert keys == [s.name for s in after.results.scores] == ["extract", "answer_format", "llm", "llm1"]
+    assert {r.scorer for r in after.reductions} == set(keys)
+    assert [after.samples[0].scores[k].metadata["judge"] for k in ("llm", "llm1")] == [
+        "mockllm/judge-s",
+        "mockllm/judge-r",
+    ]
+    assert after.eval.scorers[3].options["model_role"] == "grader"
+    assert all(labelled(s)[NAME].value == 1.0 for s in after.samples)
+
+
+def test_a_judge_scored_twice_on_a_path_counts_once(packs, tmp_path) -> None:
+    """`inspect score --action append` with a judge the log has gives two keys one label (`llm`, `llm1`):
+    every reader takes the later one, so the report counts each episode once and agrees with
+    `procskill agreement`."""
+    from inspect_ai import score
+
+    from procskill.analysis import agreement, build_report, read_logs
+    from procskill.scorers import judge
+
+    grader, _ = recording_judge("judge-r")
+    log = run_eval(packs, tmp_path / "logs", "extract,llm", roles={"grader": grader})
+    twice = score(read_eval_log(log.location), [judge("llm", judge=grader)], action="append", display="none")
+    assert [s.name for s in twice.results.scores] == ["extract", "llm", "answer_format", "llm1"]
+    write_eval_log(twice, log.location)
+
+    rows = read_logs(log.location).scores
+    assert rows.groupby("scorer").size().to_dict() == {"extract": 12, NAME: 12}
+    summary = build_report(log.location, out_dir=None, figures=False).summary
+    [pair] = [r for r in summary["agreement"] if r["config"] != "pooled"]
+    [row, _] = agreement(log.location, "extract", NAME)
+    assert (pair["a"], pair["b"], pair["n"]) == ("extract", NAME, row.n) and pair["kappa"] == row.kappa
 
 
 def test_rejudge_skips_errored_samples(packs, tmp_path) -> None:

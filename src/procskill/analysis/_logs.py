@@ -39,7 +39,7 @@ from inspect_ai.scorer import value_to_float
 from procskill.analysis._logfiles import is_procskill_log, log_files
 from procskill.checkpoint_meta import recipe_name
 from procskill.errors import ProcskillError
-from procskill.scorers import FORMAT_SCORE, score_label, score_labels
+from procskill.scorers import FORMAT_SCORE, score_keys, score_labels
 from procskill.skills._ids import id_mapper
 from procskill.solvers import RUN_FACTS_KEY, logged_run_facts
 
@@ -482,6 +482,9 @@ def _rows(
     to_float = value_to_float()
     model = read.log.eval.model
     current_id = id_mapper((read.log.eval.metadata or {}).get("dataset"))  # 1.x built-in logs: old skill ids
+    # One key per label (a judge scored twice on one path counts once); the format score is no verdict
+    # (its facts are also in each path's metadata).
+    keys = {key: label for label, key in score_keys(read.summaries).items() if label != FORMAT_SCORE}
     for summary in read.summaries:
         meta = summary.metadata or {}
         try:
@@ -514,9 +517,7 @@ def _rows(
             }
         )
         for name, score in (summary.scores or {}).items():
-            if (
-                name == FORMAT_SCORE
-            ):  # the answer's format, no pass/fail verdict (also in each path's metadata)
+            if name not in keys:
                 continue
             smeta = score.metadata or {}
             try:
@@ -527,7 +528,7 @@ def _rows(
                 {
                     **base,
                     "answer_type": meta.get("answer_type"),
-                    "scorer": score_label(name, smeta),
+                    "scorer": keys[name],
                     "path": smeta.get("path") or name.split("@", 1)[0],
                     "judge": smeta.get("judge"),
                     "value": value,

@@ -36,7 +36,7 @@ from inspect_ai.scorer import value_to_float
 from procskill import stats
 from procskill.analysis._logfiles import is_procskill_log, log_files
 from procskill.errors import ProcskillError
-from procskill.scorers import FORMAT_SCORE, score_labels
+from procskill.scorers import FORMAT_SCORE, score_keys
 
 POOLED = "pooled"
 
@@ -109,7 +109,7 @@ class AgreementRows(list[AgreementRow]):
 
 def _score_keys(samples: Sequence[EvalSample | EvalSampleSummary]) -> dict[str, str]:
     """The log's pass/fail scores, label to key (``answer_format`` records the answer's format, no verdict)."""
-    return {label: key for key, label in score_labels(samples).items() if key != FORMAT_SCORE}
+    return {label: key for label, key in score_keys(samples).items() if label != FORMAT_SCORE}
 
 
 def paired_verdicts(

@@ -42,7 +42,7 @@ from procskill.analysis._logfiles import (  # noqa: F401 - re-exported: the log 
     unreadable_note,
 )
 from procskill.errors import ProcskillError
-from procskill.scorers import JUDGE_PATHS, judge, judge_label, score_labels
+from procskill.scorers import JUDGE_PATHS, judge, judge_label, score_keys
 from procskill.solvers import logged_run_facts
 
 try:
@@ -209,7 +209,7 @@ async def _rejudge_file(
         return left("duplicate", duplicate_note(log, evals[log.eval.eval_id]))
     evals[log.eval.eval_id] = file
 
-    existing = _key_of(log, label)
+    existing = score_keys(log.samples).get(label)
     redo = existing is not None and any(
         (score := (s.scores or {}).get(existing)) is not None and score.reason in RETRYABLE_REASONS
         for s in log.samples
@@ -225,7 +225,10 @@ async def _rejudge_file(
     events_before = {(s.id, s.epoch): len(s.events) for s in log.samples}
     run_facts = logged_run_facts(log.eval.metadata, [s.metadata for s in log.samples])
     max_tokens = (run_facts.get("generation") or {}).get("max_tokens")
-    judge_scorer = judge(path, judge=judge_model, model_role=None, max_tokens=max_tokens, config=config)
+    # A redone score keeps the role its judge is bound to in the log, so `inspect score LOG` still calls
+    # the judge as that role records it.
+    role = _recorded_role(log, existing) if existing is not None else None
+    judge_scorer = judge(path, judge=judge_model, model_role=role, max_tokens=max_tokens, config=config)
     # Roles bound at eval time (say a Claude grader) would be instantiated by score_async —
     # needing their API keys — though a re-judge never calls them: keep them out of its way.
     log.eval.model_roles = None
@@ -238,8 +241,8 @@ async def _rejudge_file(
         display=display,
         copy=False,  # type: ignore[arg-type]
     )
-    new_key = _key_of(scored, label, other_than=existing)
-    if new_key is None:
+    new_key = score_keys(scored.samples or []).get(label)  # the later of two keys with one label
+    if new_key is None or new_key == existing:
         return left("not_finished", "no sample was judged (every sample ended in an error)")
 
     async with _locked(file):
@@ -258,12 +261,13 @@ async def _rejudge_file(
     return RejudgeResult(str(file), label, action, judged=len(scores), unscored=dict(unscored))
 
 
-def _key_of(log: EvalLog, label: str, other_than: str | None = None) -> str | None:
-    """The key under which ``log`` holds the score labelled ``label`` (none if it has none)."""
-    keys = [
-        key for key, named in score_labels(log.samples or []).items() if named == label and key != other_than
-    ]
-    return keys[-1] if keys else None
+def _recorded_role(log: EvalLog, key: str) -> str | None:
+    """The model role the judge behind the score ``key`` was bound to (its score metadata ``role``)."""
+    for sample in log.samples or []:
+        score = (sample.scores or {}).get(key)
+        if score is not None:
+            return (score.metadata or {}).get("role")
+    return None
 
 
 def _scorer_keys(log: EvalLog) -> list[str]:
@@ -284,17 +288,24 @@ def _merge_score(
     It takes the place of the score labelled ``label`` in ``current`` (the score being redone, or
     one a concurrent re-judge by the same judge added), else comes after the other scores under
     the key Inspect would give it there, so the keys stay what ``inspect score LOG`` re-creates
-    from the recorded scorers.
+    from the recorded scorers. A score under a key Inspect's numbering does not give (``llm@<judge>``,
+    written by task versions before 1.4.0) is replaced by one added anew.
     """
     entry = (scored.eval.scorers or [])[-1]  # score_async appends the one scorer it applied
     recorded = _scorer_keys(current)
-    target = _key_of(current, label)
+    target = score_keys(current.samples or []).get(label)
+    at = recorded.index(target) if target in recorded else None
+    if target is not None and (at is None or current.eval.scorers[at].name != entry.name):  # type: ignore[index]
+        # In place, the new scorer would be numbered otherwise than the key it replaces.
+        _drop_score(current, target)
+        if at is not None:
+            del current.eval.scorers[at]  # type: ignore[union-attr]
+        recorded, target = _scorer_keys(current), None
     if target is None:
         target = unique_scorer_name(entry.name, [*recorded, *_all_keys(current)])
-    if target in recorded:
-        current.eval.scorers[recorded.index(target)] = entry
-    else:
         current.eval.scorers = [*(current.eval.scorers or []), entry]
+    else:
+        current.eval.scorers[recorded.index(target)] = entry  # type: ignore[index]
     by_id = {(s.id, s.epoch): s for s in scored.samples or []}
     for sample in current.samples or []:
         mine = by_id.get((sample.id, sample.epoch))
@@ -313,6 +324,17 @@ def _merge_score(
         reductions = [r.model_copy(update={"scorer": target}) for r in scored.reductions if r.scorer == key]
         current.reductions = [r for r in current.reductions or [] if r.scorer != target] + reductions
     return target
+
+
+def _drop_score(log: EvalLog, key: str) -> None:
+    """Remove the score ``key`` from ``log``'s samples, results and reductions."""
+    for sample in log.samples or []:
+        if sample.scores:
+            sample.scores.pop(key, None)
+    if log.results:
+        log.results.scores = [s for s in log.results.scores if s.name != key]
+    if log.reductions:
+        log.reductions = [r for r in log.reductions if r.scorer != key]
 
 
 def _all_keys(log: EvalLog) -> set[str]:

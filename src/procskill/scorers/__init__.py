@@ -9,6 +9,7 @@ from procskill.scorers._judge import (
     judge_prompt,
     parse_verdict,
     role_judges,
+    score_keys,
     score_label,
     score_labels,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "parse_verdict",
     "procedural_delta",
     "role_judges",
+    "score_keys",
     "score_label",
     "score_labels",
     "skill_pass",

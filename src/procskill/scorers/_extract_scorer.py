@@ -14,6 +14,9 @@ from procskill.solvers import empty_output, recorded_max_tokens
 
 TRUNCATION_STOP_REASONS = ("max_tokens", "model_length")
 
+EXTRACT_PATH = "extract"
+"""The deterministic scoring path: its score and its metadata ``path``."""
+
 FORMAT_SCORE = "answer_format"
 """The name of the ANSWER-line format score in every log: not a scoring path (its value is a dict, not a verdict)."""
 
@@ -89,10 +92,10 @@ def extract(max_tokens: int | None = None) -> Scorer:
 
     async def score(state: TaskState, target: Target) -> Score:
         if (absent := no_output(state)) is not None:
-            return absent
+            return absent.model_copy(update={"metadata": {"path": EXTRACT_PATH}})
         answer_type = state.metadata["answer_type"]
         fmt = answer_format(state, max_tokens)
-        meta: dict[str, Any] = {"path": "extract", **fmt}
+        meta: dict[str, Any] = {"path": EXTRACT_PATH, **fmt}
         if answer_type == "free":
             return Score.unscored(
                 reason="free_form_task",
@@ -136,7 +139,7 @@ def answer_format_score() -> Scorer:
 
     async def score(state: TaskState, target: Target) -> Score:
         if (absent := no_output(state)) is not None:
-            return absent
+            return absent.model_copy(update={"metadata": {"path": FORMAT_SCORE}})
         fmt = answer_format(state)
         truncated = not fmt["compliant"] and fmt["truncated"]
         value = {
@@ -144,6 +147,10 @@ def answer_format_score() -> Scorer:
             "truncated": 1.0 if truncated else 0.0,
             "no_answer_line": 0.0 if fmt["compliant"] or truncated else 1.0,
         }
-        return Score(value=value, answer=fmt["extracted"], metadata={"stop_reason": fmt["stop_reason"]})
+        return Score(
+            value=value,
+            answer=fmt["extracted"],
+            metadata={"path": FORMAT_SCORE, "stop_reason": fmt["stop_reason"]},
+        )
 
     return score

@@ -33,7 +33,7 @@ from tenacity import RetryError
 
 from procskill.prompts import task_text
 from procskill.scorers._extract import strip_thinking
-from procskill.scorers._extract_scorer import answer_format, extract, no_output
+from procskill.scorers._extract_scorer import EXTRACT_PATH, FORMAT_SCORE, answer_format, extract, no_output
 from procskill.scorers._metrics import PATH_METRICS
 
 JudgePath = Literal["bench", "llm"]
@@ -240,6 +240,8 @@ def score_label(name: str, metadata: Mapping[str, Any] | None) -> str:
     of task versions before 1.4.0 keyed judges by the label itself; it reads the same.
     """
     meta = metadata or {}
+    if meta.get("path") in (EXTRACT_PATH, FORMAT_SCORE):  # `extract1` (a second run) is the same score
+        return str(meta["path"])
     if meta.get("path") in JUDGE_PATHS and meta.get("judge"):
         return judge_label(str(meta["path"]), str(meta["judge"]))
     return name
@@ -253,6 +255,15 @@ def score_labels(samples: Iterable[EvalSample | EvalSampleSummary]) -> dict[str,
             if labels.get(name, name) == name:
                 labels[name] = score_label(name, score.metadata)
     return labels
+
+
+def score_keys(samples: Iterable[EvalSample | EvalSampleSummary]) -> dict[str, str]:
+    """The key every reader takes each label's score from (label to key).
+
+    Two keys carry one label when a judge scored a log twice on one path (``inspect score --action
+    append`` with a judge the log has): the later score is the one read, as a re-score replaces.
+    """
+    return {label: key for key, label in score_labels(samples).items()}
 
 
 class _JudgeScorer:

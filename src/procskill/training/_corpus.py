@@ -34,7 +34,7 @@ from procskill._files import atomic_write, read_text
 from procskill._local import require_local
 from procskill.errors import ProcskillError
 from procskill.prompts import PROMPT_TEMPLATE_VERSION, Placement, prompt_messages
-from procskill.scorers import answers_match, extract_answer, score_labels, strip_thinking
+from procskill.scorers import answers_match, extract_answer, score_keys, strip_thinking
 from procskill.skills import BUILTIN_DIR, SkillPack, content_hash, load_packs
 from procskill.skills._ids import id_mapper
 from procskill.skills._pack import jsonl_lines
@@ -532,8 +532,8 @@ def _verdict(scores: Mapping[str, Any], mode: str, judges: Sequence[str]) -> str
 
 def _judge_scores(eval_log: Any) -> dict[str, str]:
     """The log's judge scores, label (``llm@<judge>``) to key."""
-    labels = score_labels(eval_log.samples or [])
-    return {label: key for key, label in sorted(labels.items(), key=lambda kv: kv[1]) if "@" in label}
+    keys = score_keys(eval_log.samples or [])
+    return {label: keys[label] for label in sorted(keys) if "@" in label}
 
 
 def _log_rows(
