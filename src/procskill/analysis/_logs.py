@@ -39,11 +39,11 @@ from inspect_ai.scorer import value_to_float
 from procskill.analysis._logfiles import is_procskill_log, log_files
 from procskill.checkpoint_meta import recipe_name
 from procskill.errors import ProcskillError
-from procskill.scorers import FORMAT_SCORE, score_keys, score_labels
+from procskill.scorers import EXTRACT_PATH, FORMAT_SCORE, score_keys
 from procskill.skills._ids import id_mapper
 from procskill.solvers import RUN_FACTS_KEY, logged_run_facts
 
-EXTRACT = "extract"
+EXTRACT = EXTRACT_PATH
 """The deterministic scoring path's score name (no judge)."""
 
 _SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kmbt]?)\s*$", re.IGNORECASE)
@@ -568,9 +568,7 @@ def _configuration(group: list[_LogRead]) -> Configuration:
     elif checkpoint and checkpoint.get("parameters"):
         parameters, source = float(checkpoint["parameters"]), "checkpoint"
     epochs = max((s.epoch for read in group for s in read.summaries), default=1)
-    scorers = sorted(
-        {label for read in group for label in score_labels(read.summaries).values()} - {FORMAT_SCORE}
-    )
+    scorers = sorted({label for read in group for label in score_keys(read.summaries)} - {FORMAT_SCORE})
     return Configuration(
         label=label,
         model=model,

@@ -305,7 +305,7 @@ def _merge_score(
         target = unique_scorer_name(entry.name, [*recorded, *_all_keys(current)])
         current.eval.scorers = [*(current.eval.scorers or []), entry]
     else:
-        current.eval.scorers[recorded.index(target)] = entry  # type: ignore[index]
+        current.eval.scorers[at] = entry  # type: ignore[index]
     by_id = {(s.id, s.epoch): s for s in scored.samples or []}
     for sample in current.samples or []:
         mine = by_id.get((sample.id, sample.epoch))

@@ -1,7 +1,13 @@
 """Scorers: ANSWER-line extraction, typed matching, judges and the paired metrics."""
 
 from procskill.scorers._extract import LENIENT_RULES, extract_answer, extract_answer_with_rule, strip_thinking
-from procskill.scorers._extract_scorer import FORMAT_SCORE, answer_format, answer_format_score, extract
+from procskill.scorers._extract_scorer import (
+    EXTRACT_PATH,
+    FORMAT_SCORE,
+    answer_format,
+    answer_format_score,
+    extract,
+)
 from procskill.scorers._judge import (
     JUDGE_PATHS,
     judge,
@@ -24,6 +30,7 @@ from procskill.scorers._metrics import (
 
 __all__ = [
     "ANSWER_TYPES",
+    "EXTRACT_PATH",
     "FORMAT_KEYS",
     "FORMAT_SCORE",
     "JUDGE_PATHS",

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from procskill._local import quiet_cpu_kernel_warnings, require_local
-from procskill.scorers import judge_label, score_labels
+from procskill.scorers import judge_label, score_keys
 from procskill.studies._spec import (
     VLLM_ENV,
     VLLM_SETUP,
@@ -424,7 +424,7 @@ class RejudgeStep(Step):
 
         infos = list_eval_logs(str(self.logs)) if self.logs.is_dir() else []
         return bool(infos) and all(
-            self.score in score_labels(read_eval_log_sample_summaries(info.name)).values() for info in infos
+            self.score in score_keys(read_eval_log_sample_summaries(info.name)) for info in infos
         )
 
     def run(self) -> Any:
