@@ -1,18 +1,23 @@
 """Harness overhead: procskill's task vs a bare Inspect task, same samples, scripted ``mockllm`` model.
 
 The bare task holds the very messages procskill sends (procedure block already in place for the ``skill``
-condition) with ``generate()`` and no scorer; procskill adds its dataset loading and hashing, the
-setup solver (run facts and procedure block), the empty-completion check, the ``extract`` scorer with its
-paired metrics (bootstrap interval) and the ``answer_format`` score. The model is a scripted mockllm whose outputs carry usage (no tiktoken, no
-network), so the ratio is pure harness cost. Rounds alternate order; a warm-up run of each arm comes first
-and is not timed. Two reference arms split the cost: ``bare_match`` (the bare task + Inspect's own
-``match()`` scorer: what scoring costs any Inspect task) and ``bare_metadata`` (the bare task + procskill's
-sample metadata). Both wall and CPU seconds are recorded; on a shared machine the CPU-time ratio is the
-steadier one. ``--variants`` adds diagnostic arms that drop one part of the task with ``task_with`` (which part
-costs harness time): ``no_answer_format`` (only the ``extract`` score), ``no_setup`` (no setup solver: no run
-facts, no block), ``no_completion_check`` (``generate()`` alone as the solver), ``generate_then_check`` (the
-solver as it was before ``generate_response``: ``generate()`` and the empty-completion check as two solvers)
-and ``two_setup_solvers`` (the setup as it was before it became one solver: ``record_run`` and
+condition) with ``generate()`` and no scorer; procskill adds its dataset loading and hashing, the setup
+solver (run facts and procedure block), the empty-completion check, the ``extract`` scorer with its paired
+metrics (bootstrap interval) and the ``answer_format`` score. The model is a scripted mockllm whose outputs
+carry usage (no tiktoken, no network), so the ratio is pure harness cost. Rounds alternate order; a warm-up
+run of each arm comes first and is not timed. Three reference arms split the cost: ``bare_match`` (the bare
+task + Inspect's own ``match()`` scorer: what scoring costs any Inspect task), ``bare_metadata`` (the bare
+task + procskill's sample metadata) and ``bare_match_shaped`` (procskill's shape from Inspect's parts alone:
+a setup solver, ``generate()``, two scorers). Both wall and CPU seconds are recorded; on a shared machine
+the CPU-time ratio is the steadier one.
+
+``--variants`` adds diagnostic arms that change one part of the task with ``task_with`` (which part costs
+harness time): ``no_answer_format`` (only the ``extract`` score), ``no_setup`` (no setup solver: no run
+facts, no block), ``extract_only`` (neither: procskill's samples, solver and ``extract`` alone),
+``match_only`` (the same with Inspect's ``match()`` in place of ``extract``), ``no_completion_check``
+(``generate()`` alone as the solver), ``generate_then_check`` (the solver as it was before
+``generate_response``: ``generate()`` and the empty-completion check as two solvers) and
+``two_setup_solvers`` (the setup as it was before it became one solver: ``record_run`` and
 ``procedure_block`` apart).
 
 Run from a checkout over an editable install of *another* checkout (a worktree with ``PYTHONPATH=src``),
@@ -44,7 +49,9 @@ def bare_task(episodes: list[dict[str, Any]], variant: str = "bare"):
 
     ``variant``: ``bare``; ``bare_match`` (+ Inspect's ``match()`` scorer); ``bare_metadata`` (+ procskill's
     sample metadata: Inspect thins every metadata string for its sample summaries, so metadata size is a
-    harness cost of its own).
+    harness cost of its own); ``bare_match_shaped`` (procskill's shape built from Inspect's parts alone: a
+    setup solver that writes one metadata value, ``generate()``, and ``match()`` twice: what one setup step
+    and a second score cost any Inspect task).
     """
     from inspect_ai import Task
     from inspect_ai.dataset import MemoryDataset, Sample
@@ -62,10 +69,30 @@ def bare_task(episodes: list[dict[str, Any]], variant: str = "bare"):
         )
         for e in episodes
     ]
-    scorer = match() if variant == "bare_match" else None
+    scorer = {"bare_match": [match()], "bare_match_shaped": [match(), match()]}.get(variant)
+    setup = _note_run() if variant == "bare_match_shaped" else None
     return Task(
-        dataset=MemoryDataset(samples, name=variant), solver=[generate()], scorer=scorer, name=variant
+        dataset=MemoryDataset(samples, name=variant),
+        setup=setup,
+        solver=[generate()],
+        scorer=scorer,
+        name=variant,
     )
+
+
+def _note_run():
+    """A setup solver that writes one metadata value (the least a run-facts step does)."""
+    from inspect_ai.solver import solver
+
+    @solver
+    def note_run():
+        async def solve(state, generate):
+            state.metadata["run"] = "noted"
+            return state
+
+        return solve
+
+    return note_run()
 
 
 def _require_completion():
@@ -140,6 +167,7 @@ def run(
 ) -> dict[str, Any]:
     from inspect_ai import eval as inspect_eval
     from inspect_ai import task_with
+    from inspect_ai.scorer import match
     from inspect_ai.solver import generate
 
     from procskill.scorers import extract
@@ -179,10 +207,15 @@ def run(
 
         return arm
 
-    arms = {"procskill": procskill_arm, **{v: bare_arm(v) for v in ("bare", "bare_match", "bare_metadata")}}
+    bare_variants = ("bare", "bare_match", "bare_metadata", "bare_match_shaped")
+    arms = {"procskill": procskill_arm, **{v: bare_arm(v) for v in bare_variants}}
     if variants:
         arms["no_answer_format"] = variant_arm("no_answer_format", scorer=[extract()])
         arms["no_setup"] = variant_arm("no_setup", setup=None)
+        # the floor without changing a scorer: no setup and no answer_format (procskill's samples,
+        # generate_response and extract); and the same with Inspect's match() in place of extract
+        arms["extract_only"] = variant_arm("extract_only", setup=None, scorer=[extract()])
+        arms["match_only"] = variant_arm("match_only", setup=None, scorer=[match()])
         arms["no_completion_check"] = variant_arm("no_completion_check", solver=[generate()])
         # the solver before: Inspect's generate() and the empty-completion check as two solvers
         arms["generate_then_check"] = variant_arm(

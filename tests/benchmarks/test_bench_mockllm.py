@@ -16,8 +16,17 @@ def test_harness_bench_compares_the_same_samples(bench, tmp_path):
     assert "Follow this procedure" in skill_sample.input[-1].text
     assert skill_sample.metadata["skill"] == skill_sample.id.rsplit("-", 1)[0]
 
+    shaped = harness.bare_task(items, "bare_match_shaped")
+    assert shaped.setup is not None and len(shaped.scorer) == 2  # procskill's shape: a setup step, two scores
+
     result = harness.run(episodes=6, repeats=1, work_dir=tmp_path, warmup=False)
-    assert set(result["wall_seconds"]) == {"procskill", "bare", "bare_match", "bare_metadata"}
+    assert set(result["wall_seconds"]) == {
+        "procskill",
+        "bare",
+        "bare_match",
+        "bare_metadata",
+        "bare_match_shaped",
+    }
     assert all(len(v) == 1 for v in result["cpu_seconds"].values())
     assert result["ratio_over_bare_cpu"]["procskill"]["median"] > 0
     assert {"task_construction", "metric_procedural_delta"} <= set(result["procskill_components_seconds"])
