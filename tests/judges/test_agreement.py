@@ -61,7 +61,7 @@ def test_known_verdicts_give_exact_numbers(two_logs, logs_dir) -> None:
     assert pooled.table == [[8, 4], [4, 8]] and pooled.n == 24 and pooled.kappa == pytest.approx(1 / 3)
 
     log = two_logs[0]
-    va, vb, tasks, _ = paired_verdicts(log, "llm@mockllm/a", "llm@mockllm/b")
+    va, vb, tasks, _ = paired_verdicts(log.samples, "llm@mockllm/a", "llm@mockllm/b")
     assert one.kappa == cohen_kappa_score(va, vb)
     assert tasks == [s.metadata["task_id"] for s in log.samples]  # κ's resampling clusters
     assert rows == agreement(logs_dir, "llm@mockllm/a", "llm@mockllm/b", resamples=500)  # seeded
@@ -71,7 +71,7 @@ def test_extractor_vs_judge_excludes_unscored_episodes(two_logs) -> None:
     log = two_logs[0]
     [row, pooled] = agreement(log.location, "extract", "llm@mockllm/b")
     assert row.excluded == 4 and row.n == 8  # free-form tasks: no extractor verdict
-    va, vb, _, _ = paired_verdicts(log, "extract", "llm@mockllm/b")
+    va, vb, _, _ = paired_verdicts(log.samples, "extract", "llm@mockllm/b")
     assert row.kappa == cohen_kappa_score(va, vb)
     assert row.table == pooled.table
 

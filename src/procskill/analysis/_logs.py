@@ -39,12 +39,9 @@ from inspect_ai.scorer import value_to_float
 from procskill.analysis._logfiles import is_procskill_log, log_files
 from procskill.checkpoint_meta import recipe_name
 from procskill.errors import ProcskillError
-from procskill.scorers import EXTRACT_PATH, FORMAT_SCORE, score_keys
+from procskill.scorers import verdict_keys
 from procskill.skills._ids import id_mapper
 from procskill.solvers import RUN_FACTS_KEY, logged_run_facts
-
-EXTRACT = EXTRACT_PATH
-"""The deterministic scoring path's score name (no judge)."""
 
 _SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kmbt]?)\s*$", re.IGNORECASE)
 _SIZE_UNITS = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
@@ -482,9 +479,8 @@ def _rows(
     to_float = value_to_float()
     model = read.log.eval.model
     current_id = id_mapper((read.log.eval.metadata or {}).get("dataset"))  # 1.x built-in logs: old skill ids
-    # One key per label (a judge scored twice on one path counts once); the format score is no verdict
-    # (its facts are also in each path's metadata).
-    keys = {key: label for label, key in score_keys(read.summaries).items() if label != FORMAT_SCORE}
+    # One key per label: a judge scored twice on one path counts once.
+    keys = {key: label for label, key in verdict_keys(read.summaries).items()}
     for summary in read.summaries:
         meta = summary.metadata or {}
         try:
@@ -568,7 +564,7 @@ def _configuration(group: list[_LogRead]) -> Configuration:
     elif checkpoint and checkpoint.get("parameters"):
         parameters, source = float(checkpoint["parameters"]), "checkpoint"
     epochs = max((s.epoch for read in group for s in read.summaries), default=1)
-    scorers = sorted({label for read in group for label in score_keys(read.summaries)} - {FORMAT_SCORE})
+    scorers = sorted({label for read in group for label in verdict_keys(read.summaries)})
     return Configuration(
         label=label,
         model=model,

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from procskill import stats
-from procskill.analysis._logs import EXTRACT, Configuration, LogTables, base_model_matches
+from procskill.analysis._logs import Configuration, LogTables, base_model_matches
 from procskill.errors import ProcskillError
+from procskill.scorers import EXTRACT_PATH
 
 CONDITIONS = ("base", "skill")
 
@@ -343,7 +344,7 @@ def pair_checkpoints(configs: Sequence[Configuration]) -> Pairing:
             pairs.append((max(matched, key=lambda c: c.created), post))
         elif candidates:
             for pre in candidates:
-                reasons = [r for r in mismatches(pre, post, EXTRACT) if "differs" in r]
+                reasons = [r for r in mismatches(pre, post, EXTRACT_PATH) if "differs" in r]
                 refused.append({"pre": pre.label, "post": post.label, "reasons": reasons})
         else:
             unpaired.append(
@@ -544,7 +545,7 @@ def compliance(
                 continue
             # Compliance facts are properties of the output, the same under every score: take
             # them once per episode, preferring the extractor's record.
-            facts = sub.sort_values("scorer", key=lambda s: s != EXTRACT).drop_duplicates(
+            facts = sub.sort_values("scorer", key=lambda s: s != EXTRACT_PATH).drop_duplicates(
                 ["task_id", "epoch"]
             )
             facts = facts[facts["compliant"].notna()]
@@ -567,7 +568,7 @@ def compliance(
                     "pass": float(scored["value"].mean()) if len(scored) else math.nan,
                     "n": len(scored),
                 }
-            strict = sub[(sub["scorer"] == EXTRACT) & sub["value"].notna()]
+            strict = sub[(sub["scorer"] == EXTRACT_PATH) & sub["value"].notna()]
             if len(strict):
                 row["pass"]["extract (lenient)"] = {
                     "pass": float(strict["lenient_correct"].mean()),
@@ -576,7 +577,7 @@ def compliance(
                 row["lenient_minus_strict_points"] = 100 * float(
                     (strict["lenient_correct"] - strict["value"]).mean()
                 )
-                for scorer in sorted(set(sub["scorer"]) - {EXTRACT}):
+                for scorer in sorted(set(sub["scorer"]) - {EXTRACT_PATH}):
                     row["disagreements"].append(
                         _disagreement(
                             strict, sub[sub["scorer"] == scorer], str(scorer), resamples, seed, mode
@@ -674,7 +675,7 @@ def _agreement_pairs(scorers: Sequence[str]) -> list[tuple[str, str]]:
     return [
         (a, b)
         for a, b in combinations(sorted(scorers), 2)
-        if not ({a, b} & {EXTRACT} and any(s.startswith("bench@") for s in (a, b)))
+        if not ({a, b} & {EXTRACT_PATH} and any(s.startswith("bench@") for s in (a, b)))
     ]
 
 

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from inspect_ai.log import (
-    EvalLog,
     EvalSample,
     EvalSampleSummary,
     read_eval_log,
@@ -36,7 +35,7 @@ from inspect_ai.scorer import value_to_float
 from procskill import stats
 from procskill.analysis._logfiles import is_procskill_log, log_files
 from procskill.errors import ProcskillError
-from procskill.scorers import FORMAT_SCORE, score_keys
+from procskill.scorers import verdict_keys
 
 POOLED = "pooled"
 
@@ -107,15 +106,16 @@ class AgreementRows(list[AgreementRow]):
         self.skipped: list[SkippedLog] = list(skipped)
 
 
-def _score_keys(samples: Sequence[EvalSample | EvalSampleSummary]) -> dict[str, str]:
-    """The log's pass/fail scores, label to key (``answer_format`` records the answer's format, no verdict)."""
-    return {label: key for label, key in score_keys(samples).items() if label != FORMAT_SCORE}
-
-
 def paired_verdicts(
-    log: EvalLog, a: str, b: str, where: str = ""
+    samples: Sequence[EvalSample | EvalSampleSummary], a: str, b: str, where: str = ""
 ) -> tuple[list[int], list[int], list[str], int]:
     """The pass/fail verdicts of scores ``a`` and ``b`` on a log's episodes.
+
+    Args:
+        samples: The log's samples, or their summaries (which hold every score and the metadata read here).
+        a: A score label (:func:`procskill.scorers.score_label`).
+        b: Another.
+        where: The log, for error messages.
 
     Returns:
         ``(verdicts_a, verdicts_b, tasks, excluded)`` over the episodes both scored;
@@ -124,7 +124,7 @@ def paired_verdicts(
     Raises:
         ProcskillError: A score is not in the log, or gives a value other than pass/fail.
     """
-    keys = _score_keys(log.samples or [])
+    keys = verdict_keys(samples)
     for name in (a, b):
         if name not in keys:
             raise ProcskillError(f"{where}: no score named {name!r}; the log has {sorted(keys)}")
@@ -133,7 +133,7 @@ def paired_verdicts(
     tasks: list[str] = []
     excluded = 0
     to_float = value_to_float()
-    for sample in log.samples or []:
+    for sample in samples:
         scores = sample.scores or {}
         pair = [scores.get(keys[a]), scores.get(keys[b])]
         values = [to_float(s.value) if s is not None else math.nan for s in pair]
@@ -186,7 +186,7 @@ def agreement(
     pooled_excluded = 0
     seen: dict[str, str] = {}
     for file, named in log_files(logs):
-        # the header and sample summaries tell which scores a log has: a skipped log is never read in full
+        # the header and the sample summaries hold all that is read: no log is read in full
         try:
             header = read_eval_log(str(file), header_only=True)
         except Exception as err:  # noqa: BLE001 - one corrupt file must not stop the folder
@@ -224,17 +224,17 @@ def agreement(
                 )
             )
             continue
-        names = sorted(_score_keys(read_eval_log_sample_summaries(str(file))))
+        summaries = read_eval_log_sample_summaries(str(file))
+        names = sorted(verdict_keys(summaries))
         missing = [name for name in (a, b) if name not in names]
         if missing:
             rows.skipped.append(SkippedLog(str(file), header.eval.model, missing, names, header.status))
             continue
-        log = read_eval_log(str(file))
-        va, vb, tasks, excluded = paired_verdicts(log, a, b, where=str(file))
+        va, vb, tasks, excluded = paired_verdicts(summaries, a, b, where=str(file))
         rows.append(
             _row(
-                f"{log.eval.model} [{file.name}]",
-                log.eval.model,
+                f"{header.eval.model} [{file.name}]",
+                header.eval.model,
                 str(file),
                 a,
                 b,

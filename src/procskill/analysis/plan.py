@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 
 from procskill import stats
-from procskill.analysis._logs import EXTRACT, ReportInputError, read_logs
+from procskill.analysis._logs import ReportInputError, read_logs
 from procskill.analysis._report import Tables, pair_checkpoints
+from procskill.scorers import EXTRACT_PATH
 
 MAX_EPOCHS = 100
 
@@ -100,7 +101,7 @@ def plan_study(
     configs = log_tables.configurations
     rows = []
     for c in configs:
-        score = scorer or (EXTRACT if EXTRACT in c.scorers else min(c.scorers))
+        score = scorer or (EXTRACT_PATH if EXTRACT_PATH in c.scorers else min(c.scorers))
         if delta is not None:
             values, strata, within, k = _parts(tables, c.label, score)
             rows.append(
@@ -113,7 +114,7 @@ def plan_study(
             )
     if lift is not None:
         for pre, post in pair_checkpoints(configs).pairs:
-            score = scorer or EXTRACT
+            score = scorer or EXTRACT_PATH
             a, b = tables.tasks(pre.label, score), tables.tasks(post.label, score)
             common = a.index.intersection(b.index)
             values = (b.loc[common, "skill"] - b.loc[common, "base"]) - (

@@ -22,7 +22,6 @@ from procskill._files import atomic_write
 from procskill.analysis import _figures, _markdown
 from procskill.analysis._block_length import block_length
 from procskill.analysis._logs import (
-    EXTRACT,
     Configuration,
     LogTables,
     ReportInputError,
@@ -53,6 +52,7 @@ from procskill.analysis._report import (
     trajectory,
 )
 from procskill.analysis._report import sft_lift as _sft_lift
+from procskill.scorers import EXTRACT_PATH
 
 SUMMARY_VERSION = 2
 """Bumped when a key of ``summary.json`` changes meaning or disappears."""
@@ -164,8 +164,8 @@ def _primary(configs: list[Configuration], requested: str | None) -> str:
             )
         return requested
     common = set.intersection(*present) if present else set()
-    if EXTRACT in common:
-        return EXTRACT
+    if EXTRACT_PATH in common:
+        return EXTRACT_PATH
     if common:
         return min(common)
     counts: dict[str, int] = {}

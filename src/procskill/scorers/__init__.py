@@ -18,6 +18,7 @@ from procskill.scorers._judge import (
     score_keys,
     score_label,
     score_labels,
+    verdict_keys,
 )
 from procskill.scorers._match import ANSWER_TYPES, NUMBER_REL_TOL, answers_match, parse_number
 from procskill.scorers._metrics import (
@@ -56,4 +57,5 @@ __all__ = [
     "score_labels",
     "skill_pass",
     "strip_thinking",
+    "verdict_keys",
 ]

@@ -21,17 +21,19 @@ FORMAT_SCORE = "answer_format"
 """The name of the ANSWER-line format score in every log: not a scoring path (its value is a dict, not a verdict)."""
 
 
-def no_output(state: TaskState) -> Score | None:
+def no_output(state: TaskState, metadata: dict[str, Any]) -> Score | None:
     """Unscored, for an episode whose model returned nothing (:func:`procskill.solvers.empty_output`).
 
     The task fails such a sample before scoring; ``inspect score`` re-scores every sample of a log,
-    errors included, and an absent answer must not become a FAIL. ``None`` for an episode with output.
+    errors included, and an absent answer must not become a FAIL. ``None`` for an episode with output;
+    ``metadata`` is the score's (its ``path``, and a judge's name).
     """
     if not empty_output(state.output):
         return None
     return Score.unscored(
         reason="no_response",
         explanation="the model returned nothing (the sample's generation failed): re-run it with inspect eval-retry",
+        metadata=metadata,
     )
 
 
@@ -91,8 +93,8 @@ def extract(max_tokens: int | None = None) -> Scorer:
     """
 
     async def score(state: TaskState, target: Target) -> Score:
-        if (absent := no_output(state)) is not None:
-            return absent.model_copy(update={"metadata": {"path": EXTRACT_PATH}})
+        if (absent := no_output(state, {"path": EXTRACT_PATH})) is not None:
+            return absent
         answer_type = state.metadata["answer_type"]
         fmt = answer_format(state, max_tokens)
         meta: dict[str, Any] = {"path": EXTRACT_PATH, **fmt}
@@ -138,8 +140,8 @@ def answer_format_score() -> Scorer:
     """
 
     async def score(state: TaskState, target: Target) -> Score:
-        if (absent := no_output(state)) is not None:
-            return absent.model_copy(update={"metadata": {"path": FORMAT_SCORE}})
+        if (absent := no_output(state, {"path": FORMAT_SCORE})) is not None:
+            return absent
         fmt = answer_format(state)
         truncated = not fmt["compliant"] and fmt["truncated"]
         value = {

@@ -266,6 +266,12 @@ def score_keys(samples: Iterable[EvalSample | EvalSampleSummary]) -> dict[str, s
     return {label: key for key, label in score_labels(samples).items()}
 
 
+def verdict_keys(samples: Iterable[EvalSample | EvalSampleSummary]) -> dict[str, str]:
+    """:func:`score_keys` of the pass/fail scores: every score but ``answer_format`` (the answer's format,
+    no verdict; its facts are also in each path's metadata)."""
+    return {label: key for label, key in score_keys(samples).items() if label != FORMAT_SCORE}
+
+
 class _JudgeScorer:
     """The scorer :func:`judge` returns: an async callable that keeps its own registry name
     (its path, so Inspect keys its score ``llm`` or ``bench``, and ``inspect score LOG`` re-creates
@@ -413,8 +419,8 @@ def _judge_model(name: str, role: str | None, config: GenerateConfig) -> Model:
     from inspect_ai.model import model_roles
 
     bound = model_roles().get(role) if role else None
-    for candidate in bound if isinstance(bound, list) else [bound] if bound is not None else []:
-        if str(candidate) == name:
+    for candidate in bound if isinstance(bound, list) else [bound]:
+        if candidate is not None and str(candidate) == name:
             return candidate
     return get_model(name, config=config)
 
@@ -431,10 +437,8 @@ def _judge_path(
     judge_name = str(model)
 
     async def score(state: TaskState, target: Target) -> Score:
-        if (absent := no_output(state)) is not None:
-            return absent.model_copy(
-                update={"metadata": {"path": path, "judge": judge_name, "role": model_role}}
-            )
+        if (absent := no_output(state, {"path": path, "judge": judge_name, "role": model_role})) is not None:
+            return absent
         fmt = answer_format(state, max_tokens)
         meta: dict[str, Any] = {
             "path": path,

@@ -216,7 +216,8 @@ def procskill(
         scoring: Comma list of scoring paths, each a named score in the log: ``extract``
             (deterministic ANSWER-line scorer; the offline default), ``bench`` (extractor
             for deterministic tasks, judge for free-form ones) and ``llm`` (judge on every
-            task). Judge scores are named ``<path>@<judge model>``.
+            task). A judge's score is keyed by its path (``llm``, ``llm1`` for a second judge) and
+            named ``<path>@<judge model>`` by procskill's readers (:func:`procskill.scorers.score_label`).
         placement: Where the block goes: ``user`` (before the task) or ``system``.
         judges: Comma list of model roles whose models judge the ``bench``/``llm`` paths
             (bind each with ``--model-role grader=provider/model``); a role bound to a
