@@ -252,7 +252,7 @@ def score_labels(samples: Iterable[EvalSample | EvalSampleSummary]) -> dict[str,
     labels: dict[str, str] = {}
     for sample in samples:
         for name, score in (sample.scores or {}).items():
-            if labels.get(name, name) == name:
+            if labels.get(name, name) == name:  # not labelled yet by a score that carries its metadata
                 labels[name] = score_label(name, score.metadata)
     return labels
 
